@@ -1,0 +1,510 @@
+//! The pipeline, end to end: inputs → chunks → events → brokers → windows →
+//! findings, gathered into one `Analysis` that every reporter reads.
+//!
+//! Inputs run in parallel, and so do the chunks of each input (rayon; the
+//! caller picks the pool size). Results are merged in input order and
+//! events sorted by (time, input, line), so the output never depends on the
+//! thread count or on how an input was read (mapped, piped, compressed).
+
+use crate::broker::{self, Hosts};
+use crate::correlate::{self, Timeline};
+use crate::event::Event;
+use crate::extract::{ChunkOut, Extractor, Issue};
+use crate::input::chunk::{split, StreamChunker};
+use crate::input::decompress::{decoder, Compression};
+use crate::input::{self, InputSpec};
+use crate::layout::{Layout, Layouts};
+use crate::noise::{self, Finding, Thresholds};
+use crate::timefmt::Zone;
+use rayon::prelude::*;
+use std::fs::File;
+use std::io::Read;
+
+/// Default size of a parallel chunk.
+pub const CHUNK_SIZE: usize = 4 << 20;
+/// The reused buffer of a stream.
+pub const STREAM_BUFFER: usize = 16 << 20;
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub inputs: Vec<String>,
+    pub zone: Zone,
+    pub thresholds: Thresholds,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub chunk_size: usize,
+    /// The name standard input is reported under (`--label`).
+    pub stdin_label: Option<String>,
+}
+
+/// A problem with one input, for the report and stderr.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputError {
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputReport {
+    pub name: String,
+    /// The layout detected (or forced) for it.
+    pub format: Option<String>,
+    pub compression: Compression,
+    pub lines: u64,
+    pub bytes: u64,
+    pub events: usize,
+    pub errors: Vec<InputError>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Clean,
+    ExpectedNoise,
+    Anomalous,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Clean => "clean",
+            Verdict::ExpectedNoise => "expected_noise",
+            Verdict::Anomalous => "anomalous",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub zone: Zone,
+    pub thresholds: Thresholds,
+    pub inputs: Vec<InputReport>,
+    pub events: Vec<Event>,
+    pub time_range: Option<(i64, i64)>,
+    pub hosts: Hosts,
+    pub timelines: Vec<Timeline>,
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+}
+
+impl Analysis {
+    /// Any input that could not be read in full (exit code 2).
+    pub fn has_input_errors(&self) -> bool {
+        self.inputs.iter().any(|i| !i.errors.is_empty())
+    }
+
+    pub fn input_name(&self, idx: u32) -> &str {
+        self.inputs
+            .get(idx as usize)
+            .map_or("?", |i| i.name.as_str())
+    }
+}
+
+/// What one input gives before correlation.
+struct Extracted {
+    report: InputReport,
+    events: Vec<Event>,
+    range: Option<(i64, i64)>,
+}
+
+/// Runs the whole analysis. Input problems are recorded in the report of
+/// the input concerned; nothing here fails as a whole.
+pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
+    let (specs, errors) = input::expand(&opts.inputs);
+    let mut reports: Vec<Extracted> = specs
+        .par_iter()
+        .enumerate()
+        .map(|(i, s)| extract_input(s, i as u32, opts, layouts, x))
+        .collect();
+    for e in errors {
+        let name = e.input().to_string();
+        reports.push(Extracted {
+            report: InputReport {
+                name,
+                format: None,
+                compression: Compression::None,
+                lines: 0,
+                bytes: 0,
+                events: 0,
+                errors: vec![InputError {
+                    line: None,
+                    message: e.detail(),
+                }],
+            },
+            events: Vec::new(),
+            range: None,
+        });
+    }
+    let mut events: Vec<Event> = Vec::new();
+    let mut range: Option<(i64, i64)> = None;
+    let mut inputs = Vec::with_capacity(reports.len());
+    for r in reports {
+        events.extend(r.events);
+        range = widen(range, r.range);
+        inputs.push(r.report);
+    }
+    events.retain(|e| {
+        opts.since.is_none_or(|s| e.time >= s) && opts.until.is_none_or(|u| e.time <= u)
+    });
+    for e in &events {
+        range = widen(range, Some((e.time, e.time)));
+    }
+    let range = range.map(|(s, e)| {
+        (
+            opts.since.map_or(s, |x| s.max(x)),
+            opts.until.map_or(e, |x| e.min(x)),
+        )
+    });
+    events.sort_by_key(Event::sort_key);
+    for inp in inputs.iter_mut() {
+        inp.events = 0;
+    }
+    for e in &events {
+        inputs[e.input as usize].events += 1;
+    }
+    let t = opts.thresholds;
+    let hosts = broker::resolve(&mut events, t.gap_ms);
+    let timelines = correlate::timelines(&events, &hosts, t.gap_ms, range.map(|r| r.1));
+    let findings = noise::findings(&timelines, &events, &t, &opts.zone);
+    let verdict = if !findings.is_empty() {
+        Verdict::Anomalous
+    } else if events.is_empty() {
+        Verdict::Clean
+    } else {
+        Verdict::ExpectedNoise
+    };
+    Analysis {
+        zone: opts.zone,
+        thresholds: t,
+        inputs,
+        events,
+        time_range: range,
+        hosts,
+        timelines,
+        findings,
+        verdict,
+    }
+}
+
+fn widen(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> Option<(i64, i64)> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Accumulates chunk results in order: line numbers, issues, times.
+struct Acc {
+    lines_before: u64,
+    last_byte: Option<u8>,
+    events: Vec<Event>,
+    issues: Vec<Issue>,
+    range: Option<(i64, i64)>,
+}
+
+impl Acc {
+    fn new() -> Acc {
+        Acc {
+            lines_before: 0,
+            last_byte: None,
+            events: Vec::new(),
+            issues: Vec::new(),
+            range: None,
+        }
+    }
+
+    /// Processes a block of whole records, in parallel chunks.
+    fn block(
+        &mut self,
+        x: &Extractor,
+        layout: &Layout,
+        data: &[u8],
+        chunk_size: usize,
+        input: u32,
+    ) {
+        if data.is_empty() {
+            return;
+        }
+        let is_head = |l: &[u8]| layout.is_head(l);
+        let ranges = split(data, chunk_size, &is_head);
+        let outs: Vec<ChunkOut> = if ranges.len() == 1 {
+            vec![x.chunk(layout, data, input)]
+        } else {
+            ranges
+                .par_iter()
+                .map(|r| x.chunk(layout, &data[r.clone()], input))
+                .collect()
+        };
+        for out in outs {
+            let base = self.lines_before;
+            self.events.extend(out.events.into_iter().map(|mut e| {
+                e.line += base;
+                e
+            }));
+            self.issues.extend(out.issues.into_iter().map(|mut i| {
+                i.line += base;
+                i
+            }));
+            self.range = widen(
+                self.range,
+                out.first_time.zip(out.last_time.or(out.first_time)),
+            );
+            if let (Some(f), None) = (out.first_time, out.last_time) {
+                self.range = widen(self.range, Some((f, f)));
+            }
+            self.lines_before += out.newlines;
+        }
+        self.last_byte = data.last().copied();
+    }
+
+    fn lines(&self) -> u64 {
+        self.lines_before + u64::from(self.last_byte.is_some_and(|b| b != b'\n'))
+    }
+}
+
+/// Merges the byte-level issues of an input: one line per kind of
+/// problem (its first line and how often), and each over-long line.
+fn merge_issues(issues: Vec<Issue>) -> Vec<InputError> {
+    let mut out: Vec<InputError> = Vec::new();
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for i in issues {
+        let key: String = i
+            .message
+            .split(" (")
+            .next()
+            .unwrap_or("")
+            .trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ')
+            .to_string();
+        let long = i.message.starts_with("line longer");
+        match seen.iter().position(|(k, _)| *k == key) {
+            Some(p) if !long => {
+                // Same kind of problem again: keep the first line, add the count.
+                let first = &mut out[seen[p].1];
+                first.message = add_counts(&first.message, &i.message);
+            }
+            _ => {
+                seen.push((key, out.len()));
+                out.push(InputError {
+                    line: Some(i.line),
+                    message: i.message,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// "3 NUL byte(s) ..." + "2 NUL byte(s) ..." → "5 NUL byte(s) ...".
+fn add_counts(a: &str, b: &str) -> String {
+    let num = |s: &str| -> Option<(u64, usize, usize)> {
+        let start = s.find(|c: char| c.is_ascii_digit())?;
+        let len = s[start..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(s.len() - start);
+        Some((s[start..start + len].parse().ok()?, start, len))
+    };
+    match (num(a), num(b)) {
+        (Some((x, s, l)), Some((y, _, _))) => format!("{}{}{}", &a[..s], x + y, &a[s + l..]),
+        _ => a.to_string(),
+    }
+}
+
+fn extract_input(
+    spec: &InputSpec,
+    idx: u32,
+    opts: &Options,
+    layouts: &Layouts,
+    x: &Extractor,
+) -> Extracted {
+    let name = match (&spec.path, &opts.stdin_label) {
+        (None, Some(l)) => l.clone(),
+        _ => spec.name.clone(),
+    };
+    let mut report = InputReport {
+        name,
+        format: None,
+        compression: Compression::None,
+        lines: 0,
+        bytes: 0,
+        events: 0,
+        errors: Vec::new(),
+    };
+    let mut acc = Acc::new();
+    let mut errors: Vec<InputError> = Vec::new();
+    match &spec.path {
+        Some(path) => match File::open(path) {
+            Err(e) => errors.push(InputError {
+                line: None,
+                message: format!("cannot read: {e}"),
+            }),
+            Ok(f) => {
+                let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+                let is_file = f.metadata().map(|m| m.is_file()).unwrap_or(false);
+                let mut head = [0u8; 4];
+                let n = if is_file { read_head(&f, &mut head) } else { 0 };
+                if is_file && len > 0 && Compression::sniff(&head[..n]) == Compression::None {
+                    // SAFETY (of the map): the file is only read; a log being
+                    // appended to while we read it only adds bytes past `len`.
+                    match unsafe { memmap2::Mmap::map(&f) } {
+                        Ok(map) => {
+                            report.bytes = map.len() as u64;
+                            mapped(
+                                &map,
+                                &mut report,
+                                &mut acc,
+                                &mut errors,
+                                opts,
+                                layouts,
+                                x,
+                                idx,
+                            );
+                        }
+                        Err(_) => {
+                            stream(f, &mut report, &mut acc, &mut errors, opts, layouts, x, idx)
+                        }
+                    }
+                } else {
+                    stream(f, &mut report, &mut acc, &mut errors, opts, layouts, x, idx);
+                }
+            }
+        },
+        None => stream(
+            std::io::stdin().lock(),
+            &mut report,
+            &mut acc,
+            &mut errors,
+            opts,
+            layouts,
+            x,
+            idx,
+        ),
+    }
+    report.lines = acc.lines();
+    let mut all = merge_issues(acc.issues);
+    all.extend(errors);
+    report.errors = all;
+    report.events = acc.events.len();
+    Extracted {
+        report,
+        events: acc.events,
+        range: acc.range,
+    }
+}
+
+/// Reads up to 4 bytes from the start of a file without moving its cursor.
+fn read_head(f: &File, buf: &mut [u8; 4]) -> usize {
+    use std::os::unix::fs::FileExt;
+    f.read_at(buf, 0).unwrap_or(0)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn mapped(
+    data: &[u8],
+    report: &mut InputReport,
+    acc: &mut Acc,
+    errors: &mut Vec<InputError>,
+    opts: &Options,
+    layouts: &Layouts,
+    x: &Extractor,
+    idx: u32,
+) {
+    let sample = &data[..data.len().min(64 << 10)];
+    match layouts.detect(sample) {
+        Ok(layout) => {
+            report.format = Some(layout.name.clone());
+            acc.block(x, layout, data, opts.chunk_size, idx);
+        }
+        Err(e) => {
+            acc.lines_before = memchr::memchr_iter(b'\n', data).count() as u64;
+            acc.last_byte = data.last().copied();
+            errors.push(InputError {
+                line: Some(1),
+                message: e.to_string(),
+            });
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn stream<R: Read>(
+    src: R,
+    report: &mut InputReport,
+    acc: &mut Acc,
+    errors: &mut Vec<InputError>,
+    opts: &Options,
+    layouts: &Layouts,
+    x: &Extractor,
+    idx: u32,
+) {
+    let (reader, comp) = match decoder(src) {
+        Ok(v) => v,
+        Err(e) => {
+            errors.push(InputError {
+                line: None,
+                message: format!("cannot read: {e}"),
+            });
+            return;
+        }
+    };
+    report.compression = comp;
+    let mut ch = StreamChunker::new(reader, STREAM_BUFFER.max(opts.chunk_size), x.max_line());
+    let mut layout: Option<&Layout> = None;
+    let mut unknown = false;
+    loop {
+        let (chunk, err) = match layout {
+            Some(l) => ch.next_chunk(&|line: &[u8]| l.is_head(line)),
+            // Until the layout is known, any line may start a record; the
+            // first chunk decides the layout.
+            None => ch.next_chunk(&|_: &[u8]| true),
+        };
+        if let Some(data) = chunk {
+            if layout.is_none() && !unknown {
+                match layouts.detect(&data[..data.len().min(64 << 10)]) {
+                    Ok(l) => {
+                        report.format = Some(l.name.clone());
+                        layout = Some(l);
+                    }
+                    Err(e) => {
+                        errors.push(InputError {
+                            line: Some(1),
+                            message: e.to_string(),
+                        });
+                        unknown = true;
+                    }
+                }
+            }
+            match layout {
+                Some(l) if !unknown => {
+                    // Re-split: the first chunk was cut without the layout.
+                    acc.block(x, l, data, opts.chunk_size, idx);
+                }
+                _ => {
+                    acc.lines_before += memchr::memchr_iter(b'\n', data).count() as u64;
+                    acc.last_byte = data.last().copied();
+                }
+            }
+        }
+        let done = chunk.is_none();
+        if let Some(e) = err {
+            let kind = match comp {
+                Compression::Gzip => Some("gzip"),
+                Compression::Zstd => Some("zstd"),
+                Compression::None => None,
+            };
+            let message = match kind {
+                Some(k) => format!(
+                    "{k} stream ends early or is corrupt after {} bytes: {e}",
+                    ch.bytes
+                ),
+                None => format!("read error after {} bytes: {e}", ch.bytes),
+            };
+            errors.push(InputError {
+                line: None,
+                message,
+            });
+        }
+        if done {
+            break;
+        }
+    }
+    report.bytes = ch.bytes;
+}

@@ -1,0 +1,219 @@
+//! Broker identity: turns what a line says into the broker it is about.
+//!
+//! - a real node id (`node 2`) is the broker;
+//! - a group-coordinator id (`2147483645`) is broker `2147483647 - id`;
+//! - a bootstrap pseudo id (`-1`) is resolved through the host it names
+//!   (on the same line, or on another line of the same client);
+//! - a host is resolved through the node id ↔ host map learned from every
+//!   line that names both, or from an MSK name (`b-2.<cluster>...` is 2);
+//! - an event that names no broker (a producer's `NOT_LEADER_OR_FOLLOWER`
+//!   names a partition) goes to the one broker out at that moment, or else
+//!   stays under broker `null`.
+
+use crate::correlate;
+use crate::event::{Attribution, Event};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Ids at or above this are group-coordinator connection ids
+/// (`Integer.MAX_VALUE - brokerId`); real broker ids are far smaller.
+const COORDINATOR_BASE: i64 = 1 << 30;
+const INT_MAX: i64 = i32::MAX as i64;
+
+/// The broker number of an Amazon MSK host name: `b-2.demo.abc123.c2.kafka.
+/// us-east-1.amazonaws.com` and `b-2-public...` are broker 2.
+pub fn msk_broker(host: &str) -> Option<u32> {
+    let rest = host.strip_prefix("b-")?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let after = &rest[digits..];
+    if digits == 0 || !(after.starts_with('.') || after.starts_with("-public.")) {
+        return None;
+    }
+    let is_msk =
+        host.contains(".kafka.") || host.contains(".kafka-") || host.contains(".kafka-serverless.");
+    (is_msk && (host.contains(".amazonaws.com")))
+        .then(|| rest[..digits].parse().ok())
+        .flatten()
+}
+
+/// A broker id from a node id as logged, if the id alone tells it.
+fn id_of(node: i64) -> Option<String> {
+    if node >= COORDINATOR_BASE && node <= INT_MAX {
+        Some((INT_MAX - node).to_string())
+    } else if node >= 0 && node < COORDINATOR_BASE {
+        Some(node.to_string())
+    } else {
+        None
+    }
+}
+
+/// The hosts each broker was seen under, by broker id.
+pub type Hosts = BTreeMap<String, BTreeSet<String>>;
+
+/// Fills `broker` and `attributed` on every event. `gap_ms` is the window
+/// gap, used to decide which broker was out when an event names none.
+pub fn resolve(events: &mut [Event], gap_ms: i64) -> Hosts {
+    // 1. What the logs say about hosts: host -> broker id.
+    let mut host_id: HashMap<String, String> = HashMap::new();
+    for e in events.iter() {
+        if let (Some(n), Some(h)) = (e.node, &e.host) {
+            if let Some(id) = id_of(n) {
+                host_id.entry(h.clone()).or_insert(id);
+            }
+        }
+    }
+    // Bootstrap pseudo ids are per client: (client, -1) -> host:port.
+    let mut bootstrap: HashMap<(Option<String>, i64), (String, Option<u16>)> = HashMap::new();
+    for e in events.iter() {
+        if let (Some(n), Some(h)) = (e.node, &e.host) {
+            if n < 0 {
+                bootstrap
+                    .entry((e.client.clone(), n))
+                    .or_insert((h.clone(), e.port));
+            }
+        }
+    }
+    let by_host = |h: &str, port: Option<u16>| -> String {
+        host_id
+            .get(h)
+            .cloned()
+            .or_else(|| msk_broker(h).map(|n| n.to_string()))
+            .unwrap_or_else(|| port.map_or_else(|| h.to_string(), |p| format!("{h}:{p}")))
+    };
+    let mut hosts = Hosts::new();
+    for e in events.iter_mut() {
+        let broker = match (e.node, &e.host) {
+            (Some(n), _) if id_of(n).is_some() => id_of(n),
+            (_, Some(h)) => Some(by_host(h, e.port)),
+            (Some(n), None) => bootstrap
+                .get(&(e.client.clone(), n))
+                .map(|(h, p)| by_host(h, *p)),
+            (None, None) => None,
+        };
+        if let Some(b) = &broker {
+            e.attributed = Some(Attribution::Line);
+            if let Some(h) = &e.host {
+                let shown = e.port.map_or_else(|| h.clone(), |p| format!("{h}:{p}"));
+                if shown != *b {
+                    hosts.entry(b.clone()).or_default().insert(shown);
+                }
+            }
+        }
+        e.broker = broker;
+    }
+    attribute_by_time(events, gap_ms);
+    hosts
+}
+
+/// An event that names no broker goes to the one broker whose outage
+/// (widened by the gap on both sides) contains it; if none or several
+/// do, it stays unattributed.
+fn attribute_by_time(events: &mut [Event], gap_ms: i64) {
+    let known: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.broker.is_some() && e.kind.is_symptom())
+        .collect();
+    let spans: Vec<(String, i64, i64)> = correlate::spans(&known, gap_ms);
+    for e in events.iter_mut().filter(|e| e.broker.is_none()) {
+        let mut out: Vec<&String> = spans
+            .iter()
+            .filter(|(_, s, end)| e.time >= s - gap_ms && e.time <= end + gap_ms)
+            .map(|(b, _, _)| b)
+            .collect();
+        out.sort();
+        out.dedup();
+        if let [only] = out[..] {
+            e.broker = Some(only.clone());
+            e.attributed = Some(Attribution::Time);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Kind;
+
+    fn ev(time: i64, kind: Kind, node: Option<i64>, host: Option<&str>) -> Event {
+        Event {
+            time,
+            kind,
+            rule: "t".into(),
+            level: None,
+            node,
+            host: host.map(str::to_string),
+            port: host.map(|_| 9094),
+            topic: None,
+            partition: None,
+            count: None,
+            error: None,
+            client: Some("c".into()),
+            input: 0,
+            line: time as u64,
+            broker: None,
+            attributed: None,
+            template: None,
+        }
+    }
+
+    #[test]
+    fn msk_names() {
+        assert_eq!(
+            msk_broker("b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com"),
+            Some(2)
+        );
+        assert_eq!(
+            msk_broker("b-12-public.demo.abc123.c17.kafka.ap-south-1.amazonaws.com"),
+            Some(12)
+        );
+        assert_eq!(msk_broker("b-2.demo.example.com"), None);
+        assert_eq!(msk_broker("broker-2.kafka.svc"), None);
+    }
+
+    #[test]
+    fn ids_coordinators_bootstrap_and_hosts() {
+        let mut evs = vec![
+            ev(1000, Kind::ConnectionFailed, Some(2147483645), None),
+            ev(
+                2000,
+                Kind::ConnectionFailed,
+                Some(3),
+                Some("kafka-3.internal"),
+            ),
+            ev(3000, Kind::Disconnected, None, Some("kafka-3.internal")),
+            ev(
+                4000,
+                Kind::ConnectionFailed,
+                Some(-1),
+                Some("b-1.demo.abc.c2.kafka.us-east-1.amazonaws.com"),
+            ),
+            ev(5000, Kind::Disconnected, Some(-1), None),
+            ev(6000, Kind::Disconnected, None, Some("other.host")),
+        ];
+        let hosts = resolve(&mut evs, 30_000);
+        let got: Vec<_> = evs.iter().map(|e| e.broker.clone()).collect();
+        let want = ["2", "3", "3", "1", "1", "other.host:9094"].map(|s| Some(s.to_string()));
+        assert_eq!(got, want);
+        assert_eq!(
+            hosts["3"].iter().collect::<Vec<_>>(),
+            vec!["kafka-3.internal:9094"]
+        );
+    }
+
+    #[test]
+    fn partition_events_go_to_the_one_broker_out() {
+        let mut evs = vec![
+            ev(100_000, Kind::ConnectionFailed, Some(1), None),
+            ev(110_000, Kind::ConnectionFailed, Some(1), None),
+            ev(95_000, Kind::NotLeader, None, None),
+            ev(500_000, Kind::NotLeader, None, None),
+            ev(600_000, Kind::ConnectionFailed, Some(2), None),
+            ev(605_000, Kind::ConnectionFailed, Some(3), None),
+            ev(602_000, Kind::NotLeader, None, None),
+        ];
+        resolve(&mut evs, 30_000);
+        assert_eq!(evs[2].broker.as_deref(), Some("1"));
+        assert_eq!(evs[2].attributed, Some(Attribution::Time));
+        assert_eq!(evs[3].broker, None, "nobody was out then");
+        assert_eq!(evs[6].broker, None, "two brokers were out: no guess");
+    }
+}

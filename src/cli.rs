@@ -1,0 +1,247 @@
+//! The command line: clap's raw flags in, a checked `Config` out.
+
+use crate::analysis::Options;
+use crate::noise::Thresholds;
+use crate::report::Format;
+use crate::timefmt::{parse_duration, parse_time, Zone};
+use clap::{Parser, ValueEnum};
+use std::path::PathBuf;
+
+/// Reads Kafka client logs from a rolling update (MSK patching, version
+/// upgrade, configuration change) and tells the expected noise from trouble:
+/// brokers out together, brokers that never came back, lost records, failed
+/// producers. Prints the verdict first, then a per-broker outage timeline and
+/// the anomalies with their evidence.
+///
+/// Exit codes: 0 expected noise only (or nothing at all); 1 at least one
+/// anomaly; 2 usage error, or an input could not be read in full (the report
+/// for everything readable is still written).
+#[derive(Parser, Debug)]
+#[command(
+    name = "rollcall",
+    version,
+    args_override_self = true,
+    max_term_width = 100
+)]
+pub struct Args {
+    /// Log files, directories (read recursively), or - for stdin. gzip and
+    /// zstd are recognised by their first bytes. No INPUT: read stdin.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<String>,
+
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Zone of timestamps that carry none: an offset (+09:00) or an IANA
+    /// name (Asia/Seoul). Reports print times in it.
+    #[arg(long, default_value = "UTC", value_name = "ZONE")]
+    pub tz: String,
+
+    /// Events of one broker closer than this form one outage window.
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub gap: String,
+
+    /// A window longer than this is a long_outage.
+    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    pub max_outage: String,
+
+    /// Two brokers' windows may overlap this much before it is an
+    /// overlapping_outage.
+    #[arg(long, default_value = "1500ms", value_name = "DURATION")]
+    pub overlap_tolerance: String,
+
+    /// Extra grammar file (TOML, like grammars/java.toml); may repeat.
+    #[arg(long, value_name = "FILE")]
+    pub grammar: Vec<PathBuf>,
+
+    /// The log layout as a log4j/logback pattern, for every input
+    /// (e.g. '%d{ISO8601} [%t] %-5p %c - %m%n'). Default: detected per input.
+    #[arg(long, value_name = "PATTERN")]
+    pub layout: Option<String>,
+
+    /// Ignore events before TIME (RFC 3339, or '2024-02-06 10:47:03' in --tz).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Ignore events after TIME.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Colour: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Print no report; only the exit code (and errors on stderr) tell.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// The name stdin is reported under (e.g. the pod it came from).
+    #[arg(long, value_name = "NAME")]
+    pub label: Option<String>,
+
+    /// Chunk size in bytes (tests of chunk boundaries).
+    #[arg(long, hide = true)]
+    pub chunk_size: Option<usize>,
+
+    /// Longest line analysed in full, in bytes (tests of long lines).
+    #[arg(long, hide = true)]
+    pub max_line: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Everything checked; nothing here can fail later.
+#[derive(Debug)]
+pub struct Config {
+    pub options: Options,
+    pub format: Format,
+    pub out: Option<PathBuf>,
+    pub grammars: Vec<PathBuf>,
+    pub layout: Option<String>,
+    pub threads: Option<usize>,
+    pub color: ColorChoice,
+    pub quiet: bool,
+    pub max_line: Option<usize>,
+}
+
+impl Config {
+    pub fn from_args(a: Args, stdin_is_terminal: bool) -> Result<Config, String> {
+        let zone: Zone = a.tz.parse().map_err(|e| format!("--tz: {e}"))?;
+        let dur = |flag: &str, v: &str| parse_duration(v).map_err(|e| format!("{flag}: {e}"));
+        let thresholds = Thresholds {
+            gap_ms: dur("--gap", &a.gap)?,
+            max_outage_ms: dur("--max-outage", &a.max_outage)?,
+            overlap_tolerance_ms: dur("--overlap-tolerance", &a.overlap_tolerance)?,
+        };
+        if thresholds.gap_ms <= 0 {
+            return Err("--gap must be more than 0".into());
+        }
+        let since = a
+            .since
+            .as_deref()
+            .map(|s| parse_time(s, &zone).map_err(|e| format!("--since: {e}")))
+            .transpose()?;
+        let until = a
+            .until
+            .as_deref()
+            .map(|s| parse_time(s, &zone).map_err(|e| format!("--until: {e}")))
+            .transpose()?;
+        if let (Some(s), Some(u)) = (since, until) {
+            if s > u {
+                return Err("--since is after --until".into());
+            }
+        }
+        if a.threads == Some(0) {
+            return Err("--threads must be at least 1".into());
+        }
+        let mut inputs = a.inputs;
+        if inputs.is_empty() {
+            if stdin_is_terminal {
+                return Err(
+                    "no input: name log files or directories, or pipe logs on stdin (see --help)"
+                        .into(),
+                );
+            }
+            inputs.push("-".into());
+        }
+        if inputs.iter().filter(|i| *i == "-").count() > 1 {
+            return Err("stdin (-) can be read only once".into());
+        }
+        Ok(Config {
+            options: Options {
+                inputs,
+                zone,
+                thresholds,
+                since,
+                until,
+                chunk_size: a.chunk_size.unwrap_or(crate::analysis::CHUNK_SIZE).max(1),
+                stdin_label: a.label,
+            },
+            format: a.format,
+            out: a.out,
+            grammars: a.grammar,
+            layout: a.layout,
+            threads: a.threads,
+            color: a.color,
+            quiet: a.quiet,
+            max_line: a.max_line,
+        })
+    }
+
+    /// `--color auto`: a terminal, and NO_COLOR unset or empty.
+    pub fn use_color(&self, stdout_is_terminal: bool) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                stdout_is_terminal
+                    && self.out.is_none()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(args: &[&str]) -> Result<Config, String> {
+        let mut v = vec!["rollcall"];
+        v.extend_from_slice(args);
+        Config::from_args(Args::try_parse_from(v).map_err(|e| e.to_string())?, false)
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(
+            c.options.thresholds,
+            Thresholds {
+                gap_ms: 30_000,
+                max_outage_ms: 300_000,
+                overlap_tolerance_ms: 1_500
+            }
+        );
+        assert_eq!(c.options.inputs, vec!["-"]);
+        assert_eq!(c.options.zone.to_string(), "UTC");
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        assert!(cfg(&["--tz", "Mars/Olympus"]).unwrap_err().contains("--tz"));
+        assert!(cfg(&["--gap", "soon"]).unwrap_err().contains("--gap"));
+        assert!(cfg(&["--since", "2024-02-07", "--until", "2024-02-06"])
+            .unwrap_err()
+            .contains("after"));
+        assert!(cfg(&["-", "-"]).is_err());
+        assert!(cfg(&["--threads", "0"]).is_err());
+        assert!(
+            Config::from_args(Args::try_parse_from(["rollcall"]).unwrap(), true)
+                .unwrap_err()
+                .contains("no input")
+        );
+    }
+
+    #[test]
+    fn color_honours_no_color_only_in_auto() {
+        let mut c = cfg(&["--color", "always"]).unwrap();
+        assert!(c.use_color(false));
+        c.color = ColorChoice::Never;
+        assert!(!c.use_color(true));
+    }
+}

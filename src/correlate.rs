@@ -1,0 +1,271 @@
+//! Windows: per broker, symptom events closer than `--gap` form one outage
+//! window. A window knows its kinds, clients and a few lines of evidence.
+//!
+//! A window is *open* when the logs end inside it: its symptoms lasted at
+//! least `--gap`, were still coming within `--gap` of the last line of the
+//! logs, and nothing showed the broker back (a coordinator discovered on
+//! it). A lone burst at the very end of the logs is not enough to say a
+//! broker never came back. Closed windows say what ended them: the first
+//! sign of recovery, or just their last symptom.
+
+use crate::broker::Hosts;
+use crate::event::{Event, Kind};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Evidence kept per window, at most.
+pub const MAX_EVIDENCE: usize = 5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndedBy {
+    /// The logs show the broker back (e.g. a coordinator discovered on it).
+    Recovery,
+    /// Nothing says the broker came back: the window ends at its last symptom.
+    LastSymptom,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub start: i64,
+    pub end: i64,
+    pub open: bool,
+    /// `None` while open.
+    pub ended_by: Option<EndedBy>,
+    /// When the recovery evidence came, if it did.
+    pub recovered_at: Option<i64>,
+    pub events: usize,
+    pub kinds: BTreeMap<Kind, usize>,
+    pub clients: BTreeSet<String>,
+    /// (input, line) of a few of its events: the first of each kind, the last.
+    pub evidence: Vec<(u32, u64)>,
+}
+
+impl Window {
+    pub fn duration(&self) -> i64 {
+        self.end - self.start
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timeline {
+    /// `None`: the events no broker could be assigned to.
+    pub broker: Option<String>,
+    pub hosts: Vec<String>,
+    pub windows: Vec<Window>,
+}
+
+/// The gap-split time spans of the events' brokers: (broker, start, end).
+pub fn spans(events: &[&Event], gap_ms: i64) -> Vec<(String, i64, i64)> {
+    let mut by: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for e in events {
+        if let Some(b) = &e.broker {
+            by.entry(b).or_default().push(e.time);
+        }
+    }
+    let mut out = Vec::new();
+    for (b, mut ts) in by {
+        ts.sort_unstable();
+        let mut cur = (ts[0], ts[0]);
+        for &t in &ts[1..] {
+            if t - cur.1 > gap_ms {
+                out.push((b.to_string(), cur.0, cur.1));
+                cur = (t, t);
+            } else {
+                cur.1 = t;
+            }
+        }
+        out.push((b.to_string(), cur.0, cur.1));
+    }
+    out
+}
+
+/// Builds every broker's windows. `events` must be sorted by time;
+/// `logs_end` is the time of the last line of the logs.
+pub fn timelines(
+    events: &[Event],
+    hosts: &Hosts,
+    gap_ms: i64,
+    logs_end: Option<i64>,
+) -> Vec<Timeline> {
+    let mut by: BTreeMap<Option<&str>, Vec<&Event>> = BTreeMap::new();
+    let mut recoveries: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for e in events {
+        if e.kind.is_symptom() {
+            by.entry(e.broker.as_deref()).or_default().push(e);
+        } else if let Some(b) = &e.broker {
+            recoveries.entry(b).or_default().push(e.time);
+        }
+    }
+    let mut out = Vec::new();
+    for (broker, evs) in by {
+        let rec = broker
+            .and_then(|b| recoveries.get(b))
+            .map_or(&[][..], |v| &v[..]);
+        let mut windows = Vec::new();
+        let mut group: Vec<&Event> = Vec::new();
+        for e in evs {
+            if group.last().is_some_and(|l| e.time - l.time > gap_ms) {
+                windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some()));
+                group.clear();
+            }
+            group.push(e);
+        }
+        windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some()));
+        let hosts = broker
+            .and_then(|b| hosts.get(b))
+            .map(|h| h.iter().cloned().collect())
+            .unwrap_or_default();
+        out.push(Timeline {
+            broker: broker.map(str::to_string),
+            hosts,
+            windows,
+        });
+    }
+    // Contract: brokers by the start of their first window.
+    out.sort_by(|a, b| (a.windows[0].start, &a.broker).cmp(&(b.windows[0].start, &b.broker)));
+    out
+}
+
+fn window(
+    group: &[&Event],
+    recoveries: &[i64],
+    gap_ms: i64,
+    logs_end: Option<i64>,
+    is_broker: bool,
+) -> Window {
+    let start = group[0].time;
+    let end = group[group.len() - 1].time;
+    let recovered_at = recoveries
+        .iter()
+        .copied()
+        .find(|&t| t >= end && t - end <= gap_ms);
+    let back_later = recoveries.iter().any(|&t| t >= end);
+    let open = is_broker
+        && !back_later
+        && end - start >= gap_ms
+        && logs_end.is_some_and(|le| le - end <= gap_ms);
+    let mut kinds = BTreeMap::new();
+    let mut clients = BTreeSet::new();
+    let mut firsts: BTreeMap<Kind, (u32, u64)> = BTreeMap::new();
+    for e in group {
+        *kinds.entry(e.kind).or_insert(0) += 1;
+        if let Some(c) = &e.client {
+            clients.insert(c.clone());
+        }
+        firsts.entry(e.kind).or_insert((e.input, e.line));
+    }
+    let mut evidence: Vec<(u32, u64)> = vec![(group[0].input, group[0].line)];
+    let mut rest: Vec<(u32, u64)> = firsts.into_values().collect();
+    rest.sort_unstable();
+    for ev in rest {
+        if evidence.len() >= MAX_EVIDENCE - 1 {
+            break;
+        }
+        if !evidence.contains(&ev) {
+            evidence.push(ev);
+        }
+    }
+    let last = (group[group.len() - 1].input, group[group.len() - 1].line);
+    if !evidence.contains(&last) {
+        evidence.push(last);
+    }
+    Window {
+        start,
+        end,
+        open,
+        ended_by: if open {
+            None
+        } else if recovered_at.is_some() {
+            Some(EndedBy::Recovery)
+        } else {
+            Some(EndedBy::LastSymptom)
+        },
+        recovered_at,
+        events: group.len(),
+        kinds,
+        clients,
+        evidence,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(time: i64, kind: Kind, broker: Option<&str>) -> Event {
+        Event {
+            time,
+            kind,
+            rule: "t".into(),
+            level: None,
+            node: None,
+            host: None,
+            port: None,
+            topic: None,
+            partition: None,
+            count: None,
+            error: None,
+            client: Some("p".into()),
+            input: 0,
+            line: (time / 1000) as u64,
+            broker: broker.map(str::to_string),
+            attributed: None,
+            template: None,
+        }
+    }
+
+    #[test]
+    fn gap_splits_windows_and_recovery_ends_them() {
+        let evs = vec![
+            ev(0, Kind::ConnectionFailed, Some("1")),
+            ev(5_000, Kind::ConnectionFailed, Some("1")),
+            ev(9_000, Kind::CoordinatorDiscovered, Some("1")),
+            ev(100_000, Kind::NotLeader, Some("1")),
+            ev(150_000, Kind::Rebalance, None),
+        ];
+        let t = timelines(&evs, &Hosts::new(), 30_000, Some(400_000));
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].broker.as_deref(), Some("1"));
+        let w = &t[0].windows;
+        assert_eq!(w.len(), 2);
+        assert_eq!((w[0].start, w[0].end, w[0].events), (0, 5_000, 2));
+        assert_eq!(w[0].ended_by, Some(EndedBy::Recovery));
+        assert_eq!(w[1].ended_by, Some(EndedBy::LastSymptom));
+        assert_eq!(t[1].broker, None);
+    }
+
+    #[test]
+    fn open_needs_persistent_symptoms_up_to_the_end() {
+        let persistent: Vec<_> = (0..60)
+            .map(|i| ev(i * 2_000, Kind::ConnectionFailed, Some("2")))
+            .collect();
+        let t = timelines(&persistent, &Hosts::new(), 30_000, Some(120_000));
+        assert!(t[0].windows[0].open);
+        assert_eq!(t[0].windows[0].ended_by, None);
+        let t = timelines(&persistent, &Hosts::new(), 30_000, Some(300_000));
+        assert!(
+            !t[0].windows[0].open,
+            "the logs went on quietly for minutes"
+        );
+        let lone = vec![ev(1_000, Kind::ConnectionFailed, Some("2"))];
+        let t = timelines(&lone, &Hosts::new(), 30_000, Some(1_000));
+        assert!(
+            !t[0].windows[0].open,
+            "one line at the very end proves nothing"
+        );
+    }
+
+    #[test]
+    fn evidence_is_bounded_and_starts_with_the_first_event() {
+        let evs: Vec<_> = (0..50)
+            .map(|i| ev(i * 100, Kind::ALL[(i % 10) as usize], Some("3")))
+            .collect();
+        let evs: Vec<_> = evs.into_iter().filter(|e| e.kind.is_symptom()).collect();
+        let t = timelines(&evs, &Hosts::new(), 30_000, None);
+        let w = &t[0].windows[0];
+        assert!(w.evidence.len() <= MAX_EVIDENCE);
+        assert_eq!(w.evidence[0], (0, 0));
+        assert_eq!(*w.evidence.last().unwrap(), (0, 4));
+    }
+}

@@ -1,0 +1,193 @@
+//! The small owned value that everything after extraction works on.
+//!
+//! An `Event` is one recognised log record: its time in UTC milliseconds, its
+//! kind (the contract's vocabulary), the broker identity as the line gave it,
+//! and where it came from (input and 1-based line). Nothing here borrows log
+//! bytes; a report that wants the text finds it again by input and line.
+
+use serde::Serialize;
+use std::fmt;
+
+/// The contract's event vocabulary (`CONTRACT.md`, "Event kinds").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    NotLeader,
+    LeaderNotAvailable,
+    ConnectionFailed,
+    Disconnected,
+    RequestTimeout,
+    CoordinatorUnavailable,
+    CoordinatorDiscovered,
+    MetadataError,
+    RecordsExpired,
+    RetriesExhausted,
+    NotEnoughReplicas,
+    OffsetCommitFailed,
+    Rebalance,
+    BootstrapFailed,
+    AllBrokersDown,
+    Unknown,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 16] = [
+        Kind::NotLeader,
+        Kind::LeaderNotAvailable,
+        Kind::ConnectionFailed,
+        Kind::Disconnected,
+        Kind::RequestTimeout,
+        Kind::CoordinatorUnavailable,
+        Kind::CoordinatorDiscovered,
+        Kind::MetadataError,
+        Kind::RecordsExpired,
+        Kind::RetriesExhausted,
+        Kind::NotEnoughReplicas,
+        Kind::OffsetCommitFailed,
+        Kind::Rebalance,
+        Kind::BootstrapFailed,
+        Kind::AllBrokersDown,
+        Kind::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::NotLeader => "not_leader",
+            Kind::LeaderNotAvailable => "leader_not_available",
+            Kind::ConnectionFailed => "connection_failed",
+            Kind::Disconnected => "disconnected",
+            Kind::RequestTimeout => "request_timeout",
+            Kind::CoordinatorUnavailable => "coordinator_unavailable",
+            Kind::CoordinatorDiscovered => "coordinator_discovered",
+            Kind::MetadataError => "metadata_error",
+            Kind::RecordsExpired => "records_expired",
+            Kind::RetriesExhausted => "retries_exhausted",
+            Kind::NotEnoughReplicas => "not_enough_replicas",
+            Kind::OffsetCommitFailed => "offset_commit_failed",
+            Kind::Rebalance => "rebalance",
+            Kind::BootstrapFailed => "bootstrap_failed",
+            Kind::AllBrokersDown => "all_brokers_down",
+            Kind::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// A symptom is evidence that a broker is out. `coordinator_discovered`
+    /// is the opposite: evidence that the broker it names is up.
+    pub fn is_symptom(self) -> bool {
+        self != Kind::CoordinatorDiscovered
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Log levels as the layouts name them. librdkafka's syslog numbers map here
+/// too, but a level is never a severity: classification is by template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Level {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+}
+
+impl Level {
+    pub fn parse(s: &[u8]) -> Option<Level> {
+        Some(match s {
+            b"TRACE" | b"trace" => Level::Trace,
+            b"DEBUG" | b"debug" | b"FINE" => Level::Debug,
+            b"INFO" | b"info" => Level::Info,
+            b"WARN" | b"warn" | b"WARNING" | b"warning" => Level::Warn,
+            b"ERROR" | b"error" | b"SEVERE" => Level::Error,
+            b"FATAL" | b"fatal" => Level::Fatal,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Trace => "TRACE",
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERROR",
+            Level::Fatal => "FATAL",
+        }
+    }
+}
+
+/// Where a finding's proof is: the input's display name and a 1-based line
+/// (the head line of a multi-line record).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Evidence {
+    pub input: String,
+    pub line: u64,
+}
+
+/// One recognised record. Identity fields hold what the line said; the
+/// `broker` field is filled in later by `broker::resolve`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// UTC milliseconds since the epoch.
+    pub time: i64,
+    pub kind: Kind,
+    /// The grammar rule id (`java.connection_failed`), or `unknown`.
+    pub rule: String,
+    pub level: Option<Level>,
+    /// The node id as logged: a real id, a bootstrap pseudo id (`-1`) or a
+    /// group-coordinator id (`2147483645`).
+    pub node: Option<i64>,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub topic: Option<String>,
+    pub partition: Option<i32>,
+    /// Records involved (`Expiring 5 record(s)`).
+    pub count: Option<u64>,
+    /// The error name or text the line carried, trimmed.
+    pub error: Option<String>,
+    pub client: Option<String>,
+    /// Index of the input in `Analysis::inputs`.
+    pub input: u32,
+    pub line: u64,
+    /// The resolved broker (`"2"`, or `host:port`), set by `broker::resolve`.
+    pub broker: Option<String>,
+    /// How the broker was found: `line` (the line names it), `time` (the one
+    /// broker out at that moment), or none.
+    pub attributed: Option<Attribution>,
+    /// For unknown events: the message with numbers and hosts masked, so
+    /// that alike lines group together.
+    pub template: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attribution {
+    Line,
+    Time,
+}
+
+impl Event {
+    /// The order every report uses: time, then input, then line.
+    pub fn sort_key(&self) -> (i64, u32, u64) {
+        (self.time, self.input, self.line)
+    }
+
+    /// `topic-partition` when both are known, else the topic alone.
+    pub fn topic_partition(&self) -> Option<String> {
+        match (&self.topic, self.partition) {
+            (Some(t), Some(p)) => Some(format!("{t}-{p}")),
+            (Some(t), None) => Some(t.clone()),
+            _ => None,
+        }
+    }
+}

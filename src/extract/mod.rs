@@ -1,0 +1,565 @@
+//! Extraction: a chunk of whole records in, events out.
+//!
+//! The prefilter finds candidate positions; each is walked back to its
+//! record's head line (a hit in a stack trace belongs to the record that
+//! logged it), the record is parsed by the input's layout and classified by
+//! the grammar. Hits inside a record already handled are skipped, so a
+//! record is parsed at most once. Line numbers come from counting newlines
+//! between hits; the caller adds the chunk's first line (a prefix sum).
+//! Nothing here allocates for a line that yields no event.
+
+pub mod prefilter;
+
+use crate::event::{Event, Kind, Level};
+use crate::grammar::{parse_node, split_addr, split_tp, Grammar, Match};
+use crate::layout::{strip_cr, Layout, Record};
+use crate::timefmt::Zone;
+use memchr::memchr_iter;
+use prefilter::Prefilter;
+
+/// Lines longer than this are analysed by their first `MAX_LINE` bytes.
+pub const MAX_LINE: usize = 1 << 20;
+/// A record's continuation lines are looked at up to this many bytes.
+pub const MAX_BODY: usize = 256 << 10;
+/// How far back a hit is walked to find its record's head.
+const MAX_WALK_BACK: usize = 256 << 10;
+
+/// A problem found in an input's bytes, at a 1-based line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Issue {
+    pub line: u64,
+    pub message: String,
+}
+
+/// What one chunk gives.
+#[derive(Debug, Default)]
+pub struct ChunkOut {
+    /// Newlines in the chunk (the caller's prefix sum).
+    pub newlines: u64,
+    /// Events with lines relative to the chunk (1 = its first line).
+    pub events: Vec<Event>,
+    pub issues: Vec<Issue>,
+    /// Time of the first and last head line in the chunk.
+    pub first_time: Option<i64>,
+    pub last_time: Option<i64>,
+}
+
+pub struct Extractor {
+    grammar: Grammar,
+    prefilter: Prefilter,
+    zone: Zone,
+    max_line: usize,
+}
+
+impl Extractor {
+    pub fn new(grammar: Grammar, zone: Zone) -> Extractor {
+        let prefilter = Prefilter::new(&grammar.literals());
+        Extractor {
+            grammar,
+            prefilter,
+            zone,
+            max_line: MAX_LINE,
+        }
+    }
+
+    pub fn grammar(&self) -> &Grammar {
+        &self.grammar
+    }
+
+    pub fn zone(&self) -> &Zone {
+        &self.zone
+    }
+
+    pub fn max_line(&self) -> usize {
+        self.max_line
+    }
+
+    /// For tests of the long-line path.
+    pub fn with_max_line(mut self, n: usize) -> Extractor {
+        self.max_line = n.max(16);
+        self
+    }
+
+    /// Extracts the events of a chunk that starts at a line boundary.
+    pub fn chunk(&self, layout: &Layout, data: &[u8], input: u32) -> ChunkOut {
+        let mut out = ChunkOut {
+            newlines: memchr_iter(b'\n', data).count() as u64,
+            ..ChunkOut::default()
+        };
+        self.scan_bytes(data, &mut out.issues);
+        out.first_time = self.first_head_time(layout, data);
+        out.last_time = self.last_head_time(layout, data);
+        let mut pos = 0;
+        // Newlines counted so far, and up to where.
+        let (mut counted, mut counted_to) = (0u64, 0usize);
+        while pos < data.len() {
+            let Some(hit) = self.prefilter.next(data, pos) else {
+                break;
+            };
+            let hit_line = line_start(data, hit);
+            let Some(head) = self.walk_back(layout, data, hit_line, pos) else {
+                // A continuation line whose head is not in this chunk (the
+                // input starts mid-record): nothing to attach it to.
+                pos = line_end(data, hit) + 1;
+                continue;
+            };
+            let head_end = line_end(data, head);
+            let rec_end = self.record_end(layout, data, head_end);
+            counted += memchr_iter(b'\n', &data[counted_to..head]).count() as u64;
+            counted_to = head;
+            let head_line = self.cap(&data[head..head_end]);
+            let body_start = (head_end + 1).min(rec_end);
+            let body = trim_newline(&data[body_start..rec_end.min(body_start + MAX_BODY)]);
+            if let Some(rec) = layout.record(head_line, body) {
+                if let Some(ev) = self.event(&rec, input, counted + 1) {
+                    out.events.push(ev);
+                }
+            }
+            pos = rec_end.max(hit + 1);
+        }
+        out
+    }
+
+    fn cap<'a>(&self, line: &'a [u8]) -> &'a [u8] {
+        strip_cr(&line[..line.len().min(self.max_line)])
+    }
+
+    /// The head line at or before `line`, not before `floor`.
+    fn walk_back(
+        &self,
+        layout: &Layout,
+        data: &[u8],
+        mut line: usize,
+        floor: usize,
+    ) -> Option<usize> {
+        loop {
+            let end = line_end(data, line);
+            if layout.is_head(self.cap(&data[line..end])) {
+                return Some(line);
+            }
+            if line <= floor || line == 0 || line - floor > MAX_WALK_BACK {
+                return None;
+            }
+            line = line_start(data, line - 1);
+            if line < floor {
+                return None;
+            }
+        }
+    }
+
+    /// Where the record whose head line ends at `head_end` ends: at the next
+    /// head line, or the end of the chunk.
+    fn record_end(&self, layout: &Layout, data: &[u8], head_end: usize) -> usize {
+        let mut p = head_end + 1;
+        while p < data.len() {
+            let e = line_end(data, p);
+            if layout.is_head(self.cap(&data[p..e])) || p - head_end > MAX_BODY {
+                return p;
+            }
+            p = e + 1;
+        }
+        data.len()
+    }
+
+    fn first_head_time(&self, layout: &Layout, data: &[u8]) -> Option<i64> {
+        let mut p = 0;
+        for _ in 0..64 {
+            if p >= data.len() {
+                break;
+            }
+            let e = line_end(data, p);
+            if let Some(t) = self.head_time(layout, &data[p..e]) {
+                return Some(t);
+            }
+            p = e + 1;
+        }
+        None
+    }
+
+    fn last_head_time(&self, layout: &Layout, data: &[u8]) -> Option<i64> {
+        let mut end = trim_newline(data).len();
+        for _ in 0..64 {
+            let s = line_start(data, end);
+            if let Some(t) = self.head_time(layout, &data[s..end]) {
+                return Some(t);
+            }
+            if s == 0 {
+                break;
+            }
+            end = s - 1;
+        }
+        None
+    }
+
+    fn head_time(&self, layout: &Layout, line: &[u8]) -> Option<i64> {
+        layout
+            .record(self.cap(line), b"")?
+            .time?
+            .to_utc_millis(&self.zone)
+    }
+
+    /// NUL bytes, invalid UTF-8 and over-long lines: reported, never fatal.
+    fn scan_bytes(&self, data: &[u8], issues: &mut Vec<Issue>) {
+        let line_at = |pos: usize| memchr_iter(b'\n', &data[..pos]).count() as u64 + 1;
+        if let Some(first) = memchr::memchr(0, data) {
+            let n = memchr_iter(0, data).count();
+            issues.push(Issue {
+                line: line_at(first),
+                message: format!("{n} NUL byte(s) (binary data in a log); they were read as text"),
+            });
+        }
+        if let Err(e) = std::str::from_utf8(data) {
+            let first = e.valid_up_to();
+            let mut n = 1;
+            let mut p = first + e.error_len().unwrap_or(1);
+            while p < data.len() {
+                match std::str::from_utf8(&data[p..]) {
+                    Ok(_) => break,
+                    Err(e2) => {
+                        n += 1;
+                        p += e2.valid_up_to() + e2.error_len().unwrap_or(1);
+                    }
+                }
+            }
+            issues.push(Issue {
+                line: line_at(first),
+                message: format!("invalid UTF-8 ({n} invalid sequence(s)); the lines were read with replacement characters"),
+            });
+        }
+        // Any line longer than max_line holds a newline-free window of half
+        // that size at an aligned position: probe those windows only.
+        let half = (self.max_line / 2).max(1);
+        let mut w = 0;
+        while w + half <= data.len() {
+            if memchr::memchr(b'\n', &data[w..w + half]).is_none() {
+                let s = line_start(data, w);
+                let e = line_end(data, w);
+                if e - s > self.max_line {
+                    issues.push(Issue {
+                        line: line_at(s),
+                        message: format!(
+                            "line longer than {} bytes; only its first {} bytes were analysed",
+                            self.max_line, self.max_line
+                        ),
+                    });
+                    w = e + 1;
+                    continue;
+                }
+            }
+            w += half;
+        }
+    }
+
+    /// Classifies one record; `None` when it is not a Kafka client event.
+    pub fn event(&self, rec: &Record<'_>, input: u32, line: u64) -> Option<Event> {
+        let (client, message) = split_context(rec.message);
+        let m = self
+            .grammar
+            .classify(rec.logger, rec.level, message, rec.body);
+        if m.is_none() && !is_unknown_candidate(rec, client.is_some()) {
+            return None;
+        }
+        let time = rec.time?.to_utc_millis(&self.zone)?;
+        let mut ev = Event {
+            time,
+            kind: Kind::Unknown,
+            rule: "unknown".into(),
+            level: rec.level,
+            node: None,
+            host: None,
+            port: None,
+            topic: None,
+            partition: None,
+            count: None,
+            error: None,
+            client: client.map(lossy),
+            input,
+            line,
+            broker: None,
+            attributed: None,
+            template: None,
+        };
+        match m {
+            Some(m) => fill(&mut ev, &m),
+            None => ev.template = Some(mask(message)),
+        }
+        Some(ev)
+    }
+}
+
+/// A WARN/ERROR line from a Kafka client logger (or carrying a Java
+/// LogContext prefix) that no rule recognised.
+fn is_unknown_candidate(rec: &Record<'_>, has_context: bool) -> bool {
+    matches!(rec.level, Some(Level::Warn | Level::Error | Level::Fatal))
+        && (has_context || is_kafka_logger(rec.logger))
+}
+
+/// `org.apache.kafka.*`, and its abbreviations `o.a.k.*`, `org.apa.kaf.*`.
+pub fn is_kafka_logger(logger: &[u8]) -> bool {
+    let mut parts = logger.split(|&b| b == b'.');
+    let want: [&[u8]; 3] = [b"org", b"apache", b"kafka"];
+    want.iter().all(|w| {
+        parts
+            .next()
+            .is_some_and(|p| !p.is_empty() && w.starts_with(p))
+    }) && parts.next().is_some()
+}
+
+/// Splits the Java LogContext prefix off a message:
+/// `[Consumer clientId=c-1, groupId=g] rest` → (`c-1`, `rest`).
+pub fn split_context(msg: &[u8]) -> (Option<&[u8]>, &[u8]) {
+    let none = (None, msg);
+    let Some(inner_end) = msg
+        .first()
+        .filter(|&&b| b == b'[')
+        .and_then(|_| memchr::memchr(b']', msg))
+    else {
+        return none;
+    };
+    let inner = &msg[1..inner_end];
+    let Some(sp) = memchr::memchr(b' ', inner) else {
+        return none;
+    };
+    if !inner[..sp].iter().all(u8::is_ascii_alphabetic) {
+        return none;
+    }
+    let mut client = None;
+    for kv in inner[sp + 1..].split(|&b| b == b',') {
+        let kv = kv.trim_ascii();
+        let Some(eq) = memchr::memchr(b'=', kv) else {
+            return none;
+        };
+        if &kv[..eq] == b"clientId" {
+            client = Some(&kv[eq + 1..]);
+        }
+    }
+    let rest = &msg[inner_end + 1..];
+    (
+        client.or(Some(&inner[..sp])),
+        rest.strip_prefix(b" ").unwrap_or(rest),
+    )
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn fill(ev: &mut Event, m: &Match<'_, '_>) {
+    ev.kind = m.kind;
+    ev.rule = m.rule.id.clone();
+    for &(name, v) in &m.captures {
+        match name {
+            "node" => ev.node = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
+            "addr" => {
+                if let Some((h, p)) = split_addr(v) {
+                    ev.host = Some(lossy(h));
+                    ev.port = Some(p);
+                }
+            }
+            "broker" => {
+                if let Some((id, h, p)) = parse_node(v) {
+                    ev.node = Some(id);
+                    ev.host = Some(lossy(h));
+                    ev.port = Some(p);
+                }
+            }
+            "tp" => {
+                if let Some((t, p)) = split_tp(v) {
+                    ev.topic = Some(lossy(t));
+                    ev.partition = Some(p);
+                }
+            }
+            "topic" if ev.topic.is_none() => {
+                ev.topic = Some(lossy(v.trim_ascii()).trim_end_matches(':').to_string())
+            }
+            "partition" if ev.partition.is_none() => {
+                ev.partition = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok())
+            }
+            "count" => ev.count = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
+            "error" => {
+                let e = lossy(v.trim_ascii());
+                ev.error = Some(e.chars().take(200).collect());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Masks what varies between alike messages (numbers, hosts, ids), so that
+/// unknown lines group by template.
+pub fn mask(msg: &[u8]) -> String {
+    let s = String::from_utf8_lossy(&msg[..msg.len().min(300)]);
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(' ') {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let has_digit = word.chars().any(|c| c.is_ascii_digit());
+        let core = word.trim_matches(|c: char| {
+            matches!(c, '(' | ')' | ',' | '.' | ':' | ';' | '[' | ']' | '{' | '}')
+        });
+        if has_digit && !core.is_empty() {
+            let start = word.find(core).unwrap_or(0);
+            out.push_str(&word[..start]);
+            out.push_str("<*>");
+            out.push_str(&word[start + core.len()..]);
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+fn line_start(data: &[u8], pos: usize) -> usize {
+    memchr::memrchr(b'\n', &data[..pos]).map_or(0, |i| i + 1)
+}
+
+fn line_end(data: &[u8], pos: usize) -> usize {
+    memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |i| pos + i)
+}
+
+fn trim_newline(s: &[u8]) -> &[u8] {
+    let s = s.strip_suffix(b"\n").unwrap_or(s);
+    s.strip_suffix(b"\r").unwrap_or(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::Layouts;
+
+    fn extractor() -> Extractor {
+        Extractor::new(crate::grammar::load_builtin(), Zone::default())
+    }
+
+    const SEED: &str = "[2024-02-06 10:47:03,491] WARN [Producer clientId=console-producer] Got error produce response with correlation id 328 on topic-partition mskversionupgradetest-0, retrying (2 attempts left). Error: NOT_LEADER_OR_FOLLOWER (org.apache.kafka.clients.producer.internals.Sender)
+[2024-02-06 10:47:03,492] WARN [Producer clientId=console-producer] Received invalid metadata error in produce request on partition mskversionupgradetest-0 due to org.apache.kafka.common.errors.NotLeaderOrFollowerException: For requests intended only for the leader, this error indicates that the broker is not the current leader. For requests intended for any replica, this error indicates that the broker is not a replica of the topic partition.. Going to request metadata update now (org.apache.kafka.clients.producer.internals.Sender)
+[2024-02-06 11:23:01,627] WARN [Consumer clientId=consumer-console-consumer-51435-1, groupId=console-consumer-51435] Connection to node 2147483645(broker..) could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)
+";
+
+    #[test]
+    fn seed_lines_give_their_events() {
+        let x = extractor();
+        let layouts = Layouts::builtin();
+        let layout = layouts.detect(SEED.as_bytes()).unwrap();
+        let out = x.chunk(layout, SEED.as_bytes(), 0);
+        assert_eq!(out.newlines, 3);
+        let kinds: Vec<_> = out.events.iter().map(|e| (e.kind, e.line)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (Kind::NotLeader, 1),
+                (Kind::NotLeader, 2),
+                (Kind::ConnectionFailed, 3)
+            ]
+        );
+        assert_eq!(
+            out.events[0].topic.as_deref(),
+            Some("mskversionupgradetest")
+        );
+        assert_eq!(out.events[0].partition, Some(0));
+        assert_eq!(out.events[2].node, Some(2147483645));
+        assert_eq!(
+            out.events[2].client.as_deref(),
+            Some("consumer-console-consumer-51435-1")
+        );
+    }
+
+    #[test]
+    fn hits_in_stack_traces_walk_back_to_their_head() {
+        let x = extractor();
+        let text = "[2024-02-06 10:50:00,000] INFO all good (com.example.App)
+[2024-02-06 10:50:01,000] ERROR Error when sending message to topic orders with key: null, value: 23 bytes with error: (org.apache.kafka.clients.producer.internals.ErrorLoggingCallback)
+org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders-2:120001 ms has passed since batch creation
+[2024-02-06 10:50:02,000] INFO still good (com.example.App)
+";
+        let layouts = Layouts::builtin();
+        let out = x.chunk(layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 3);
+        assert_eq!(out.events.len(), 1);
+        let e = &out.events[0];
+        assert_eq!(
+            (e.kind, e.line, e.count, e.input),
+            (Kind::RecordsExpired, 2, Some(5), 3)
+        );
+        assert_eq!(e.topic_partition().as_deref(), Some("orders-2"));
+        assert_eq!(out.first_time, Some(1707216600000));
+        assert_eq!(out.last_time, Some(1707216602000));
+    }
+
+    #[test]
+    fn unknown_kafka_warnings_are_kept_and_others_are_not() {
+        let x = extractor();
+        let text = "[2024-02-06 10:50:00,000] WARN [Producer clientId=p1] Something new happened to 10.0.0.1:9092 (org.apache.kafka.clients.producer.internals.Sender)
+[2024-02-06 10:50:00,001] WARN Disk is slow (com.example.App)
+[2024-02-06 10:50:00,002] INFO [Producer clientId=p1] Something informational (org.apache.kafka.clients.producer.KafkaProducer)
+";
+        let layouts = Layouts::builtin();
+        let out = x.chunk(layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 0);
+        assert_eq!(out.events.len(), 1);
+        assert_eq!(out.events[0].kind, Kind::Unknown);
+        assert_eq!(
+            out.events[0].template.as_deref(),
+            Some("Something new happened to <*>")
+        );
+    }
+
+    #[test]
+    fn crlf_nul_and_bad_utf8() {
+        let x = extractor();
+        let text = b"[2024-02-06 10:50:00,000] INFO ok \xff\xfe (com.example.App)\r\n[2024-02-06 10:50:01,000] WARN [Consumer clientId=c, groupId=g] Node 2 disconnected.\x00 (org.apache.kafka.clients.NetworkClient)\r\n";
+        let layouts = Layouts::builtin();
+        let out = x.chunk(layouts.detect(text).unwrap(), text, 0);
+        assert_eq!(out.events.len(), 1);
+        assert_eq!(out.events[0].line, 2);
+        let msgs: Vec<_> = out
+            .issues
+            .iter()
+            .map(|i| {
+                (
+                    i.line,
+                    i.message.split(' ').nth(1).unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(out.issues.len(), 2, "{msgs:?}");
+        assert_eq!(out.issues[0].line, 2);
+        assert!(out.issues[0].message.contains("NUL"));
+        assert_eq!(out.issues[1].line, 1);
+        assert!(out.issues[1].message.contains("invalid UTF-8"));
+    }
+
+    #[test]
+    fn long_lines_are_reported_and_cut() {
+        let x = extractor().with_max_line(64);
+        let long = format!("[2024-02-06 10:50:00,000] WARN [Consumer clientId=c, groupId=g] Node 3 disconnected. {} (org.apache.kafka.clients.NetworkClient)\n", "x".repeat(500));
+        let text = format!("[2024-02-06 10:49:59,000] INFO a (com.example.App)\n{long}");
+        let layouts = Layouts::builtin();
+        let out = x.chunk(layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 0);
+        assert_eq!(out.issues.len(), 1);
+        assert_eq!(out.issues[0].line, 2);
+        assert_eq!(
+            out.events.len(),
+            1,
+            "the head of a long line is still analysed"
+        );
+    }
+
+    #[test]
+    fn context_prefix_and_logger_checks() {
+        assert_eq!(
+            split_context(b"[Consumer clientId=c-1, groupId=g] Node 2 disconnected."),
+            (Some(&b"c-1"[..]), &b"Node 2 disconnected."[..])
+        );
+        assert_eq!(
+            split_context(b"[AdminClient clientId=adminclient-1] x"),
+            (Some(&b"adminclient-1"[..]), &b"x"[..])
+        );
+        assert_eq!(split_context(b"[not a context] x").0, None);
+        assert_eq!(split_context(b"plain").0, None);
+        assert!(is_kafka_logger(b"org.apache.kafka.clients.NetworkClient"));
+        assert!(is_kafka_logger(b"o.a.k.c.NetworkClient"));
+        assert!(is_kafka_logger(b"org.apa.kaf.cli.NetworkClient"));
+        assert!(!is_kafka_logger(b"org.springframework.kafka.Listener"));
+        assert!(!is_kafka_logger(b"com.example.App"));
+    }
+}

@@ -1,0 +1,167 @@
+//! Grammar samples are tests: each sample must be recognised by its own
+//! rule (not an earlier one), with the kind and captures it declares. The
+//! test suite runs this on the built-in grammars; `--grammar FILE` runs it
+//! on the user's file before any input is read.
+
+use super::{Error, Grammar};
+use crate::extract::split_context;
+use crate::layout::Layouts;
+
+/// Checks every sample of every rule in `grammar` against the whole grammar
+/// (so that priority mistakes show up too).
+pub fn check_samples(grammar: &Grammar) -> Vec<Error> {
+    let layouts = Layouts::builtin();
+    let mut errors = Vec::new();
+    for rule in &grammar.rules {
+        let err = |line: usize, message: String, help: Option<String>| Error {
+            file: rule.file.clone(),
+            line,
+            message,
+            help,
+        };
+        if rule.samples.is_empty() {
+            errors.push(err(
+                rule.line,
+                format!("rule {}: has no sample line", rule.id),
+                Some("add a [[rule.sample]] with a real log line".into()),
+            ));
+            continue;
+        }
+        for (n, s) in rule.samples.iter().enumerate() {
+            let n = n + 1;
+            let (head, body) = match s.text.split_once('\n') {
+                Some((h, b)) => (h, b),
+                None => (s.text.as_str(), ""),
+            };
+            let Ok(layout) = layouts.detect(head.as_bytes()) else {
+                errors.push(err(s.line, format!("rule {}: sample {n} is in no known layout", rule.id), Some("write samples in Kafka's layout: [2024-02-06 10:47:03,491] WARN message (logger)".into())));
+                continue;
+            };
+            let Some(rec) = layout.record(head.as_bytes(), body.as_bytes()) else {
+                continue;
+            };
+            let (_, message) = split_context(rec.message);
+            let Some(m) = grammar.classify(rec.logger, rec.level, message, rec.body) else {
+                errors.push(err(
+                    s.line,
+                    format!("rule {}: sample {n} does not match", rule.id),
+                    Some(closest_help(rule, message)),
+                ));
+                continue;
+            };
+            if m.rule.id != rule.id {
+                errors.push(err(
+                    s.line,
+                    format!(
+                        "rule {}: sample {n} is taken by the earlier rule {}",
+                        rule.id, m.rule.id
+                    ),
+                    Some("move the more specific rule first, or make the templates differ".into()),
+                ));
+                continue;
+            }
+            for (k, want) in &s.expect {
+                let got = if k == "kind" {
+                    Some(m.kind.as_str().to_string())
+                } else {
+                    m.captures
+                        .iter()
+                        .find(|(name, _)| name == k)
+                        .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+                };
+                if got.as_deref() != Some(want.as_str()) {
+                    errors.push(err(
+                        s.line,
+                        format!(
+                            "rule {}: sample {n}: {k} is {got:?}, expected {want:?}",
+                            rule.id
+                        ),
+                        None,
+                    ));
+                }
+            }
+        }
+    }
+    errors
+}
+
+/// Says where the closest template stopped matching, for a help line.
+fn closest_help(rule: &super::Rule, message: &[u8]) -> String {
+    let best = rule
+        .templates
+        .iter()
+        .map(|t| t.mismatch(message))
+        .max_by_key(|(got, _)| got.len())
+        .unwrap_or_default();
+    match (best.0.is_empty(), best.1.is_empty()) {
+        (_, true) => "the literals match; a capture has the wrong shape (node, count and attempts are integers; addr is host/ip:port)".into(),
+        (true, false) => format!("the message must start with \"{}\"", best.1),
+        (false, false) => format!("the template expects \"{}\" after \"{}\"", best.1, best.0.trim_end()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Kind;
+
+    #[test]
+    fn every_builtin_rule_has_samples_that_match_it() {
+        let g = crate::grammar::load_builtin();
+        let errors = check_samples(&g);
+        assert!(
+            errors.is_empty(),
+            "{}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        let samples: usize = g.rules.iter().map(|r| r.samples.len()).sum();
+        let templates: usize = g.rules.iter().map(|r| r.templates.len()).sum();
+        assert!(
+            samples >= templates,
+            "every template needs a sample: {samples} samples, {templates} templates"
+        );
+    }
+
+    #[test]
+    fn java_grammar_covers_the_contract_kinds_the_java_client_logs() {
+        let g = crate::grammar::load_builtin();
+        for k in Kind::ALL {
+            if k == Kind::Unknown {
+                continue;
+            }
+            let covered = g
+                .rules
+                .iter()
+                .any(|r| r.kind == k || r.when.iter().any(|w| w.kind == k));
+            assert!(covered, "no Java rule yields {k}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_sample_is_reported_with_help() {
+        let src = r#"
+[[rule]]
+id = "x.node_disconnected"
+kind = "disconnected"
+templates = [{ text = "Node {node} disconnected." }]
+[[rule.sample]]
+line = "[2024-02-06 10:47:03,491] INFO [Consumer clientId=c, groupId=g] Node 2 went away. (org.apache.kafka.clients.NetworkClient)"
+"#;
+        let g = crate::grammar::load_str("extra.toml", src).unwrap();
+        let e = check_samples(&g);
+        assert_eq!(e.len(), 1);
+        let text = e[0].to_string();
+        assert!(
+            text.starts_with("extra.toml:6: rule x.node_disconnected: sample 1 does not match"),
+            "{text}"
+        );
+        assert!(
+            text.contains("help: the template expects \" disconnected.\" after \"Node\""),
+            "{text}"
+        );
+    }
+}

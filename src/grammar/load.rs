@@ -1,0 +1,316 @@
+//! Reading grammar files: TOML in, compiled `Rule`s out, every mistake
+//! reported with its `file:line` and a help line.
+
+use super::{Error, Grammar, Rule, Sample, Scope, Template, When};
+use crate::event::{Kind, Level};
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSpec {
+    #[allow(dead_code)]
+    family: Option<String>,
+    #[allow(dead_code)]
+    description: Option<String>,
+    #[serde(default)]
+    rule: Vec<RuleSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSpec {
+    id: Spanned<String>,
+    kind: Spanned<String>,
+    logger: Option<String>,
+    levels: Option<Vec<Spanned<String>>>,
+    scope: Option<Spanned<String>>,
+    source: Option<String>,
+    templates: Vec<Spanned<TemplateSpec>>,
+    #[serde(default)]
+    when: Vec<Spanned<WhenSpec>>,
+    prefilter: Option<String>,
+    #[serde(default)]
+    sample: Vec<Spanned<SampleSpec>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TemplateSpec {
+    text: String,
+    versions: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhenSpec {
+    capture: String,
+    contains: String,
+    kind: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SampleSpec {
+    line: String,
+    #[serde(default)]
+    expect: toml::Table,
+}
+
+/// The line (1-based) of a byte offset.
+fn line_of(src: &str, offset: usize) -> usize {
+    src.as_bytes()[..offset.min(src.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+fn kind_names() -> String {
+    Kind::ALL
+        .iter()
+        .filter(|k| **k != Kind::Unknown)
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Parses and compiles one grammar file's text; `file` names it in errors.
+pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
+    let err = |line: usize, message: String, help: Option<String>| Error {
+        file: file.to_string(),
+        line,
+        message,
+        help,
+    };
+    let spec: FileSpec = toml::from_str(src).map_err(|e| {
+        let line = e.span().map_or(1, |s| line_of(src, s.start));
+        vec![err(
+            line,
+            e.message().trim().to_string(),
+            Some("see grammars/java.toml for the format".into()),
+        )]
+    })?;
+    let mut errors = Vec::new();
+    let mut rules = Vec::new();
+    for r in spec.rule {
+        let rule_line = line_of(src, r.id.span().start);
+        let id = r.id.get_ref().clone();
+        let at = |sp: std::ops::Range<usize>| line_of(src, sp.start);
+        let kind = match Kind::parse(r.kind.get_ref()) {
+            Some(Kind::Unknown) | None => {
+                errors.push(err(
+                    at(r.kind.span()),
+                    format!("rule {id}: unknown event kind '{}'", r.kind.get_ref()),
+                    Some(format!("use one of: {}", kind_names())),
+                ));
+                continue;
+            }
+            Some(k) => k,
+        };
+        let levels = match r.levels {
+            None => None,
+            Some(ls) => {
+                let mut out = Vec::new();
+                for l in ls {
+                    match Level::parse(l.get_ref().as_bytes()) {
+                        Some(v) => out.push(v),
+                        None => errors.push(err(
+                            at(l.span()),
+                            format!("rule {id}: unknown level '{}'", l.get_ref()),
+                            Some("use TRACE, DEBUG, INFO, WARN, ERROR or FATAL".into()),
+                        )),
+                    }
+                }
+                Some(out)
+            }
+        };
+        let scope = match r.scope.as_ref().map(|s| s.get_ref().as_str()) {
+            None | Some("message") => Scope::Message,
+            Some("record") => Scope::Record,
+            Some(other) => {
+                errors.push(err(
+                    at(r.scope.as_ref().map(|s| s.span()).unwrap_or(0..0)),
+                    format!("rule {id}: unknown scope '{other}'"),
+                    Some("use \"message\" or \"record\"".into()),
+                ));
+                continue;
+            }
+        };
+        let mut templates = Vec::new();
+        for t in &r.templates {
+            match Template::compile(&t.get_ref().text) {
+                Ok(mut c) => {
+                    if scope == Scope::Record && !c.starts_with_literal() {
+                        errors.push(err(
+                            at(t.span()),
+                            format!("rule {id}: a record-scope template must start with literal text"),
+                            Some("the matcher searches for the first literal, so begin with words, not a capture".into()),
+                        ));
+                    }
+                    c.versions = t.get_ref().versions.clone();
+                    templates.push(c);
+                }
+                Err(e) => errors.push(err(
+                    at(t.span()),
+                    format!("rule {id}: bad template: {e}"),
+                    Some("captures are {name}; reserved names: node, addr, broker, tp, count, attempts; {_} skips".into()),
+                )),
+            }
+        }
+        if templates.is_empty() {
+            errors.push(err(
+                rule_line,
+                format!("rule {id}: no usable template"),
+                None,
+            ));
+            continue;
+        }
+        let mut when = Vec::new();
+        for w in &r.when {
+            match Kind::parse(&w.get_ref().kind) {
+                Some(k) if k != Kind::Unknown => {
+                    let names_it = r.templates.iter().any(|t| {
+                        t.get_ref()
+                            .text
+                            .contains(&format!("{{{}}}", w.get_ref().capture))
+                    });
+                    if !names_it {
+                        errors.push(err(
+                            at(w.span()),
+                            format!(
+                                "rule {id}: 'when' names capture '{}' that no template has",
+                                w.get_ref().capture
+                            ),
+                            None,
+                        ));
+                    }
+                    when.push(When {
+                        capture: w.get_ref().capture.clone(),
+                        contains: w.get_ref().contains.as_bytes().to_vec(),
+                        kind: k,
+                    })
+                }
+                _ => errors.push(err(
+                    at(w.span()),
+                    format!(
+                        "rule {id}: unknown event kind '{}' in 'when'",
+                        w.get_ref().kind
+                    ),
+                    Some(format!("use one of: {}", kind_names())),
+                )),
+            }
+        }
+        let prefilter: Vec<Vec<u8>> = match &r.prefilter {
+            Some(p) => vec![p.as_bytes().to_vec()],
+            None => templates
+                .iter()
+                .map(|t| t.longest_literal().to_vec())
+                .collect(),
+        };
+        if prefilter.iter().any(|p| p.len() < 4) {
+            errors.push(err(
+                rule_line,
+                format!("rule {id}: its prefilter literal is shorter than 4 bytes"),
+                Some("set `prefilter` to a longer, rarer literal of the template".into()),
+            ));
+        }
+        let samples = r
+            .sample
+            .iter()
+            .map(|s| Sample {
+                text: s.get_ref().line.clone(),
+                expect: s
+                    .get_ref()
+                    .expect
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                        )
+                    })
+                    .collect(),
+                line: at(s.span()),
+            })
+            .collect();
+        rules.push(Rule {
+            id,
+            kind,
+            logger: r.logger,
+            levels,
+            scope,
+            source: r.source,
+            templates,
+            when,
+            prefilter,
+            samples,
+            file: file.to_string(),
+            line: rule_line,
+        });
+    }
+    let mut seen = std::collections::HashSet::new();
+    for r in &rules {
+        if !seen.insert(r.id.clone()) {
+            errors.push(err(
+                r.line,
+                format!("rule id '{}' is used twice", r.id),
+                Some("rule ids must be unique".into()),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(Grammar { rules })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The grammars embedded in the binary.
+pub fn load_builtin() -> Grammar {
+    let mut g = Grammar::default();
+    for (name, src) in super::BUILTIN {
+        match load_str(name, src) {
+            Ok(x) => g.extend(x),
+            Err(e) => {
+                panic!("built-in grammar {name} is invalid (the test suite checks it): {e:?}")
+            }
+        }
+    }
+    g
+}
+
+/// A user's grammar file (`--grammar FILE`).
+pub fn load_file(path: &std::path::Path) -> Result<Grammar, Vec<Error>> {
+    let name = path.display().to_string();
+    let src = std::fs::read_to_string(path).map_err(|e| {
+        vec![Error {
+            file: name.clone(),
+            line: 0,
+            message: format!("cannot read: {e}"),
+            help: None,
+        }]
+    })?;
+    load_str(&name, &src)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_line_and_help() {
+        let src = "family = \"x\"\n\n[[rule]]\nid = \"x.a\"\nkind = \"broken_kind\"\ntemplates = [{ text = \"Node {node} disconnected.\" }]\n";
+        let e = load_str("extra.toml", src).unwrap_err();
+        assert_eq!(e[0].line, 5);
+        assert!(e[0]
+            .to_string()
+            .starts_with("extra.toml:5: rule x.a: unknown event kind 'broken_kind'"));
+        assert!(e[0].to_string().contains("= help: use one of: not_leader"));
+        let src = "[[rule]]\nid = \"x.b\"\nkind = \"disconnected\"\ntemplates = [{ text = \"{a}{b} oops\" }]\n";
+        let e = load_str("extra.toml", src).unwrap_err();
+        assert_eq!(e[0].line, 4);
+        let e = load_str("extra.toml", "[[rule]\n").unwrap_err();
+        assert_eq!(e[0].line, 1);
+    }
+}

@@ -1,0 +1,490 @@
+//! Grammars: the clients' own log templates, as data (`grammars/*.toml`).
+//!
+//! A rule is a template with named captures (`Connection to node {node}
+//! ({addr}) could not be established. ...`), the event kind it yields, the
+//! logger and levels it applies to and the sample lines that prove it. Rules
+//! compile to literal-anchored matchers: literals are compared with
+//! `memcmp`/`memmem`, captures end at the first occurrence of the next
+//! literal, and nothing backtracks. Every rule also gives the prefilter its
+//! literals, so that a line no rule could match is never parsed.
+
+pub mod check;
+mod load;
+
+use crate::event::{Kind, Level};
+pub use load::{load_builtin, load_file, load_str};
+use memchr::memmem;
+
+/// The built-in grammar files, embedded so the binary needs nothing beside it.
+pub const BUILTIN: &[(&str, &str)] = &[(
+    "grammars/java.toml",
+    include_str!("../../grammars/java.toml"),
+)];
+
+/// A grammar problem, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}{}", help.as_ref().map(|h| format!("\n  = help: {h}")).unwrap_or_default())]
+pub struct Error {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The template matches at the start of the message (after the Java
+    /// LogContext prefix).
+    Message,
+    /// The template may occur anywhere in the record, continuation lines
+    /// included (exception text inside stack traces).
+    Record,
+}
+
+/// The shape a capture must have; reserved capture names imply it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// A signed integer: `{node}`, `{count}`, `{attempts}`.
+    Int,
+    /// A socket address: `host/ip:port`, `host:port`, `host/<unresolved>:port`.
+    Addr,
+    /// A Java `Node.toString()`: `host:port (id: N rack: R[ isFenced: B])`.
+    Node,
+    /// A topic-partition: `orders-3`.
+    TopicPartition,
+    Text,
+}
+
+impl Shape {
+    pub fn of(name: &str) -> Shape {
+        match name {
+            "node" | "count" | "attempts" => Shape::Int,
+            "addr" => Shape::Addr,
+            "broker" => Shape::Node,
+            "tp" => Shape::TopicPartition,
+            _ => Shape::Text,
+        }
+    }
+
+    pub fn accepts(self, v: &[u8]) -> bool {
+        match self {
+            Shape::Int => {
+                let d = v.strip_prefix(b"-").unwrap_or(v);
+                !d.is_empty() && d.len() <= 19 && d.iter().all(u8::is_ascii_digit)
+            }
+            Shape::Addr => split_addr(v).is_some(),
+            Shape::Node => parse_node(v).is_some(),
+            Shape::TopicPartition => split_tp(v).is_some(),
+            Shape::Text => true,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Seg {
+    Lit(Vec<u8>),
+    Cap { name: String, shape: Shape },
+}
+
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub text: String,
+    pub versions: Option<String>,
+    segs: Vec<Seg>,
+}
+
+/// A capture's name and the bytes it took.
+pub type Captures<'r, 'a> = Vec<(&'r str, &'a [u8])>;
+
+impl Template {
+    pub fn compile(text: &str) -> Result<Template, String> {
+        let mut segs = Vec::new();
+        let mut rest = text;
+        while !rest.is_empty() {
+            match rest.find('{') {
+                Some(0) => {
+                    let end = rest.find('}').ok_or("a '{' without its '}'")?;
+                    let name = &rest[1..end];
+                    if name.is_empty()
+                        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    {
+                        return Err(format!("bad capture name '{{{name}}}'"));
+                    }
+                    if matches!(segs.last(), Some(Seg::Cap { .. })) {
+                        return Err(format!(
+                            "captures must be separated by literal text (before '{{{name}}}')"
+                        ));
+                    }
+                    segs.push(Seg::Cap {
+                        name: name.to_string(),
+                        shape: Shape::of(name),
+                    });
+                    rest = &rest[end + 1..];
+                }
+                Some(i) => {
+                    segs.push(Seg::Lit(rest[..i].as_bytes().to_vec()));
+                    rest = &rest[i..];
+                }
+                None => {
+                    segs.push(Seg::Lit(rest.as_bytes().to_vec()));
+                    rest = "";
+                }
+            }
+        }
+        if !segs.iter().any(|s| matches!(s, Seg::Lit(_))) {
+            return Err("a template needs some literal text".into());
+        }
+        Ok(Template {
+            text: text.to_string(),
+            versions: None,
+            segs,
+        })
+    }
+
+    fn starts_with_literal(&self) -> bool {
+        matches!(self.segs.first(), Some(Seg::Lit(_)))
+    }
+
+    /// The literal the prefilter should look for: the longest one.
+    pub fn longest_literal(&self) -> &[u8] {
+        self.segs
+            .iter()
+            .filter_map(|s| match s {
+                Seg::Lit(l) => Some(l.as_slice()),
+                Seg::Cap { .. } => None,
+            })
+            .max_by_key(|l| l.trim_ascii().len())
+            .map(<[u8]>::trim_ascii)
+            .unwrap_or_default()
+    }
+
+    /// Matches at the start of `s`; a capture at the end runs to the end.
+    pub fn match_start<'r, 'a>(&'r self, s: &'a [u8], caps: &mut Captures<'r, 'a>) -> bool {
+        caps.clear();
+        let mut p = 0;
+        for (i, seg) in self.segs.iter().enumerate() {
+            match seg {
+                Seg::Lit(l) => {
+                    if !s[p..].starts_with(l) {
+                        return false;
+                    }
+                    p += l.len();
+                }
+                Seg::Cap { name, shape } => {
+                    let end = match self.segs.get(i + 1) {
+                        Some(Seg::Lit(l)) => match memmem::find(&s[p..], l) {
+                            Some(k) => p + k,
+                            None => return false,
+                        },
+                        _ => s.len(),
+                    };
+                    let v = &s[p..end];
+                    if !shape.accepts(v) {
+                        return false;
+                    }
+                    caps.push((name.as_str(), v));
+                    p = end;
+                }
+            }
+        }
+        true
+    }
+
+    /// Why `s` does not match from its start: the text matched so far and
+    /// the literal expected next (for a grammar author's help line).
+    pub fn mismatch(&self, s: &[u8]) -> (String, String) {
+        let mut p = 0;
+        for (i, seg) in self.segs.iter().enumerate() {
+            let Seg::Lit(l) = seg else { continue };
+            let found = match i {
+                0 => s.starts_with(l).then_some(0),
+                _ => memmem::find(&s[p..], l).map(|k| p + k),
+            };
+            match found {
+                Some(k) => p = k + l.len(),
+                None => {
+                    return (
+                        String::from_utf8_lossy(&s[..p]).into_owned(),
+                        String::from_utf8_lossy(l).into_owned(),
+                    )
+                }
+            }
+        }
+        (String::from_utf8_lossy(&s[..p]).into_owned(), String::new())
+    }
+
+    /// Finds the template anywhere in `text`, one line at a time.
+    pub fn match_anywhere<'r, 'a>(&'r self, text: &'a [u8], caps: &mut Captures<'r, 'a>) -> bool {
+        let Some(Seg::Lit(first)) = self.segs.first() else {
+            return false;
+        };
+        for pos in memmem::find_iter(text, first) {
+            let line_end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |k| pos + k);
+            let line = crate::layout::strip_cr(&text[pos..line_end]);
+            if self.match_start(line, caps) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct When {
+    pub capture: String,
+    pub contains: Vec<u8>,
+    pub kind: Kind,
+}
+
+#[derive(Clone, Debug)]
+pub struct Sample {
+    pub text: String,
+    /// Expected captures; the key `kind` is the expected event kind.
+    pub expect: Vec<(String, String)>,
+    /// Line of the sample in its grammar file.
+    pub line: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: String,
+    pub kind: Kind,
+    /// Compared with the last dotted segment of the record's logger.
+    pub logger: Option<String>,
+    pub levels: Option<Vec<Level>>,
+    pub scope: Scope,
+    pub source: Option<String>,
+    pub templates: Vec<Template>,
+    pub when: Vec<When>,
+    pub prefilter: Vec<Vec<u8>>,
+    pub samples: Vec<Sample>,
+    /// Where the rule is: file and line.
+    pub file: String,
+    pub line: usize,
+}
+
+/// The outcome of matching one record.
+#[derive(Debug)]
+pub struct Match<'r, 'a> {
+    pub rule: &'r Rule,
+    pub kind: Kind,
+    pub captures: Captures<'r, 'a>,
+}
+
+impl Rule {
+    fn applies(&self, logger: &[u8], level: Option<Level>) -> bool {
+        if let (Some(want), Some(l)) = (&self.levels, level) {
+            if !want.contains(&l) {
+                return false;
+            }
+        }
+        if let Some(want) = &self.logger {
+            // An empty logger means the layout has none: do not judge by it.
+            if !logger.is_empty() {
+                let last = logger.rsplit(|&b| b == b'.').next().unwrap_or(logger);
+                if last != want.as_bytes() {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn kind_for(&self, caps: &Captures<'_, '_>) -> Kind {
+        for w in &self.when {
+            if let Some((_, v)) = caps.iter().find(|(n, _)| *n == w.capture) {
+                if memmem::find(v, &w.contains).is_some() {
+                    return w.kind;
+                }
+            }
+        }
+        self.kind
+    }
+
+    /// Versions the rule covers, as its templates say.
+    pub fn versions(&self) -> Vec<&str> {
+        self.templates
+            .iter()
+            .filter_map(|t| t.versions.as_deref())
+            .collect()
+    }
+}
+
+/// All rules, in priority order (the first that matches a record wins).
+#[derive(Clone, Debug, Default)]
+pub struct Grammar {
+    pub rules: Vec<Rule>,
+}
+
+impl Grammar {
+    pub fn extend(&mut self, other: Grammar) {
+        self.rules.extend(other.rules);
+    }
+
+    /// The literals of every rule, deduplicated: the prefilter's input.
+    pub fn literals(&self) -> Vec<Vec<u8>> {
+        let mut v: Vec<Vec<u8>> = self
+            .rules
+            .iter()
+            .flat_map(|r| r.prefilter.iter().cloned())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Classifies a record. `message` is the head line's message with the
+    /// LogContext prefix removed; `body` the continuation lines.
+    pub fn classify<'r, 'a>(
+        &'r self,
+        logger: &[u8],
+        level: Option<Level>,
+        message: &'a [u8],
+        body: &'a [u8],
+    ) -> Option<Match<'r, 'a>> {
+        let mut caps = Vec::new();
+        for rule in &self.rules {
+            if !rule.applies(logger, level) {
+                continue;
+            }
+            for t in &rule.templates {
+                let hit = match rule.scope {
+                    Scope::Message => t.match_start(message, &mut caps),
+                    Scope::Record => {
+                        t.match_anywhere(message, &mut caps) || t.match_anywhere(body, &mut caps)
+                    }
+                };
+                if hit {
+                    let kind = rule.kind_for(&caps);
+                    return Some(Match {
+                        rule,
+                        kind,
+                        captures: caps,
+                    });
+                }
+            }
+        }
+        None
+    }
+}
+
+/// `host/ip:port`, `host:port`, `host/<unresolved>:port`, `/ip:port` →
+/// (host or ip, port).
+pub fn split_addr(v: &[u8]) -> Option<(&[u8], u16)> {
+    let colon = memchr::memrchr(b':', v)?;
+    let port = std::str::from_utf8(&v[colon + 1..])
+        .ok()?
+        .parse::<u16>()
+        .ok()?;
+    let hostpart = &v[..colon];
+    let host = match memchr::memchr(b'/', hostpart) {
+        Some(0) => &hostpart[1..],
+        Some(k) => &hostpart[..k],
+        None => hostpart,
+    };
+    let host = host
+        .strip_prefix(b"[")
+        .and_then(|h| h.strip_suffix(b"]"))
+        .unwrap_or(host);
+    if host.is_empty() || host.iter().any(|c| c.is_ascii_whitespace()) {
+        return None;
+    }
+    Some((host, port))
+}
+
+/// A Java `Node.toString()` → (id, host, port).
+pub fn parse_node(v: &[u8]) -> Option<(i64, &[u8], u16)> {
+    let open = memmem::find(v, b" (id: ")?;
+    if !v.ends_with(b")") {
+        return None;
+    }
+    let (host, port) = split_addr(&v[..open])?;
+    let after = &v[open + 6..];
+    let end = after
+        .iter()
+        .position(|c| !(c.is_ascii_digit() || *c == b'-'))?;
+    let id = std::str::from_utf8(&after[..end]).ok()?.parse().ok()?;
+    Some((id, host, port))
+}
+
+/// `orders-3` → (`orders`, 3). Topic names may contain `-`.
+pub fn split_tp(v: &[u8]) -> Option<(&[u8], i32)> {
+    let dash = memchr::memrchr(b'-', v)?;
+    let p = std::str::from_utf8(&v[dash + 1..])
+        .ok()?
+        .parse::<i32>()
+        .ok()?;
+    (dash > 0 && !v[..dash].iter().any(u8::is_ascii_whitespace)).then_some((&v[..dash], p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_matching_is_anchored_and_lazy() {
+        let t = Template::compile("Connection to node {node} ({addr}) could not be established.")
+            .unwrap();
+        let mut caps = Vec::new();
+        assert!(t.match_start(b"Connection to node 2147483645 (b-2.demo/10.0.2.12:9094) could not be established. Node may not be available.", &mut caps));
+        assert_eq!(caps[0], ("node", &b"2147483645"[..]));
+        assert_eq!(caps[1], ("addr", &b"b-2.demo/10.0.2.12:9094"[..]));
+        assert!(!t.match_start(
+            b"x Connection to node 2 (h:1) could not be established.",
+            &mut caps
+        ));
+        let old = Template::compile("Connection to node {node} could not be established.").unwrap();
+        assert!(!old.match_start(
+            b"Connection to node 2 (h/1.2.3.4:9092) could not be established.",
+            &mut caps
+        ));
+    }
+
+    #[test]
+    fn record_scope_finds_text_in_any_line() {
+        let t = Template::compile(
+            "Expiring {count} record(s) for {tp}:{_} ms has passed since batch creation",
+        )
+        .unwrap();
+        let mut caps = Vec::new();
+        let body = b"\tat a.b\norg.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders-2:120001 ms has passed since batch creation\n\tat c.d";
+        assert!(t.match_anywhere(body, &mut caps));
+        assert_eq!(caps[0].1, b"5");
+        assert_eq!(caps[1].1, b"orders-2");
+    }
+
+    #[test]
+    fn bad_templates_are_refused() {
+        assert!(Template::compile("{a}{b} x").is_err());
+        assert!(Template::compile("{node}").is_err());
+        assert!(Template::compile("x {bad name} y").is_err());
+        assert!(Template::compile("x {open").is_err());
+    }
+
+    #[test]
+    fn identity_shapes() {
+        assert_eq!(
+            split_addr(b"b-1.x/10.0.0.1:9094"),
+            Some((&b"b-1.x"[..], 9094))
+        );
+        assert_eq!(
+            split_addr(b"/10.0.0.1:9094"),
+            Some((&b"10.0.0.1"[..], 9094))
+        );
+        assert_eq!(
+            split_addr(b"b-1.x/<unresolved>:9094"),
+            Some((&b"b-1.x"[..], 9094))
+        );
+        assert_eq!(split_addr(b"nope"), None);
+        assert_eq!(
+            parse_node(b"b-2.x:9094 (id: 2147483645 rack: null)"),
+            Some((2147483645, &b"b-2.x"[..], 9094))
+        );
+        assert_eq!(
+            parse_node(b"localhost:9092 (id: -1 rack: null isFenced: false)"),
+            Some((-1, &b"localhost"[..], 9092))
+        );
+        assert_eq!(split_tp(b"my-topic-12"), Some((&b"my-topic"[..], 12)));
+        assert_eq!(split_tp(b"-1"), None);
+    }
+}

@@ -1,0 +1,111 @@
+//! rollcall's binary: parse the command line, run the analysis, write the
+//! report, and turn the outcome into the contract's exit code.
+
+use clap::Parser;
+use rollcall::analysis;
+use rollcall::cli::{Args, Config};
+use rollcall::extract::Extractor;
+use rollcall::grammar;
+use rollcall::layout::Layouts;
+use rollcall::report;
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+const USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let cfg = match Config::from_args(args, io::stdin().is_terminal()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("rollcall: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    match run(cfg) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rollcall: {e}");
+            ExitCode::from(USAGE)
+        }
+    }
+}
+
+fn run(cfg: Config) -> io::Result<u8> {
+    let mut g = grammar::load_builtin();
+    for path in &cfg.grammars {
+        let extra = grammar::load_file(path).and_then(|g| {
+            let errs = grammar::check::check_samples(&g);
+            if errs.is_empty() {
+                Ok(g)
+            } else {
+                Err(errs)
+            }
+        });
+        match extra {
+            Ok(x) => g.extend(x),
+            Err(errs) => {
+                for e in errs {
+                    eprintln!("rollcall: {e}");
+                }
+                return Ok(USAGE);
+            }
+        }
+    }
+    let layouts = match &cfg.layout {
+        Some(p) => match Layouts::forced(p) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("rollcall: --layout: {e}");
+                return Ok(USAGE);
+            }
+        },
+        None => Layouts::builtin(),
+    };
+    let mut x = Extractor::new(g, cfg.options.zone);
+    if let Some(n) = cfg.max_line {
+        x = x.with_max_line(n);
+    }
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = cfg.threads {
+        pool = pool.num_threads(n);
+    }
+    let pool = pool.build().map_err(io::Error::other)?;
+    let a = pool.install(|| analysis::run(&cfg.options, &layouts, &x));
+    for i in &a.inputs {
+        for e in &i.errors {
+            let at = e.line.map_or(String::new(), |l| format!(":{l}"));
+            eprintln!(
+                "rollcall: {}{at}: {}",
+                report::printable(&i.name),
+                report::printable(&e.message)
+            );
+        }
+    }
+    if !cfg.quiet {
+        match &cfg.out {
+            Some(path) => {
+                let mut f = io::BufWriter::new(std::fs::File::create(path).map_err(|e| {
+                    io::Error::new(e.kind(), format!("--out {}: {e}", path.display()))
+                })?);
+                report::write(cfg.format, &a, &mut f, cfg.use_color(false))?;
+                f.flush()?;
+            }
+            None => {
+                let stdout = io::stdout();
+                let color = cfg.use_color(stdout.is_terminal());
+                let mut w = io::BufWriter::new(stdout.lock());
+                report::write(cfg.format, &a, &mut w, color)?;
+                w.flush()?;
+            }
+        }
+    }
+    Ok(if a.has_input_errors() {
+        USAGE
+    } else if a.findings.is_empty() {
+        0
+    } else {
+        1
+    })
+}

@@ -1,0 +1,208 @@
+//! `--format json`: the timeline document of the contract.
+//!
+//! ```text
+//! {
+//!   "schema_version": 1,
+//!   "tool": {"name": "rollcall", "version": "0.1.0"},
+//!   "timezone_assumed": "UTC",            zone for timestamps without one (--tz)
+//!   "thresholds": {"gap_ms", "max_outage_ms", "overlap_tolerance_ms"},
+//!   "inputs": [{"name", "format" (layout or null), "compression", "lines",
+//!               "bytes" (decompressed), "events",
+//!               "errors": [{"line" (1-based or null), "message"}]}],
+//!   "time_range": {"start", "end"} or null,
+//!   "verdict": "clean" | "expected_noise" | "anomalous",
+//!   "brokers": [{"broker" ("2", "host:port" or null), "hosts": [...],
+//!     "windows": [{"start", "end", "duration_ms", "open",
+//!                  "ended_by" ("recovery" | "last_symptom" | null when open),
+//!                  "events", "kinds": {kind: n}, "clients": [...],
+//!                  "evidence": [{"input", "line"}]}]}],
+//!   "anomalies": [{"kind", "severity" ("critical" | "warning"), "brokers",
+//!                  "clients", "start", "end", "message", "advice",
+//!                  "evidence": [{"input", "line"}]}]
+//! }
+//! ```
+//! Times are RFC 3339 with milliseconds, in the `--tz` zone (`Z` for UTC).
+//! Brokers are sorted by the start of their first window, windows by start,
+//! anomalies by severity then start.
+
+use crate::analysis::Analysis;
+use crate::correlate::EndedBy;
+use crate::event::Evidence;
+use crate::noise::Severity;
+use crate::timefmt::rfc3339;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    schema_version: u32,
+    tool: Tool,
+    timezone_assumed: String,
+    thresholds: Thresholds,
+    inputs: Vec<Input<'a>>,
+    time_range: Option<Range>,
+    verdict: &'static str,
+    brokers: Vec<Broker<'a>>,
+    anomalies: Vec<Anomaly<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Thresholds {
+    gap_ms: i64,
+    max_outage_ms: i64,
+    overlap_tolerance_ms: i64,
+}
+
+#[derive(Serialize)]
+struct Input<'a> {
+    name: &'a str,
+    format: Option<&'a str>,
+    compression: &'static str,
+    lines: u64,
+    bytes: u64,
+    events: usize,
+    errors: Vec<InputError<'a>>,
+}
+
+#[derive(Serialize)]
+struct InputError<'a> {
+    line: Option<u64>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct Range {
+    start: String,
+    end: String,
+}
+
+#[derive(Serialize)]
+struct Broker<'a> {
+    broker: Option<&'a str>,
+    hosts: &'a [String],
+    windows: Vec<Window>,
+}
+
+#[derive(Serialize)]
+struct Window {
+    start: String,
+    end: String,
+    duration_ms: i64,
+    open: bool,
+    ended_by: Option<EndedBy>,
+    events: usize,
+    kinds: BTreeMap<&'static str, usize>,
+    clients: Vec<String>,
+    evidence: Vec<Evidence>,
+}
+
+#[derive(Serialize)]
+struct Anomaly<'a> {
+    kind: &'static str,
+    severity: Severity,
+    brokers: &'a [String],
+    clients: &'a [String],
+    start: String,
+    end: String,
+    message: &'a str,
+    advice: &'a str,
+    evidence: Vec<Evidence>,
+}
+
+pub fn evidence(a: &Analysis, ev: &[(u32, u64)]) -> Vec<Evidence> {
+    ev.iter()
+        .map(|&(i, line)| Evidence {
+            input: a.input_name(i).to_string(),
+            line,
+        })
+        .collect()
+}
+
+pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
+    let z = &a.zone;
+    let doc = Doc {
+        schema_version: 1,
+        tool: Tool {
+            name: "rollcall",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        timezone_assumed: z.to_string(),
+        thresholds: Thresholds {
+            gap_ms: a.thresholds.gap_ms,
+            max_outage_ms: a.thresholds.max_outage_ms,
+            overlap_tolerance_ms: a.thresholds.overlap_tolerance_ms,
+        },
+        inputs: a
+            .inputs
+            .iter()
+            .map(|i| Input {
+                name: &i.name,
+                format: i.format.as_deref(),
+                compression: i.compression.name(),
+                lines: i.lines,
+                bytes: i.bytes,
+                events: i.events,
+                errors: i
+                    .errors
+                    .iter()
+                    .map(|e| InputError {
+                        line: e.line,
+                        message: &e.message,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        time_range: a.time_range.map(|(s, e)| Range {
+            start: rfc3339(s, z),
+            end: rfc3339(e, z),
+        }),
+        verdict: a.verdict.as_str(),
+        brokers: a
+            .timelines
+            .iter()
+            .map(|t| Broker {
+                broker: t.broker.as_deref(),
+                hosts: &t.hosts,
+                windows: t
+                    .windows
+                    .iter()
+                    .map(|w| Window {
+                        start: rfc3339(w.start, z),
+                        end: rfc3339(w.end, z),
+                        duration_ms: w.duration(),
+                        open: w.open,
+                        ended_by: w.ended_by,
+                        events: w.events,
+                        kinds: w.kinds.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
+                        clients: w.clients.iter().cloned().collect(),
+                        evidence: evidence(a, &w.evidence),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        anomalies: a
+            .findings
+            .iter()
+            .map(|f| Anomaly {
+                kind: f.kind.as_str(),
+                severity: f.severity,
+                brokers: &f.brokers,
+                clients: &f.clients,
+                start: rfc3339(f.start, z),
+                end: rfc3339(f.end, z),
+                message: &f.message,
+                advice: &f.advice,
+                evidence: evidence(a, &f.evidence),
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}

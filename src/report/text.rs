@@ -1,0 +1,230 @@
+//! `--format text`: for a person at 3 a.m. The verdict and the one thing to
+//! do come first; then each broker's outage windows; then every anomaly with
+//! its advice and evidence (`input:line`, ready to paste into a ticket).
+
+use super::printable;
+use crate::analysis::{Analysis, Verdict};
+use crate::noise::Severity;
+use crate::timefmt::{clock, date, human_duration};
+use std::io::{self, Write};
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn p(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.p("1", s)
+    }
+    fn red(&self, s: &str) -> String {
+        self.p("1;31", s)
+    }
+    fn yellow(&self, s: &str) -> String {
+        self.p("1;33", s)
+    }
+    fn green(&self, s: &str) -> String {
+        self.p("1;32", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.p("2", s)
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn ev_list(a: &Analysis, ev: &[(u32, u64)]) -> String {
+    ev.iter()
+        .map(|&(i, l)| format!("{}:{l}", printable(a.input_name(i))))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn write(a: &Analysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    let c = Paint { on: color };
+    let z = &a.zone;
+    let brokers_out = a.timelines.iter().filter(|t| t.broker.is_some()).count();
+    // 1. The verdict, and the single most important thing.
+    match a.verdict {
+        Verdict::Anomalous => {
+            let crit = a
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Critical)
+                .count();
+            writeln!(
+                out,
+                "{} {}",
+                c.red("ANOMALOUS:"),
+                c.bold(&format!(
+                    "{} beyond the expected rolling-update noise{}",
+                    plural(a.findings.len(), "problem", "problems"),
+                    if crit > 0 {
+                        format!(" ({crit} critical)")
+                    } else {
+                        String::new()
+                    }
+                ))
+            )?;
+            let top = &a.findings[0];
+            writeln!(out, "  {} {}", c.bold("First:"), printable(&top.message))?;
+            writeln!(out, "  {} {}", c.bold("Do:"), top.advice)?;
+        }
+        Verdict::ExpectedNoise => {
+            writeln!(
+                out,
+                "{} {}",
+                c.green("EXPECTED NOISE:"),
+                c.bold(&format!(
+                    "{} went out, one at a time; clients retried and recovered. Nothing to do.",
+                    plural(brokers_out, "broker", "brokers")
+                ))
+            )?;
+        }
+        Verdict::Clean => {
+            writeln!(
+                out,
+                "{} {}",
+                c.green("CLEAN:"),
+                c.bold("no Kafka client disruption in these logs.")
+            )?;
+        }
+    }
+    let lines: u64 = a.inputs.iter().map(|i| i.lines).sum();
+    let range = a.time_range.map_or(String::new(), |(s, e)| {
+        format!(
+            ", {} {} → {} ({})",
+            date(s, z),
+            clock(s, z),
+            clock(e, z),
+            human_duration(e - s)
+        )
+    });
+    writeln!(
+        out,
+        "  {}",
+        c.dim(&format!(
+            "{} from {} ({} lines){range}; times in {z}",
+            plural(a.events.len(), "event", "events"),
+            plural(a.inputs.len(), "input", "inputs"),
+            lines
+        ))
+    )?;
+    // 2. The timeline.
+    if !a.timelines.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", c.bold("Broker timeline"))?;
+        for t in &a.timelines {
+            let head = match &t.broker {
+                Some(b) => format!("broker {b}"),
+                None => "no broker named (events that name none, outside any one broker's outage)"
+                    .to_string(),
+            };
+            let hosts = if t.hosts.is_empty() {
+                String::new()
+            } else {
+                format!("  {}", c.dim(&printable(&t.hosts.join(", "))))
+            };
+            writeln!(out, "  {}{hosts}", c.bold(&printable(&head)))?;
+            for w in &t.windows {
+                let kinds = w
+                    .kinds
+                    .iter()
+                    .map(|(k, n)| format!("{k} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let state = if w.open {
+                    c.red("still out at end of logs")
+                } else {
+                    match w.ended_by {
+                        Some(crate::correlate::EndedBy::Recovery) => {
+                            "back (recovery seen)".to_string()
+                        }
+                        _ => String::new(),
+                    }
+                };
+                writeln!(
+                    out,
+                    "    {} → {}  {:>7}  {:>4} ev  {}  {}",
+                    clock(w.start, z),
+                    clock(w.end, z),
+                    human_duration(w.duration()),
+                    w.events,
+                    kinds,
+                    state
+                )?;
+                let clients = w
+                    .clients
+                    .iter()
+                    .map(|s| printable(s))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                writeln!(
+                    out,
+                    "      {}",
+                    c.dim(&format!(
+                        "clients: {clients}; first lines: {}",
+                        ev_list(a, &w.evidence)
+                    ))
+                )?;
+            }
+        }
+    }
+    // 3. The anomalies.
+    if !a.findings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", c.bold("Anomalies"))?;
+        for (k, f) in a.findings.iter().enumerate() {
+            let sev = match f.severity {
+                Severity::Critical => c.red("CRITICAL"),
+                Severity::Warning => c.yellow("WARNING"),
+            };
+            writeln!(
+                out,
+                "  {}. {sev} {}: {}",
+                k + 1,
+                f.kind.as_str(),
+                printable(&f.message)
+            )?;
+            writeln!(out, "     advice: {}", f.advice)?;
+            writeln!(out, "     evidence: {}", ev_list(a, &f.evidence))?;
+        }
+    }
+    // 4. Inputs, and what could not be read.
+    writeln!(out)?;
+    writeln!(out, "{}", c.bold("Inputs"))?;
+    for i in &a.inputs {
+        let fmt = i.format.as_deref().unwrap_or("layout unknown");
+        writeln!(
+            out,
+            "  {}  {}{}, {} lines, {}",
+            printable(&i.name),
+            fmt,
+            if i.compression.name() == "plain" {
+                String::new()
+            } else {
+                format!(" ({})", i.compression.name())
+            },
+            i.lines,
+            plural(i.events, "event", "events")
+        )?;
+        for e in &i.errors {
+            let at = e.line.map_or(String::new(), |l| format!("line {l}: "));
+            writeln!(
+                out,
+                "    {} {at}{}",
+                c.yellow("problem:"),
+                printable(&e.message)
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,398 @@
+//! Time zones, durations and RFC 3339 printing.
+//!
+//! Layouts parse digits by hand (`layout::timestamp`); this module turns the
+//! civil time they read into UTC milliseconds, using `--tz` for timestamps
+//! that carry no zone, and prints times back in that zone.
+
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone};
+use chrono_tz::Tz;
+use std::fmt;
+use std::str::FromStr;
+
+/// The zone assumed for timestamps without one (`--tz`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Zone {
+    Fixed(FixedOffset),
+    Named(Tz),
+}
+
+impl Default for Zone {
+    fn default() -> Zone {
+        Zone::Fixed(FixedOffset::east_opt(0).expect("0 is a valid offset"))
+    }
+}
+
+impl fmt::Display for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Zone::Fixed(o) if o.local_minus_utc() == 0 => f.write_str("UTC"),
+            Zone::Fixed(o) => write!(f, "{o}"),
+            Zone::Named(tz) => f.write_str(tz.name()),
+        }
+    }
+}
+
+impl FromStr for Zone {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Zone, String> {
+        let t = s.trim();
+        if t.eq_ignore_ascii_case("utc") || t == "Z" || t.eq_ignore_ascii_case("gmt") {
+            return Ok(Zone::default());
+        }
+        if let Some(secs) = parse_offset(t.as_bytes()) {
+            return FixedOffset::east_opt(secs)
+                .map(Zone::Fixed)
+                .ok_or_else(|| format!("offset out of range: {t}"));
+        }
+        Tz::from_str(t).map(Zone::Named).map_err(|_| {
+            format!("unknown time zone '{t}': use an offset like +09:00 or an IANA name like Asia/Seoul")
+        })
+    }
+}
+
+/// `+09:00`, `+0900`, `+09`, `-05:30`, `Z` → seconds east of UTC.
+pub fn parse_offset(s: &[u8]) -> Option<i32> {
+    if s == b"Z" {
+        return Some(0);
+    }
+    let (sign, rest) = match s.first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let digits: Vec<u8> = rest.iter().copied().filter(|&c| c != b':').collect();
+    if !digits.iter().all(u8::is_ascii_digit) || !(digits.len() == 2 || digits.len() == 4) {
+        return None;
+    }
+    let h = i32::from(digits[0] - b'0') * 10 + i32::from(digits[1] - b'0');
+    let m = if digits.len() == 4 {
+        i32::from(digits[2] - b'0') * 10 + i32::from(digits[3] - b'0')
+    } else {
+        0
+    };
+    if h > 23 || m > 59 {
+        return None;
+    }
+    Some(sign * (h * 3600 + m * 60))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`): the hot path avoids chrono for the common case.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// A civil time read from a log line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Civil {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    pub milli: u32,
+    /// Seconds east of UTC when the timestamp carried its zone.
+    pub offset: Option<i32>,
+}
+
+impl Civil {
+    pub fn is_valid(&self) -> bool {
+        (1..=12).contains(&self.month)
+            && (1..=31).contains(&self.day)
+            && self.hour < 24
+            && self.minute < 60
+            && self.second < 61
+            && self.milli < 1000
+    }
+
+    /// UTC milliseconds, with `zone` for a timestamp that carries none.
+    /// Returns `None` for an impossible date.
+    pub fn to_utc_millis(&self, zone: &Zone) -> Option<i64> {
+        if !self.is_valid() {
+            return None;
+        }
+        let local = days_from_civil(self.year, self.month, self.day) * 86_400_000
+            + i64::from(self.hour) * 3_600_000
+            + i64::from(self.minute) * 60_000
+            + i64::from(self.second) * 1000
+            + i64::from(self.milli);
+        let offset = match (self.offset, zone) {
+            (Some(o), _) => i64::from(o),
+            (None, Zone::Fixed(o)) => i64::from(o.local_minus_utc()),
+            (None, Zone::Named(tz)) => {
+                let date = NaiveDate::from_ymd_opt(self.year as i32, self.month, self.day)?;
+                let naive = date.and_hms_milli_opt(
+                    self.hour,
+                    self.minute,
+                    self.second.min(59),
+                    self.milli,
+                )?;
+                i64::from(named_offset(tz, &naive))
+            }
+        };
+        Some(local - offset * 1000)
+    }
+}
+
+/// The offset of a named zone at a local time. In a DST gap the earlier
+/// offset is used; in an overlap, the first (earlier) instant.
+fn named_offset(tz: &Tz, naive: &NaiveDateTime) -> i32 {
+    match tz.offset_from_local_datetime(naive) {
+        LocalResult::Single(o) | LocalResult::Ambiguous(o, _) => o.fix().local_minus_utc(),
+        LocalResult::None => {
+            let earlier = *naive - chrono::Duration::hours(1);
+            match tz.offset_from_local_datetime(&earlier) {
+                LocalResult::Single(o) | LocalResult::Ambiguous(o, _) => o.fix().local_minus_utc(),
+                LocalResult::None => 0,
+            }
+        }
+    }
+}
+
+/// RFC 3339 with milliseconds, in `zone` (`2024-02-06T10:47:03.491Z`).
+pub fn rfc3339(millis: i64, zone: &Zone) -> String {
+    let utc = match DateTime::from_timestamp_millis(millis) {
+        Some(t) => t,
+        None => return format!("@{millis}ms"),
+    };
+    let fmt = "%Y-%m-%dT%H:%M:%S%.3f%:z";
+    let s = match zone {
+        Zone::Fixed(o) => utc.with_timezone(o).format(fmt).to_string(),
+        Zone::Named(tz) => utc.with_timezone(tz).format(fmt).to_string(),
+    };
+    match s.strip_suffix("+00:00") {
+        Some(head) if matches!(zone, Zone::Fixed(_)) => format!("{head}Z"),
+        _ => s,
+    }
+}
+
+/// `HH:MM:SS.mmm` in `zone`, for the text report.
+pub fn clock(millis: i64, zone: &Zone) -> String {
+    let s = rfc3339(millis, zone);
+    s.get(11..23).unwrap_or(&s).to_string()
+}
+
+/// `2024-02-06` in `zone`.
+pub fn date(millis: i64, zone: &Zone) -> String {
+    let s = rfc3339(millis, zone);
+    s.get(..10).unwrap_or(&s).to_string()
+}
+
+/// `30s`, `5m`, `1500ms`, `2h`, `1m30s` → milliseconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    let bad =
+        || format!("bad duration '{s}': use a number with a unit, like 30s, 5m, 1500ms or 1h");
+    if t.is_empty() {
+        return Err(bad());
+    }
+    let mut total: i64 = 0;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let n_end = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len());
+        if n_end == 0 {
+            return Err(bad());
+        }
+        let n: f64 = rest[..n_end].parse().map_err(|_| bad())?;
+        rest = &rest[n_end..];
+        let u_end = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = &rest[..u_end];
+        rest = &rest[u_end..];
+        let scale = match unit {
+            "ms" => 1.0,
+            "s" | "sec" => 1000.0,
+            "m" | "min" => 60_000.0,
+            "h" => 3_600_000.0,
+            _ => return Err(bad()),
+        };
+        total += (n * scale).round() as i64;
+    }
+    Ok(total)
+}
+
+/// A human duration: `850ms`, `41.0s`, `3m12s`, `1h04m`.
+pub fn human_duration(ms: i64) -> String {
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms < 60_000 {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    } else if ms < 3_600_000 {
+        format!("{}m{:02}s", ms / 60_000, (ms % 60_000) / 1000)
+    } else {
+        format!("{}h{:02}m", ms / 3_600_000, (ms % 3_600_000) / 60_000)
+    }
+}
+
+/// `--since`/`--until`: RFC 3339 (`2024-02-06T10:47:03Z`), or a civil time
+/// `2024-02-06 10:47[:03[.491]]` / `2024-02-06T10:47` read in `zone`, or a date.
+pub fn parse_time(s: &str, zone: &Zone) -> Result<i64, String> {
+    let t = s.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Ok(dt.timestamp_millis());
+    }
+    let t2 = t.replace('T', " ");
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(&t2, fmt) {
+            return civil_of(&n)
+                .to_utc_millis(zone)
+                .ok_or_else(|| format!("bad time '{s}'"));
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        let n = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+        return civil_of(&n)
+            .to_utc_millis(zone)
+            .ok_or_else(|| format!("bad time '{s}'"));
+    }
+    Err(format!(
+        "bad time '{s}': use RFC 3339 (2024-02-06T10:47:03Z) or '2024-02-06 10:47:03' in --tz"
+    ))
+}
+
+fn civil_of(n: &NaiveDateTime) -> Civil {
+    use chrono::{Datelike, Timelike};
+    Civil {
+        year: i64::from(n.year()),
+        month: n.month(),
+        day: n.day(),
+        hour: n.hour(),
+        minute: n.minute(),
+        second: n.second(),
+        milli: n.nanosecond() / 1_000_000,
+        offset: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_from_civil_matches_known_dates() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2024, 2, 6), 19759);
+        assert_eq!(days_from_civil(2000, 3, 1), 11017);
+        assert_eq!(days_from_civil(1969, 12, 31), -1);
+    }
+
+    #[test]
+    fn civil_to_utc_uses_zone_only_without_offset() {
+        let mut c = Civil {
+            year: 2024,
+            month: 2,
+            day: 6,
+            hour: 10,
+            minute: 47,
+            second: 3,
+            milli: 491,
+            offset: None,
+        };
+        let utc = Zone::default();
+        assert_eq!(
+            rfc3339(c.to_utc_millis(&utc).unwrap(), &utc),
+            "2024-02-06T10:47:03.491Z"
+        );
+        let seoul: Zone = "Asia/Seoul".parse().unwrap();
+        assert_eq!(
+            rfc3339(c.to_utc_millis(&seoul).unwrap(), &utc),
+            "2024-02-06T01:47:03.491Z"
+        );
+        assert_eq!(
+            rfc3339(c.to_utc_millis(&seoul).unwrap(), &seoul),
+            "2024-02-06T10:47:03.491+09:00"
+        );
+        let plus: Zone = "+05:30".parse().unwrap();
+        assert_eq!(
+            rfc3339(c.to_utc_millis(&plus).unwrap(), &utc),
+            "2024-02-06T05:17:03.491Z"
+        );
+        c.offset = Some(3600);
+        assert_eq!(
+            rfc3339(c.to_utc_millis(&seoul).unwrap(), &utc),
+            "2024-02-06T09:47:03.491Z"
+        );
+    }
+
+    #[test]
+    fn dst_gap_and_overlap_do_not_fail() {
+        let ny: Zone = "America/New_York".parse().unwrap();
+        // 2024-03-10 02:30 does not exist in New York; 2024-11-03 01:30 exists twice.
+        let gap = Civil {
+            year: 2024,
+            month: 3,
+            day: 10,
+            hour: 2,
+            minute: 30,
+            second: 0,
+            milli: 0,
+            offset: None,
+        };
+        assert!(gap.to_utc_millis(&ny).is_some());
+        let overlap = Civil {
+            year: 2024,
+            month: 11,
+            day: 3,
+            hour: 1,
+            minute: 30,
+            second: 0,
+            milli: 0,
+            offset: None,
+        };
+        assert_eq!(
+            rfc3339(overlap.to_utc_millis(&ny).unwrap(), &Zone::default()),
+            "2024-11-03T05:30:00.000Z"
+        );
+    }
+
+    #[test]
+    fn zones_and_offsets_parse() {
+        assert!("nowhere/atall".parse::<Zone>().is_err());
+        assert_eq!(parse_offset(b"+0900"), Some(32400));
+        assert_eq!(parse_offset(b"-05:30"), Some(-19800));
+        assert_eq!(parse_offset(b"+25:00"), None);
+        assert_eq!("UTC".parse::<Zone>().unwrap().to_string(), "UTC");
+    }
+
+    #[test]
+    fn durations_parse_and_print() {
+        assert_eq!(parse_duration("30s"), Ok(30_000));
+        assert_eq!(parse_duration("5m"), Ok(300_000));
+        assert_eq!(parse_duration("1500ms"), Ok(1500));
+        assert_eq!(parse_duration("1m30s"), Ok(90_000));
+        assert!(parse_duration("30").is_err());
+        assert!(parse_duration("fast").is_err());
+        assert_eq!(human_duration(41_000), "41.0s");
+        assert_eq!(human_duration(192_000), "3m12s");
+    }
+
+    #[test]
+    fn since_until_times_parse() {
+        let utc = Zone::default();
+        assert_eq!(
+            parse_time("2024-02-06T10:47:03Z", &utc),
+            parse_time("2024-02-06 10:47:03", &utc)
+        );
+        let seoul: Zone = "Asia/Seoul".parse().unwrap();
+        assert_eq!(
+            parse_time("2024-02-06 10:47", &seoul).unwrap(),
+            parse_time("2024-02-06T01:47:00Z", &utc).unwrap()
+        );
+        assert!(parse_time("yesterday", &utc).is_err());
+    }
+}
