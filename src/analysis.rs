@@ -93,9 +93,7 @@ impl Analysis {
     }
 
     pub fn input_name(&self, idx: u32) -> &str {
-        self.inputs
-            .get(idx as usize)
-            .map_or("?", |i| i.name.as_str())
+        self.inputs.get(idx as usize).map_or("?", |i| i.name.as_str())
     }
 }
 
@@ -110,11 +108,8 @@ struct Extracted {
 /// the input concerned; nothing here fails as a whole.
 pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
     let (specs, errors) = input::expand(&opts.inputs);
-    let mut reports: Vec<Extracted> = specs
-        .par_iter()
-        .enumerate()
-        .map(|(i, s)| extract_input(s, i as u32, opts, layouts, x))
-        .collect();
+    let mut reports: Vec<Extracted> =
+        specs.par_iter().enumerate().map(|(i, s)| extract_input(s, i as u32, opts, layouts, x)).collect();
     for e in errors {
         let name = e.input().to_string();
         reports.push(Extracted {
@@ -125,10 +120,7 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
                 lines: 0,
                 bytes: 0,
                 events: 0,
-                errors: vec![InputError {
-                    line: None,
-                    message: e.detail(),
-                }],
+                errors: vec![InputError { line: None, message: e.detail() }],
             },
             events: Vec::new(),
             range: None,
@@ -142,18 +134,11 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
         range = widen(range, r.range);
         inputs.push(r.report);
     }
-    events.retain(|e| {
-        opts.since.is_none_or(|s| e.time >= s) && opts.until.is_none_or(|u| e.time <= u)
-    });
+    events.retain(|e| opts.since.is_none_or(|s| e.time >= s) && opts.until.is_none_or(|u| e.time <= u));
     for e in &events {
         range = widen(range, Some((e.time, e.time)));
     }
-    let range = range.map(|(s, e)| {
-        (
-            opts.since.map_or(s, |x| s.max(x)),
-            opts.until.map_or(e, |x| e.min(x)),
-        )
-    });
+    let range = range.map(|(s, e)| (opts.since.map_or(s, |x| s.max(x)), opts.until.map_or(e, |x| e.min(x))));
     events.sort_by_key(Event::sort_key);
     for inp in inputs.iter_mut() {
         inp.events = 0;
@@ -172,17 +157,7 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
     } else {
         Verdict::ExpectedNoise
     };
-    Analysis {
-        zone: opts.zone,
-        thresholds: t,
-        inputs,
-        events,
-        time_range: range,
-        hosts,
-        timelines,
-        findings,
-        verdict,
-    }
+    Analysis { zone: opts.zone, thresholds: t, inputs, events, time_range: range, hosts, timelines, findings, verdict }
 }
 
 fn widen(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> Option<(i64, i64)> {
@@ -203,24 +178,11 @@ struct Acc {
 
 impl Acc {
     fn new() -> Acc {
-        Acc {
-            lines_before: 0,
-            last_byte: None,
-            events: Vec::new(),
-            issues: Vec::new(),
-            range: None,
-        }
+        Acc { lines_before: 0, last_byte: None, events: Vec::new(), issues: Vec::new(), range: None }
     }
 
     /// Processes a block of whole records, in parallel chunks.
-    fn block(
-        &mut self,
-        x: &Extractor,
-        layout: &Layout,
-        data: &[u8],
-        chunk_size: usize,
-        input: u32,
-    ) {
+    fn block(&mut self, x: &Extractor, layout: &Layout, data: &[u8], chunk_size: usize, input: u32) {
         if data.is_empty() {
             return;
         }
@@ -229,10 +191,7 @@ impl Acc {
         let outs: Vec<ChunkOut> = if ranges.len() == 1 {
             vec![x.chunk(layout, data, input)]
         } else {
-            ranges
-                .par_iter()
-                .map(|r| x.chunk(layout, &data[r.clone()], input))
-                .collect()
+            ranges.par_iter().map(|r| x.chunk(layout, &data[r.clone()], input)).collect()
         };
         for out in outs {
             let base = self.lines_before;
@@ -244,10 +203,7 @@ impl Acc {
                 i.line += base;
                 i
             }));
-            self.range = widen(
-                self.range,
-                out.first_time.zip(out.last_time.or(out.first_time)),
-            );
+            self.range = widen(self.range, out.first_time.zip(out.last_time.or(out.first_time)));
             if let (Some(f), None) = (out.first_time, out.last_time) {
                 self.range = widen(self.range, Some((f, f)));
             }
@@ -283,10 +239,7 @@ fn merge_issues(issues: Vec<Issue>) -> Vec<InputError> {
             }
             _ => {
                 seen.push((key, out.len()));
-                out.push(InputError {
-                    line: Some(i.line),
-                    message: i.message,
-                });
+                out.push(InputError { line: Some(i.line), message: i.message });
             }
         }
     }
@@ -297,9 +250,7 @@ fn merge_issues(issues: Vec<Issue>) -> Vec<InputError> {
 fn add_counts(a: &str, b: &str) -> String {
     let num = |s: &str| -> Option<(u64, usize, usize)> {
         let start = s.find(|c: char| c.is_ascii_digit())?;
-        let len = s[start..]
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(s.len() - start);
+        let len = s[start..].find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len() - start);
         Some((s[start..start + len].parse().ok()?, start, len))
     };
     match (num(a), num(b)) {
@@ -308,13 +259,7 @@ fn add_counts(a: &str, b: &str) -> String {
     }
 }
 
-fn extract_input(
-    spec: &InputSpec,
-    idx: u32,
-    opts: &Options,
-    layouts: &Layouts,
-    x: &Extractor,
-) -> Extracted {
+fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, x: &Extractor) -> Extracted {
     let name = match (&spec.path, &opts.stdin_label) {
         (None, Some(l)) => l.clone(),
         _ => spec.name.clone(),
@@ -332,10 +277,7 @@ fn extract_input(
     let mut errors: Vec<InputError> = Vec::new();
     match &spec.path {
         Some(path) => match File::open(path) {
-            Err(e) => errors.push(InputError {
-                line: None,
-                message: format!("cannot read: {e}"),
-            }),
+            Err(e) => errors.push(InputError { line: None, message: format!("cannot read: {e}") }),
             Ok(f) => {
                 let len = f.metadata().map(|m| m.len()).unwrap_or(0);
                 let is_file = f.metadata().map(|m| m.is_file()).unwrap_or(false);
@@ -347,46 +289,38 @@ fn extract_input(
                     match unsafe { memmap2::Mmap::map(&f) } {
                         Ok(map) => {
                             report.bytes = map.len() as u64;
-                            mapped(
-                                &map,
-                                &mut report,
-                                &mut acc,
-                                &mut errors,
-                                opts,
-                                layouts,
-                                x,
-                                idx,
-                            );
+                            mapped(&map, &mut report, &mut acc, &mut errors, opts, layouts, x, idx);
                         }
-                        Err(_) => {
-                            stream(f, &mut report, &mut acc, &mut errors, opts, layouts, x, idx)
-                        }
+                        Err(_) => stream(f, &mut report, &mut acc, &mut errors, opts, layouts, x, idx),
                     }
                 } else {
                     stream(f, &mut report, &mut acc, &mut errors, opts, layouts, x, idx);
                 }
             }
         },
-        None => stream(
-            std::io::stdin().lock(),
-            &mut report,
-            &mut acc,
-            &mut errors,
-            opts,
-            layouts,
-            x,
-            idx,
-        ),
+        None => stream(std::io::stdin().lock(), &mut report, &mut acc, &mut errors, opts, layouts, x, idx),
     }
+    fill_lone_client(&mut acc.events);
     report.lines = acc.lines();
     let mut all = merge_issues(acc.issues);
     all.extend(errors);
     report.errors = all;
     report.events = acc.events.len();
-    Extracted {
-        report,
-        events: acc.events,
-        range: acc.range,
+    Extracted { report, events: acc.events, range: acc.range }
+}
+
+/// Application lines that report a client's failure (`ErrorLoggingCallback`,
+/// Spring's `LoggingProducerListener`) carry no LogContext. When the input's
+/// other events name exactly one client, they are that client's.
+fn fill_lone_client(events: &mut [Event]) {
+    let mut named = events.iter().filter_map(|e| e.client.as_deref());
+    let Some(first) = named.next() else { return };
+    if named.any(|c| c != first) {
+        return;
+    }
+    let only = first.to_string();
+    for e in events.iter_mut().filter(|e| e.client.is_none()) {
+        e.client = Some(only.clone());
     }
 }
 
@@ -416,10 +350,7 @@ fn mapped(
         Err(e) => {
             acc.lines_before = memchr::memchr_iter(b'\n', data).count() as u64;
             acc.last_byte = data.last().copied();
-            errors.push(InputError {
-                line: Some(1),
-                message: e.to_string(),
-            });
+            errors.push(InputError { line: Some(1), message: e.to_string() });
         }
     }
 }
@@ -438,10 +369,7 @@ fn stream<R: Read>(
     let (reader, comp) = match decoder(src) {
         Ok(v) => v,
         Err(e) => {
-            errors.push(InputError {
-                line: None,
-                message: format!("cannot read: {e}"),
-            });
+            errors.push(InputError { line: None, message: format!("cannot read: {e}") });
             return;
         }
     };
@@ -464,10 +392,7 @@ fn stream<R: Read>(
                         layout = Some(l);
                     }
                     Err(e) => {
-                        errors.push(InputError {
-                            line: Some(1),
-                            message: e.to_string(),
-                        });
+                        errors.push(InputError { line: Some(1), message: e.to_string() });
                         unknown = true;
                     }
                 }
@@ -491,16 +416,10 @@ fn stream<R: Read>(
                 Compression::None => None,
             };
             let message = match kind {
-                Some(k) => format!(
-                    "{k} stream ends early or is corrupt after {} bytes: {e}",
-                    ch.bytes
-                ),
+                Some(k) => format!("{k} stream ends early or is corrupt after {} bytes: {e}", ch.bytes),
                 None => format!("read error after {} bytes: {e}", ch.bytes),
             };
-            errors.push(InputError {
-                line: None,
-                message,
-            });
+            errors.push(InputError { line: None, message });
         }
         if done {
             break;

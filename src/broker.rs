@@ -28,11 +28,8 @@ pub fn msk_broker(host: &str) -> Option<u32> {
     if digits == 0 || !(after.starts_with('.') || after.starts_with("-public.")) {
         return None;
     }
-    let is_msk =
-        host.contains(".kafka.") || host.contains(".kafka-") || host.contains(".kafka-serverless.");
-    (is_msk && (host.contains(".amazonaws.com")))
-        .then(|| rest[..digits].parse().ok())
-        .flatten()
+    let is_msk = host.contains(".kafka.") || host.contains(".kafka-") || host.contains(".kafka-serverless.");
+    (is_msk && (host.contains(".amazonaws.com"))).then(|| rest[..digits].parse().ok()).flatten()
 }
 
 /// A broker id from a node id as logged, if the id alone tells it.
@@ -66,9 +63,7 @@ pub fn resolve(events: &mut [Event], gap_ms: i64) -> Hosts {
     for e in events.iter() {
         if let (Some(n), Some(h)) = (e.node, &e.host) {
             if n < 0 {
-                bootstrap
-                    .entry((e.client.clone(), n))
-                    .or_insert((h.clone(), e.port));
+                bootstrap.entry((e.client.clone(), n)).or_insert((h.clone(), e.port));
             }
         }
     }
@@ -84,9 +79,7 @@ pub fn resolve(events: &mut [Event], gap_ms: i64) -> Hosts {
         let broker = match (e.node, &e.host) {
             (Some(n), _) if id_of(n).is_some() => id_of(n),
             (_, Some(h)) => Some(by_host(h, e.port)),
-            (Some(n), None) => bootstrap
-                .get(&(e.client.clone(), n))
-                .map(|(h, p)| by_host(h, *p)),
+            (Some(n), None) => bootstrap.get(&(e.client.clone(), n)).map(|(h, p)| by_host(h, *p)),
             (None, None) => None,
         };
         if let Some(b) = &broker {
@@ -108,10 +101,7 @@ pub fn resolve(events: &mut [Event], gap_ms: i64) -> Hosts {
 /// (widened by the gap on both sides) contains it; if none or several
 /// do, it stays unattributed.
 fn attribute_by_time(events: &mut [Event], gap_ms: i64) {
-    let known: Vec<&Event> = events
-        .iter()
-        .filter(|e| e.broker.is_some() && e.kind.is_symptom())
-        .collect();
+    let known: Vec<&Event> = events.iter().filter(|e| e.broker.is_some() && e.is_symptom()).collect();
     let spans: Vec<(String, i64, i64)> = correlate::spans(&known, gap_ms);
     for e in events.iter_mut().filter(|e| e.broker.is_none()) {
         let mut out: Vec<&String> = spans
@@ -151,20 +141,15 @@ mod tests {
             line: time as u64,
             broker: None,
             attributed: None,
+            answered: false,
             template: None,
         }
     }
 
     #[test]
     fn msk_names() {
-        assert_eq!(
-            msk_broker("b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com"),
-            Some(2)
-        );
-        assert_eq!(
-            msk_broker("b-12-public.demo.abc123.c17.kafka.ap-south-1.amazonaws.com"),
-            Some(12)
-        );
+        assert_eq!(msk_broker("b-2.demo.abc123.c2.kafka.us-east-1.amazonaws.com"), Some(2));
+        assert_eq!(msk_broker("b-12-public.demo.abc123.c17.kafka.ap-south-1.amazonaws.com"), Some(12));
         assert_eq!(msk_broker("b-2.demo.example.com"), None);
         assert_eq!(msk_broker("broker-2.kafka.svc"), None);
     }
@@ -173,19 +158,9 @@ mod tests {
     fn ids_coordinators_bootstrap_and_hosts() {
         let mut evs = vec![
             ev(1000, Kind::ConnectionFailed, Some(2147483645), None),
-            ev(
-                2000,
-                Kind::ConnectionFailed,
-                Some(3),
-                Some("kafka-3.internal"),
-            ),
+            ev(2000, Kind::ConnectionFailed, Some(3), Some("kafka-3.internal")),
             ev(3000, Kind::Disconnected, None, Some("kafka-3.internal")),
-            ev(
-                4000,
-                Kind::ConnectionFailed,
-                Some(-1),
-                Some("b-1.demo.abc.c2.kafka.us-east-1.amazonaws.com"),
-            ),
+            ev(4000, Kind::ConnectionFailed, Some(-1), Some("b-1.demo.abc.c2.kafka.us-east-1.amazonaws.com")),
             ev(5000, Kind::Disconnected, Some(-1), None),
             ev(6000, Kind::Disconnected, None, Some("other.host")),
         ];
@@ -193,10 +168,7 @@ mod tests {
         let got: Vec<_> = evs.iter().map(|e| e.broker.clone()).collect();
         let want = ["2", "3", "3", "1", "1", "other.host:9094"].map(|s| Some(s.to_string()));
         assert_eq!(got, want);
-        assert_eq!(
-            hosts["3"].iter().collect::<Vec<_>>(),
-            vec!["kafka-3.internal:9094"]
-        );
+        assert_eq!(hosts["3"].iter().collect::<Vec<_>>(), vec!["kafka-3.internal:9094"]);
     }
 
     #[test]

@@ -17,12 +17,7 @@ use std::path::PathBuf;
 /// anomaly; 2 usage error, or an input could not be read in full (the report
 /// for everything readable is still written).
 #[derive(Parser, Debug)]
-#[command(
-    name = "rollcall",
-    version,
-    args_override_self = true,
-    max_term_width = 100
-)]
+#[command(name = "rollcall", version, args_override_self = true, max_term_width = 100)]
 pub struct Args {
     /// Log files, directories (read recursively), or - for stdin. gzip and
     /// zstd are recognised by their first bytes. No INPUT: read stdin.
@@ -130,16 +125,10 @@ impl Config {
         if thresholds.gap_ms <= 0 {
             return Err("--gap must be more than 0".into());
         }
-        let since = a
-            .since
-            .as_deref()
-            .map(|s| parse_time(s, &zone).map_err(|e| format!("--since: {e}")))
-            .transpose()?;
-        let until = a
-            .until
-            .as_deref()
-            .map(|s| parse_time(s, &zone).map_err(|e| format!("--until: {e}")))
-            .transpose()?;
+        let since =
+            a.since.as_deref().map(|s| parse_time(s, &zone).map_err(|e| format!("--since: {e}"))).transpose()?;
+        let until =
+            a.until.as_deref().map(|s| parse_time(s, &zone).map_err(|e| format!("--until: {e}"))).transpose()?;
         if let (Some(s), Some(u)) = (since, until) {
             if s > u {
                 return Err("--since is after --until".into());
@@ -151,10 +140,7 @@ impl Config {
         let mut inputs = a.inputs;
         if inputs.is_empty() {
             if stdin_is_terminal {
-                return Err(
-                    "no input: name log files or directories, or pipe logs on stdin (see --help)"
-                        .into(),
-                );
+                return Err("no input: name log files or directories, or pipe logs on stdin (see --help)".into());
             }
             inputs.push("-".into());
         }
@@ -188,9 +174,7 @@ impl Config {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                stdout_is_terminal
-                    && self.out.is_none()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                stdout_is_terminal && self.out.is_none() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
         }
     }
@@ -211,11 +195,7 @@ mod tests {
         let c = cfg(&[]).unwrap();
         assert_eq!(
             c.options.thresholds,
-            Thresholds {
-                gap_ms: 30_000,
-                max_outage_ms: 300_000,
-                overlap_tolerance_ms: 1_500
-            }
+            Thresholds { gap_ms: 30_000, max_outage_ms: 300_000, overlap_tolerance_ms: 1_500 }
         );
         assert_eq!(c.options.inputs, vec!["-"]);
         assert_eq!(c.options.zone.to_string(), "UTC");
@@ -225,16 +205,10 @@ mod tests {
     fn bad_values_are_usage_errors() {
         assert!(cfg(&["--tz", "Mars/Olympus"]).unwrap_err().contains("--tz"));
         assert!(cfg(&["--gap", "soon"]).unwrap_err().contains("--gap"));
-        assert!(cfg(&["--since", "2024-02-07", "--until", "2024-02-06"])
-            .unwrap_err()
-            .contains("after"));
+        assert!(cfg(&["--since", "2024-02-07", "--until", "2024-02-06"]).unwrap_err().contains("after"));
         assert!(cfg(&["-", "-"]).is_err());
         assert!(cfg(&["--threads", "0"]).is_err());
-        assert!(
-            Config::from_args(Args::try_parse_from(["rollcall"]).unwrap(), true)
-                .unwrap_err()
-                .contains("no input")
-        );
+        assert!(Config::from_args(Args::try_parse_from(["rollcall"]).unwrap(), true).unwrap_err().contains("no input"));
     }
 
     #[test]

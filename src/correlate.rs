@@ -82,16 +82,11 @@ pub fn spans(events: &[&Event], gap_ms: i64) -> Vec<(String, i64, i64)> {
 
 /// Builds every broker's windows. `events` must be sorted by time;
 /// `logs_end` is the time of the last line of the logs.
-pub fn timelines(
-    events: &[Event],
-    hosts: &Hosts,
-    gap_ms: i64,
-    logs_end: Option<i64>,
-) -> Vec<Timeline> {
+pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<i64>) -> Vec<Timeline> {
     let mut by: BTreeMap<Option<&str>, Vec<&Event>> = BTreeMap::new();
     let mut recoveries: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
     for e in events {
-        if e.kind.is_symptom() {
+        if e.is_symptom() {
             by.entry(e.broker.as_deref()).or_default().push(e);
         } else if let Some(b) = &e.broker {
             recoveries.entry(b).or_default().push(e.time);
@@ -99,9 +94,7 @@ pub fn timelines(
     }
     let mut out = Vec::new();
     for (broker, evs) in by {
-        let rec = broker
-            .and_then(|b| recoveries.get(b))
-            .map_or(&[][..], |v| &v[..]);
+        let rec = broker.and_then(|b| recoveries.get(b)).map_or(&[][..], |v| &v[..]);
         let mut windows = Vec::new();
         let mut group: Vec<&Event> = Vec::new();
         for e in evs {
@@ -112,39 +105,20 @@ pub fn timelines(
             group.push(e);
         }
         windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some()));
-        let hosts = broker
-            .and_then(|b| hosts.get(b))
-            .map(|h| h.iter().cloned().collect())
-            .unwrap_or_default();
-        out.push(Timeline {
-            broker: broker.map(str::to_string),
-            hosts,
-            windows,
-        });
+        let hosts = broker.and_then(|b| hosts.get(b)).map(|h| h.iter().cloned().collect()).unwrap_or_default();
+        out.push(Timeline { broker: broker.map(str::to_string), hosts, windows });
     }
     // Contract: brokers by the start of their first window.
     out.sort_by(|a, b| (a.windows[0].start, &a.broker).cmp(&(b.windows[0].start, &b.broker)));
     out
 }
 
-fn window(
-    group: &[&Event],
-    recoveries: &[i64],
-    gap_ms: i64,
-    logs_end: Option<i64>,
-    is_broker: bool,
-) -> Window {
+fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i64>, is_broker: bool) -> Window {
     let start = group[0].time;
     let end = group[group.len() - 1].time;
-    let recovered_at = recoveries
-        .iter()
-        .copied()
-        .find(|&t| t >= end && t - end <= gap_ms);
+    let recovered_at = recoveries.iter().copied().find(|&t| t >= end && t - end <= gap_ms);
     let back_later = recoveries.iter().any(|&t| t >= end);
-    let open = is_broker
-        && !back_later
-        && end - start >= gap_ms
-        && logs_end.is_some_and(|le| le - end <= gap_ms);
+    let open = is_broker && !back_later && end - start >= gap_ms && logs_end.is_some_and(|le| le - end <= gap_ms);
     let mut kinds = BTreeMap::new();
     let mut clients = BTreeSet::new();
     let mut firsts: BTreeMap<Kind, (u32, u64)> = BTreeMap::new();
@@ -211,6 +185,7 @@ mod tests {
             line: (time / 1000) as u64,
             broker: broker.map(str::to_string),
             attributed: None,
+            answered: false,
             template: None,
         }
     }
@@ -237,31 +212,21 @@ mod tests {
 
     #[test]
     fn open_needs_persistent_symptoms_up_to_the_end() {
-        let persistent: Vec<_> = (0..60)
-            .map(|i| ev(i * 2_000, Kind::ConnectionFailed, Some("2")))
-            .collect();
+        let persistent: Vec<_> = (0..60).map(|i| ev(i * 2_000, Kind::ConnectionFailed, Some("2"))).collect();
         let t = timelines(&persistent, &Hosts::new(), 30_000, Some(120_000));
         assert!(t[0].windows[0].open);
         assert_eq!(t[0].windows[0].ended_by, None);
         let t = timelines(&persistent, &Hosts::new(), 30_000, Some(300_000));
-        assert!(
-            !t[0].windows[0].open,
-            "the logs went on quietly for minutes"
-        );
+        assert!(!t[0].windows[0].open, "the logs went on quietly for minutes");
         let lone = vec![ev(1_000, Kind::ConnectionFailed, Some("2"))];
         let t = timelines(&lone, &Hosts::new(), 30_000, Some(1_000));
-        assert!(
-            !t[0].windows[0].open,
-            "one line at the very end proves nothing"
-        );
+        assert!(!t[0].windows[0].open, "one line at the very end proves nothing");
     }
 
     #[test]
     fn evidence_is_bounded_and_starts_with_the_first_event() {
-        let evs: Vec<_> = (0..50)
-            .map(|i| ev(i * 100, Kind::ALL[(i % 10) as usize], Some("3")))
-            .collect();
-        let evs: Vec<_> = evs.into_iter().filter(|e| e.kind.is_symptom()).collect();
+        let evs: Vec<_> = (0..50).map(|i| ev(i * 100, Kind::ALL[(i % 10) as usize], Some("3"))).collect();
+        let evs: Vec<_> = evs.into_iter().filter(|e| e.is_symptom()).collect();
         let t = timelines(&evs, &Hosts::new(), 30_000, None);
         let w = &t[0].windows[0];
         assert!(w.evidence.len() <= MAX_EVIDENCE);

@@ -164,6 +164,9 @@ pub struct Event {
     /// How the broker was found: `line` (the line names it), `time` (the one
     /// broker out at that moment), or none.
     pub attributed: Option<Attribution>,
+    /// The line is the broker's own answer (e.g. `NOT_COORDINATOR`): the
+    /// broker it names is up, so it is evidence of recovery, not an outage.
+    pub answered: bool,
     /// For unknown events: the message with numbers and hosts masked, so
     /// that alike lines group together.
     pub template: Option<String>,
@@ -177,6 +180,11 @@ pub enum Attribution {
 }
 
 impl Event {
+    /// Evidence that its broker is out (not a recovery, not an answer).
+    pub fn is_symptom(&self) -> bool {
+        self.kind.is_symptom() && !self.answered
+    }
+
     /// The order every report uses: time, then input, then line.
     pub fn sort_key(&self) -> (i64, u32, u64) {
         (self.time, self.input, self.line)

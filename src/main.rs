@@ -76,19 +76,16 @@ fn run(cfg: Config) -> io::Result<u8> {
     for i in &a.inputs {
         for e in &i.errors {
             let at = e.line.map_or(String::new(), |l| format!(":{l}"));
-            eprintln!(
-                "rollcall: {}{at}: {}",
-                report::printable(&i.name),
-                report::printable(&e.message)
-            );
+            eprintln!("rollcall: {}{at}: {}", report::printable(&i.name), report::printable(&e.message));
         }
     }
     if !cfg.quiet {
         match &cfg.out {
             Some(path) => {
-                let mut f = io::BufWriter::new(std::fs::File::create(path).map_err(|e| {
-                    io::Error::new(e.kind(), format!("--out {}: {e}", path.display()))
-                })?);
+                let mut f = io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .map_err(|e| io::Error::new(e.kind(), format!("--out {}: {e}", path.display())))?,
+                );
                 report::write(cfg.format, &a, &mut f, cfg.use_color(false))?;
                 f.flush()?;
             }

@@ -22,11 +22,7 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Thresholds {
-        Thresholds {
-            gap_ms: 30_000,
-            max_outage_ms: 300_000,
-            overlap_tolerance_ms: 1_500,
-        }
+        Thresholds { gap_ms: 30_000, max_outage_ms: 300_000, overlap_tolerance_ms: 1_500 }
     }
 }
 
@@ -88,12 +84,7 @@ pub struct Finding {
 const EVIDENCE: usize = 5;
 
 /// Runs every rule; findings come out most severe first, then by time.
-pub fn findings(
-    timelines: &[Timeline],
-    events: &[Event],
-    t: &Thresholds,
-    zone: &Zone,
-) -> Vec<Finding> {
+pub fn findings(timelines: &[Timeline], events: &[Event], t: &Thresholds, zone: &Zone) -> Vec<Finding> {
     let mut out = Vec::new();
     overlapping(timelines, t, zone, &mut out);
     per_window(timelines, t, zone, &mut out);
@@ -107,9 +98,7 @@ pub fn findings(
 }
 
 fn brokers_of(timelines: &[Timeline]) -> impl Iterator<Item = (&String, &Timeline)> {
-    timelines
-        .iter()
-        .filter_map(|tl| tl.broker.as_ref().map(|b| (b, tl)))
+    timelines.iter().filter_map(|tl| tl.broker.as_ref().map(|b| (b, tl)))
 }
 
 fn overlapping(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Vec<Finding>) {
@@ -124,8 +113,7 @@ fn overlapping(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Ve
                     }
                     let mut pair = [a.as_str(), b.as_str()];
                     pair.sort_by_key(|x| (x.len(), x.to_string()));
-                    let clients: BTreeSet<String> =
-                        wa.clients.union(&wb.clients).cloned().collect();
+                    let clients: BTreeSet<String> = wa.clients.union(&wb.clients).cloned().collect();
                     out.push(Finding {
                         kind: AnomalyKind::OverlappingOutage,
                         severity: Severity::Critical,
@@ -192,11 +180,7 @@ fn repeated(timelines: &[Timeline], zone: &Zone, out: &mut Vec<Finding>) {
             continue;
         }
         let starts: Vec<String> = tl.windows.iter().map(|w| clock(w.start, zone)).collect();
-        let clients: BTreeSet<String> = tl
-            .windows
-            .iter()
-            .flat_map(|w| w.clients.iter().cloned())
-            .collect();
+        let clients: BTreeSet<String> = tl.windows.iter().flat_map(|w| w.clients.iter().cloned()).collect();
         let ev: Vec<&Vec<(u32, u64)>> = tl.windows.iter().map(|w| &w.evidence).collect();
         out.push(Finding {
             kind: AnomalyKind::RepeatedOutage,
@@ -222,10 +206,7 @@ fn by_client(events: &[Event], kind: Kind) -> BTreeMap<Option<&str>, Vec<&Event>
 }
 
 fn span(evs: &[&Event]) -> (i64, i64) {
-    (
-        evs.iter().map(|e| e.time).min().unwrap_or(0),
-        evs.iter().map(|e| e.time).max().unwrap_or(0),
-    )
+    (evs.iter().map(|e| e.time).min().unwrap_or(0), evs.iter().map(|e| e.time).max().unwrap_or(0))
 }
 
 fn brokers_in(evs: &[&Event]) -> Vec<String> {
@@ -234,10 +215,7 @@ fn brokers_in(evs: &[&Event]) -> Vec<String> {
 }
 
 fn first_lines(evs: &[&Event]) -> Vec<(u32, u64)> {
-    evs.iter()
-        .take(EVIDENCE)
-        .map(|e| (e.input, e.line))
-        .collect()
+    evs.iter().take(EVIDENCE).map(|e| (e.input, e.line)).collect()
 }
 
 fn who(client: Option<&str>) -> String {
@@ -248,11 +226,8 @@ fn lost(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
     for (client, evs) in by_client(events, Kind::RecordsExpired) {
         let mut per: BTreeMap<String, u64> = BTreeMap::new();
         for e in &evs {
-            *per.entry(
-                e.topic_partition()
-                    .unwrap_or_else(|| "unknown partition".into()),
-            )
-            .or_insert(0) += e.count.unwrap_or(1);
+            *per.entry(e.topic_partition().unwrap_or_else(|| "unknown partition".into())).or_insert(0) +=
+                e.count.unwrap_or(1);
         }
         let total: u64 = per.values().sum();
         let list: Vec<String> = per.iter().map(|(tp, n)| format!("{tp} ({n})")).collect();
@@ -298,10 +273,7 @@ fn grouped_by_client(events: &[Event], kind: Kind, zone: &Zone, out: &mut Vec<Fi
 }
 
 fn not_enough_replicas(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
-    let evs: Vec<&Event> = events
-        .iter()
-        .filter(|e| e.kind == Kind::NotEnoughReplicas)
-        .collect();
+    let evs: Vec<&Event> = events.iter().filter(|e| e.kind == Kind::NotEnoughReplicas).collect();
     if evs.is_empty() {
         return;
     }
@@ -309,11 +281,8 @@ fn not_enough_replicas(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
     let tps: BTreeSet<String> = evs.iter().filter_map(|e| e.topic_partition()).collect();
     let clients: BTreeSet<String> = evs.iter().filter_map(|e| e.client.clone()).collect();
     let tps: Vec<String> = tps.into_iter().collect();
-    let shown = if tps.len() > 6 {
-        format!("{} and {} more", tps[..6].join(", "), tps.len() - 6)
-    } else {
-        tps.join(", ")
-    };
+    let shown =
+        if tps.len() > 6 { format!("{} and {} more", tps[..6].join(", "), tps.len() - 6) } else { tps.join(", ") };
     out.push(Finding {
         kind: AnomalyKind::NotEnoughReplicas,
         severity: Severity::Critical,
@@ -333,10 +302,7 @@ fn not_enough_replicas(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
 fn unknown(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
     let mut groups: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
     for e in events.iter().filter(|e| e.kind == Kind::Unknown) {
-        groups
-            .entry(e.template.as_deref().unwrap_or(""))
-            .or_default()
-            .push(e);
+        groups.entry(e.template.as_deref().unwrap_or("")).or_default().push(e);
     }
     for (template, evs) in groups {
         let (s, e) = span(&evs);
@@ -397,6 +363,7 @@ mod tests {
             line: (time / 1000) as u64 + 1,
             broker: broker.map(str::to_string),
             attributed: None,
+            answered: false,
             template: None,
         }
     }
@@ -404,10 +371,7 @@ mod tests {
     fn kinds(evs: &[Event], end: i64) -> Vec<AnomalyKind> {
         let t = Thresholds::default();
         let tl = timelines(evs, &Hosts::new(), t.gap_ms, Some(end));
-        findings(&tl, evs, &t, &Zone::default())
-            .iter()
-            .map(|f| f.kind)
-            .collect()
+        findings(&tl, evs, &t, &Zone::default()).iter().map(|f| f.kind).collect()
     }
 
     #[test]
@@ -423,16 +387,12 @@ mod tests {
 
     #[test]
     fn overlap_beyond_tolerance_is_critical() {
-        let mut evs: Vec<Event> = (0..30)
-            .map(|i| ev(i * 1_000, Kind::ConnectionFailed, Some("2")))
-            .collect();
+        let mut evs: Vec<Event> = (0..30).map(|i| ev(i * 1_000, Kind::ConnectionFailed, Some("2"))).collect();
         evs.extend((0..10).map(|i| ev(20_000 + i * 1_000, Kind::ConnectionFailed, Some("3"))));
         evs.sort_by_key(|e| e.time);
         assert_eq!(kinds(&evs, 600_000), vec![AnomalyKind::OverlappingOutage]);
         // A single line of broker 3 inside broker 2's window is not an overlap.
-        let mut evs: Vec<Event> = (0..30)
-            .map(|i| ev(i * 1_000, Kind::ConnectionFailed, Some("2")))
-            .collect();
+        let mut evs: Vec<Event> = (0..30).map(|i| ev(i * 1_000, Kind::ConnectionFailed, Some("2"))).collect();
         evs.push(ev(10_500, Kind::ConnectionFailed, Some("3")));
         evs.sort_by_key(|e| e.time);
         assert!(kinds(&evs, 600_000).is_empty());
@@ -440,22 +400,12 @@ mod tests {
 
     #[test]
     fn long_repeated_and_never_recovered() {
-        let mut evs: Vec<Event> = (0..400)
-            .map(|i| ev(i * 1_000, Kind::ConnectionFailed, Some("1")))
-            .collect();
+        let mut evs: Vec<Event> = (0..400).map(|i| ev(i * 1_000, Kind::ConnectionFailed, Some("1"))).collect();
         evs.push(ev(1_000_000, Kind::ConnectionFailed, Some("1")));
         let k = kinds(&evs, 1_000_000);
-        assert_eq!(
-            k,
-            vec![AnomalyKind::LongOutage, AnomalyKind::RepeatedOutage]
-        );
-        let evs: Vec<Event> = (0..100)
-            .map(|i| ev(i * 1_000, Kind::ConnectionFailed, Some("1")))
-            .collect();
-        assert_eq!(
-            kinds(&evs, 100_000),
-            vec![AnomalyKind::BrokerNeverRecovered]
-        );
+        assert_eq!(k, vec![AnomalyKind::LongOutage, AnomalyKind::RepeatedOutage]);
+        let evs: Vec<Event> = (0..100).map(|i| ev(i * 1_000, Kind::ConnectionFailed, Some("1"))).collect();
+        assert_eq!(kinds(&evs, 100_000), vec![AnomalyKind::BrokerNeverRecovered]);
     }
 
     #[test]
@@ -469,11 +419,7 @@ mod tests {
         let f = findings(&[], &evs, &t, &Zone::default());
         assert_eq!(f.len(), 2);
         assert_eq!(f[0].kind, AnomalyKind::RecordsLost);
-        assert!(
-            f[0].message.contains("lost 10 record(s)"),
-            "{}",
-            f[0].message
-        );
+        assert!(f[0].message.contains("lost 10 record(s)"), "{}", f[0].message);
         assert!(f[0].message.contains("orders-2 (10)"));
         assert_eq!(f[0].evidence, vec![(0, 2), (0, 3)]);
         assert_eq!(f[1].kind, AnomalyKind::NotEnoughReplicas);

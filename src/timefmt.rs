@@ -41,13 +41,11 @@ impl FromStr for Zone {
             return Ok(Zone::default());
         }
         if let Some(secs) = parse_offset(t.as_bytes()) {
-            return FixedOffset::east_opt(secs)
-                .map(Zone::Fixed)
-                .ok_or_else(|| format!("offset out of range: {t}"));
+            return FixedOffset::east_opt(secs).map(Zone::Fixed).ok_or_else(|| format!("offset out of range: {t}"));
         }
-        Tz::from_str(t).map(Zone::Named).map_err(|_| {
-            format!("unknown time zone '{t}': use an offset like +09:00 or an IANA name like Asia/Seoul")
-        })
+        Tz::from_str(t)
+            .map(Zone::Named)
+            .map_err(|_| format!("unknown time zone '{t}': use an offset like +09:00 or an IANA name like Asia/Seoul"))
     }
 }
 
@@ -66,11 +64,7 @@ pub fn parse_offset(s: &[u8]) -> Option<i32> {
         return None;
     }
     let h = i32::from(digits[0] - b'0') * 10 + i32::from(digits[1] - b'0');
-    let m = if digits.len() == 4 {
-        i32::from(digits[2] - b'0') * 10 + i32::from(digits[3] - b'0')
-    } else {
-        0
-    };
+    let m = if digits.len() == 4 { i32::from(digits[2] - b'0') * 10 + i32::from(digits[3] - b'0') } else { 0 };
     if h > 23 || m > 59 {
         return None;
     }
@@ -129,12 +123,7 @@ impl Civil {
             (None, Zone::Fixed(o)) => i64::from(o.local_minus_utc()),
             (None, Zone::Named(tz)) => {
                 let date = NaiveDate::from_ymd_opt(self.year as i32, self.month, self.day)?;
-                let naive = date.and_hms_milli_opt(
-                    self.hour,
-                    self.minute,
-                    self.second.min(59),
-                    self.milli,
-                )?;
+                let naive = date.and_hms_milli_opt(self.hour, self.minute, self.second.min(59), self.milli)?;
                 i64::from(named_offset(tz, &naive))
             }
         };
@@ -189,25 +178,20 @@ pub fn date(millis: i64, zone: &Zone) -> String {
 /// `30s`, `5m`, `1500ms`, `2h`, `1m30s` → milliseconds.
 pub fn parse_duration(s: &str) -> Result<i64, String> {
     let t = s.trim();
-    let bad =
-        || format!("bad duration '{s}': use a number with a unit, like 30s, 5m, 1500ms or 1h");
+    let bad = || format!("bad duration '{s}': use a number with a unit, like 30s, 5m, 1500ms or 1h");
     if t.is_empty() {
         return Err(bad());
     }
     let mut total: i64 = 0;
     let mut rest = t;
     while !rest.is_empty() {
-        let n_end = rest
-            .find(|c: char| !c.is_ascii_digit() && c != '.')
-            .unwrap_or(rest.len());
+        let n_end = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
         if n_end == 0 {
             return Err(bad());
         }
         let n: f64 = rest[..n_end].parse().map_err(|_| bad())?;
         rest = &rest[n_end..];
-        let u_end = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let u_end = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
         let unit = &rest[..u_end];
         rest = &rest[u_end..];
         let scale = match unit {
@@ -243,26 +227,16 @@ pub fn parse_time(s: &str, zone: &Zone) -> Result<i64, String> {
         return Ok(dt.timestamp_millis());
     }
     let t2 = t.replace('T', " ");
-    for fmt in [
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ] {
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(n) = NaiveDateTime::parse_from_str(&t2, fmt) {
-            return civil_of(&n)
-                .to_utc_millis(zone)
-                .ok_or_else(|| format!("bad time '{s}'"));
+            return civil_of(&n).to_utc_millis(zone).ok_or_else(|| format!("bad time '{s}'"));
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         let n = d.and_hms_opt(0, 0, 0).expect("midnight exists");
-        return civil_of(&n)
-            .to_utc_millis(zone)
-            .ok_or_else(|| format!("bad time '{s}'"));
+        return civil_of(&n).to_utc_millis(zone).ok_or_else(|| format!("bad time '{s}'"));
     }
-    Err(format!(
-        "bad time '{s}': use RFC 3339 (2024-02-06T10:47:03Z) or '2024-02-06 10:47:03' in --tz"
-    ))
+    Err(format!("bad time '{s}': use RFC 3339 (2024-02-06T10:47:03Z) or '2024-02-06 10:47:03' in --tz"))
 }
 
 fn civil_of(n: &NaiveDateTime) -> Civil {
@@ -293,71 +267,26 @@ mod tests {
 
     #[test]
     fn civil_to_utc_uses_zone_only_without_offset() {
-        let mut c = Civil {
-            year: 2024,
-            month: 2,
-            day: 6,
-            hour: 10,
-            minute: 47,
-            second: 3,
-            milli: 491,
-            offset: None,
-        };
+        let mut c = Civil { year: 2024, month: 2, day: 6, hour: 10, minute: 47, second: 3, milli: 491, offset: None };
         let utc = Zone::default();
-        assert_eq!(
-            rfc3339(c.to_utc_millis(&utc).unwrap(), &utc),
-            "2024-02-06T10:47:03.491Z"
-        );
+        assert_eq!(rfc3339(c.to_utc_millis(&utc).unwrap(), &utc), "2024-02-06T10:47:03.491Z");
         let seoul: Zone = "Asia/Seoul".parse().unwrap();
-        assert_eq!(
-            rfc3339(c.to_utc_millis(&seoul).unwrap(), &utc),
-            "2024-02-06T01:47:03.491Z"
-        );
-        assert_eq!(
-            rfc3339(c.to_utc_millis(&seoul).unwrap(), &seoul),
-            "2024-02-06T10:47:03.491+09:00"
-        );
+        assert_eq!(rfc3339(c.to_utc_millis(&seoul).unwrap(), &utc), "2024-02-06T01:47:03.491Z");
+        assert_eq!(rfc3339(c.to_utc_millis(&seoul).unwrap(), &seoul), "2024-02-06T10:47:03.491+09:00");
         let plus: Zone = "+05:30".parse().unwrap();
-        assert_eq!(
-            rfc3339(c.to_utc_millis(&plus).unwrap(), &utc),
-            "2024-02-06T05:17:03.491Z"
-        );
+        assert_eq!(rfc3339(c.to_utc_millis(&plus).unwrap(), &utc), "2024-02-06T05:17:03.491Z");
         c.offset = Some(3600);
-        assert_eq!(
-            rfc3339(c.to_utc_millis(&seoul).unwrap(), &utc),
-            "2024-02-06T09:47:03.491Z"
-        );
+        assert_eq!(rfc3339(c.to_utc_millis(&seoul).unwrap(), &utc), "2024-02-06T09:47:03.491Z");
     }
 
     #[test]
     fn dst_gap_and_overlap_do_not_fail() {
         let ny: Zone = "America/New_York".parse().unwrap();
         // 2024-03-10 02:30 does not exist in New York; 2024-11-03 01:30 exists twice.
-        let gap = Civil {
-            year: 2024,
-            month: 3,
-            day: 10,
-            hour: 2,
-            minute: 30,
-            second: 0,
-            milli: 0,
-            offset: None,
-        };
+        let gap = Civil { year: 2024, month: 3, day: 10, hour: 2, minute: 30, second: 0, milli: 0, offset: None };
         assert!(gap.to_utc_millis(&ny).is_some());
-        let overlap = Civil {
-            year: 2024,
-            month: 11,
-            day: 3,
-            hour: 1,
-            minute: 30,
-            second: 0,
-            milli: 0,
-            offset: None,
-        };
-        assert_eq!(
-            rfc3339(overlap.to_utc_millis(&ny).unwrap(), &Zone::default()),
-            "2024-11-03T05:30:00.000Z"
-        );
+        let overlap = Civil { year: 2024, month: 11, day: 3, hour: 1, minute: 30, second: 0, milli: 0, offset: None };
+        assert_eq!(rfc3339(overlap.to_utc_millis(&ny).unwrap(), &Zone::default()), "2024-11-03T05:30:00.000Z");
     }
 
     #[test]
@@ -384,15 +313,9 @@ mod tests {
     #[test]
     fn since_until_times_parse() {
         let utc = Zone::default();
-        assert_eq!(
-            parse_time("2024-02-06T10:47:03Z", &utc),
-            parse_time("2024-02-06 10:47:03", &utc)
-        );
+        assert_eq!(parse_time("2024-02-06T10:47:03Z", &utc), parse_time("2024-02-06 10:47:03", &utc));
         let seoul: Zone = "Asia/Seoul".parse().unwrap();
-        assert_eq!(
-            parse_time("2024-02-06 10:47", &seoul).unwrap(),
-            parse_time("2024-02-06T01:47:00Z", &utc).unwrap()
-        );
+        assert_eq!(parse_time("2024-02-06 10:47", &seoul).unwrap(), parse_time("2024-02-06T01:47:00Z", &utc).unwrap());
         assert!(parse_time("yesterday", &utc).is_err());
     }
 }

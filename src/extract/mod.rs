@@ -54,12 +54,7 @@ pub struct Extractor {
 impl Extractor {
     pub fn new(grammar: Grammar, zone: Zone) -> Extractor {
         let prefilter = Prefilter::new(&grammar.literals());
-        Extractor {
-            grammar,
-            prefilter,
-            zone,
-            max_line: MAX_LINE,
-        }
+        Extractor { grammar, prefilter, zone, max_line: MAX_LINE }
     }
 
     pub fn grammar(&self) -> &Grammar {
@@ -82,10 +77,7 @@ impl Extractor {
 
     /// Extracts the events of a chunk that starts at a line boundary.
     pub fn chunk(&self, layout: &Layout, data: &[u8], input: u32) -> ChunkOut {
-        let mut out = ChunkOut {
-            newlines: memchr_iter(b'\n', data).count() as u64,
-            ..ChunkOut::default()
-        };
+        let mut out = ChunkOut { newlines: memchr_iter(b'\n', data).count() as u64, ..ChunkOut::default() };
         self.scan_bytes(data, &mut out.issues);
         out.first_time = self.first_head_time(layout, data);
         out.last_time = self.last_head_time(layout, data);
@@ -125,13 +117,7 @@ impl Extractor {
     }
 
     /// The head line at or before `line`, not before `floor`.
-    fn walk_back(
-        &self,
-        layout: &Layout,
-        data: &[u8],
-        mut line: usize,
-        floor: usize,
-    ) -> Option<usize> {
+    fn walk_back(&self, layout: &Layout, data: &[u8], mut line: usize, floor: usize) -> Option<usize> {
         loop {
             let end = line_end(data, line);
             if layout.is_head(self.cap(&data[line..end])) {
@@ -192,10 +178,7 @@ impl Extractor {
     }
 
     fn head_time(&self, layout: &Layout, line: &[u8]) -> Option<i64> {
-        layout
-            .record(self.cap(line), b"")?
-            .time?
-            .to_utc_millis(&self.zone)
+        layout.record(self.cap(line), b"")?.time?.to_utc_millis(&self.zone)
     }
 
     /// NUL bytes, invalid UTF-8 and over-long lines: reported, never fatal.
@@ -223,7 +206,9 @@ impl Extractor {
             }
             issues.push(Issue {
                 line: line_at(first),
-                message: format!("invalid UTF-8 ({n} invalid sequence(s)); the lines were read with replacement characters"),
+                message: format!(
+                    "invalid UTF-8 ({n} invalid sequence(s)); the lines were read with replacement characters"
+                ),
             });
         }
         // Any line longer than max_line holds a newline-free window of half
@@ -253,9 +238,7 @@ impl Extractor {
     /// Classifies one record; `None` when it is not a Kafka client event.
     pub fn event(&self, rec: &Record<'_>, input: u32, line: u64) -> Option<Event> {
         let (client, message) = split_context(rec.message);
-        let m = self
-            .grammar
-            .classify(rec.logger, rec.level, message, rec.body);
+        let m = self.grammar.classify(rec.logger, rec.level, message, rec.body);
         if m.is_none() && !is_unknown_candidate(rec, client.is_some()) {
             return None;
         }
@@ -277,6 +260,7 @@ impl Extractor {
             line,
             broker: None,
             attributed: None,
+            answered: false,
             template: None,
         };
         match m {
@@ -290,30 +274,21 @@ impl Extractor {
 /// A WARN/ERROR line from a Kafka client logger (or carrying a Java
 /// LogContext prefix) that no rule recognised.
 fn is_unknown_candidate(rec: &Record<'_>, has_context: bool) -> bool {
-    matches!(rec.level, Some(Level::Warn | Level::Error | Level::Fatal))
-        && (has_context || is_kafka_logger(rec.logger))
+    matches!(rec.level, Some(Level::Warn | Level::Error | Level::Fatal)) && (has_context || is_kafka_logger(rec.logger))
 }
 
 /// `org.apache.kafka.*`, and its abbreviations `o.a.k.*`, `org.apa.kaf.*`.
 pub fn is_kafka_logger(logger: &[u8]) -> bool {
     let mut parts = logger.split(|&b| b == b'.');
     let want: [&[u8]; 3] = [b"org", b"apache", b"kafka"];
-    want.iter().all(|w| {
-        parts
-            .next()
-            .is_some_and(|p| !p.is_empty() && w.starts_with(p))
-    }) && parts.next().is_some()
+    want.iter().all(|w| parts.next().is_some_and(|p| !p.is_empty() && w.starts_with(p))) && parts.next().is_some()
 }
 
 /// Splits the Java LogContext prefix off a message:
 /// `[Consumer clientId=c-1, groupId=g] rest` → (`c-1`, `rest`).
 pub fn split_context(msg: &[u8]) -> (Option<&[u8]>, &[u8]) {
     let none = (None, msg);
-    let Some(inner_end) = msg
-        .first()
-        .filter(|&&b| b == b'[')
-        .and_then(|_| memchr::memchr(b']', msg))
-    else {
+    let Some(inner_end) = msg.first().filter(|&&b| b == b'[').and_then(|_| memchr::memchr(b']', msg)) else {
         return none;
     };
     let inner = &msg[1..inner_end];
@@ -334,10 +309,7 @@ pub fn split_context(msg: &[u8]) -> (Option<&[u8]>, &[u8]) {
         }
     }
     let rest = &msg[inner_end + 1..];
-    (
-        client.or(Some(&inner[..sp])),
-        rest.strip_prefix(b" ").unwrap_or(rest),
-    )
+    (client.or(Some(&inner[..sp])), rest.strip_prefix(b" ").unwrap_or(rest))
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -346,6 +318,7 @@ fn lossy(b: &[u8]) -> String {
 
 fn fill(ev: &mut Event, m: &Match<'_, '_>) {
     ev.kind = m.kind;
+    ev.answered = m.broker_answered;
     ev.rule = m.rule.id.clone();
     for &(name, v) in &m.captures {
         match name {
@@ -369,9 +342,7 @@ fn fill(ev: &mut Event, m: &Match<'_, '_>) {
                     ev.partition = Some(p);
                 }
             }
-            "topic" if ev.topic.is_none() => {
-                ev.topic = Some(lossy(v.trim_ascii()).trim_end_matches(':').to_string())
-            }
+            "topic" if ev.topic.is_none() => ev.topic = Some(lossy(v.trim_ascii()).trim_end_matches(':').to_string()),
             "partition" if ev.partition.is_none() => {
                 ev.partition = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok())
             }
@@ -395,9 +366,7 @@ pub fn mask(msg: &[u8]) -> String {
             out.push(' ');
         }
         let has_digit = word.chars().any(|c| c.is_ascii_digit());
-        let core = word.trim_matches(|c: char| {
-            matches!(c, '(' | ')' | ',' | '.' | ':' | ';' | '[' | ']' | '{' | '}')
-        });
+        let core = word.trim_matches(|c: char| matches!(c, '(' | ')' | ',' | '.' | ':' | ';' | '[' | ']' | '{' | '}'));
         if has_digit && !core.is_empty() {
             let start = word.find(core).unwrap_or(0);
             out.push_str(&word[..start]);
@@ -445,24 +414,11 @@ mod tests {
         let out = x.chunk(layout, SEED.as_bytes(), 0);
         assert_eq!(out.newlines, 3);
         let kinds: Vec<_> = out.events.iter().map(|e| (e.kind, e.line)).collect();
-        assert_eq!(
-            kinds,
-            vec![
-                (Kind::NotLeader, 1),
-                (Kind::NotLeader, 2),
-                (Kind::ConnectionFailed, 3)
-            ]
-        );
-        assert_eq!(
-            out.events[0].topic.as_deref(),
-            Some("mskversionupgradetest")
-        );
+        assert_eq!(kinds, vec![(Kind::NotLeader, 1), (Kind::NotLeader, 2), (Kind::ConnectionFailed, 3)]);
+        assert_eq!(out.events[0].topic.as_deref(), Some("mskversionupgradetest"));
         assert_eq!(out.events[0].partition, Some(0));
         assert_eq!(out.events[2].node, Some(2147483645));
-        assert_eq!(
-            out.events[2].client.as_deref(),
-            Some("consumer-console-consumer-51435-1")
-        );
+        assert_eq!(out.events[2].client.as_deref(), Some("consumer-console-consumer-51435-1"));
     }
 
     #[test]
@@ -477,10 +433,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         let out = x.chunk(layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 3);
         assert_eq!(out.events.len(), 1);
         let e = &out.events[0];
-        assert_eq!(
-            (e.kind, e.line, e.count, e.input),
-            (Kind::RecordsExpired, 2, Some(5), 3)
-        );
+        assert_eq!((e.kind, e.line, e.count, e.input), (Kind::RecordsExpired, 2, Some(5), 3));
         assert_eq!(e.topic_partition().as_deref(), Some("orders-2"));
         assert_eq!(out.first_time, Some(1707216600000));
         assert_eq!(out.last_time, Some(1707216602000));
@@ -497,10 +450,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         let out = x.chunk(layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 0);
         assert_eq!(out.events.len(), 1);
         assert_eq!(out.events[0].kind, Kind::Unknown);
-        assert_eq!(
-            out.events[0].template.as_deref(),
-            Some("Something new happened to <*>")
-        );
+        assert_eq!(out.events[0].template.as_deref(), Some("Something new happened to <*>"));
     }
 
     #[test]
@@ -511,16 +461,8 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         let out = x.chunk(layouts.detect(text).unwrap(), text, 0);
         assert_eq!(out.events.len(), 1);
         assert_eq!(out.events[0].line, 2);
-        let msgs: Vec<_> = out
-            .issues
-            .iter()
-            .map(|i| {
-                (
-                    i.line,
-                    i.message.split(' ').nth(1).unwrap_or("").to_string(),
-                )
-            })
-            .collect();
+        let msgs: Vec<_> =
+            out.issues.iter().map(|i| (i.line, i.message.split(' ').nth(1).unwrap_or("").to_string())).collect();
         assert_eq!(out.issues.len(), 2, "{msgs:?}");
         assert_eq!(out.issues[0].line, 2);
         assert!(out.issues[0].message.contains("NUL"));
@@ -537,11 +479,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         let out = x.chunk(layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 0);
         assert_eq!(out.issues.len(), 1);
         assert_eq!(out.issues[0].line, 2);
-        assert_eq!(
-            out.events.len(),
-            1,
-            "the head of a long line is still analysed"
-        );
+        assert_eq!(out.events.len(), 1, "the head of a long line is still analysed");
     }
 
     #[test]
@@ -550,10 +488,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
             split_context(b"[Consumer clientId=c-1, groupId=g] Node 2 disconnected."),
             (Some(&b"c-1"[..]), &b"Node 2 disconnected."[..])
         );
-        assert_eq!(
-            split_context(b"[AdminClient clientId=adminclient-1] x"),
-            (Some(&b"adminclient-1"[..]), &b"x"[..])
-        );
+        assert_eq!(split_context(b"[AdminClient clientId=adminclient-1] x"), (Some(&b"adminclient-1"[..]), &b"x"[..]));
         assert_eq!(split_context(b"[not a context] x").0, None);
         assert_eq!(split_context(b"plain").0, None);
         assert!(is_kafka_logger(b"org.apache.kafka.clients.NetworkClient"));

@@ -25,10 +25,7 @@ impl Prefilter {
         // A literal that contains a shorter one adds nothing: the shorter
         // one already finds every line the longer one would.
         let all = lits.clone();
-        lits.retain(|l| {
-            !all.iter()
-                .any(|o| o.len() < l.len() && memchr::memmem::find(l, o).is_some())
-        });
+        lits.retain(|l| !all.iter().any(|o| o.len() < l.len() && memchr::memmem::find(l, o).is_some()));
         lits.sort();
         lits.dedup();
         let ac = AhoCorasick::builder()
@@ -36,10 +33,7 @@ impl Prefilter {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&lits)
             .expect("literal sets of this size always build");
-        Prefilter {
-            ac,
-            literals: lits.len(),
-        }
+        Prefilter { ac, literals: lits.len() }
     }
 
     pub fn len(&self) -> usize {
@@ -53,9 +47,7 @@ impl Prefilter {
     /// The first candidate position at or after `from`.
     #[inline]
     pub fn next(&self, hay: &[u8], from: usize) -> Option<usize> {
-        self.ac
-            .find(Input::new(hay).span(from..hay.len()))
-            .map(|m| m.start())
+        self.ac.find(Input::new(hay).span(from..hay.len())).map(|m| m.start())
     }
 }
 
@@ -65,10 +57,7 @@ mod tests {
 
     #[test]
     fn finds_rule_literals_and_levels() {
-        let p = Prefilter::new(&[
-            b"could not be established".to_vec(),
-            b"disconnected".to_vec(),
-        ]);
+        let p = Prefilter::new(&[b"could not be established".to_vec(), b"disconnected".to_vec()]);
         let hay = b"INFO ok\nINFO Node 1 disconnected.\nWARN x\nplain\n";
         let a = p.next(hay, 0).unwrap();
         assert_eq!(&hay[a..a + 12], b"disconnected");

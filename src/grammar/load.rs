@@ -29,6 +29,8 @@ struct RuleSpec {
     templates: Vec<Spanned<TemplateSpec>>,
     #[serde(default)]
     when: Vec<Spanned<WhenSpec>>,
+    #[serde(default)]
+    broker_answered: bool,
     prefilter: Option<String>,
     #[serde(default)]
     sample: Vec<Spanned<SampleSpec>>,
@@ -46,7 +48,9 @@ struct TemplateSpec {
 struct WhenSpec {
     capture: String,
     contains: String,
-    kind: String,
+    kind: Option<String>,
+    #[serde(default)]
+    broker_answered: bool,
 }
 
 #[derive(Deserialize)]
@@ -59,37 +63,20 @@ struct SampleSpec {
 
 /// The line (1-based) of a byte offset.
 fn line_of(src: &str, offset: usize) -> usize {
-    src.as_bytes()[..offset.min(src.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    src.as_bytes()[..offset.min(src.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 fn kind_names() -> String {
-    Kind::ALL
-        .iter()
-        .filter(|k| **k != Kind::Unknown)
-        .map(|k| k.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    Kind::ALL.iter().filter(|k| **k != Kind::Unknown).map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 /// Parses and compiles one grammar file's text; `file` names it in errors.
 pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
-    let err = |line: usize, message: String, help: Option<String>| Error {
-        file: file.to_string(),
-        line,
-        message,
-        help,
-    };
+    let err =
+        |line: usize, message: String, help: Option<String>| Error { file: file.to_string(), line, message, help };
     let spec: FileSpec = toml::from_str(src).map_err(|e| {
         let line = e.span().map_or(1, |s| line_of(src, s.start));
-        vec![err(
-            line,
-            e.message().trim().to_string(),
-            Some("see grammars/java.toml for the format".into()),
-        )]
+        vec![err(line, e.message().trim().to_string(), Some("see grammars/java.toml for the format".into()))]
     })?;
     let mut errors = Vec::new();
     let mut rules = Vec::new();
@@ -145,7 +132,9 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
                         errors.push(err(
                             at(t.span()),
                             format!("rule {id}: a record-scope template must start with literal text"),
-                            Some("the matcher searches for the first literal, so begin with words, not a capture".into()),
+                            Some(
+                                "the matcher searches for the first literal, so begin with words, not a capture".into(),
+                            ),
                         ));
                     }
                     c.versions = t.get_ref().versions.clone();
@@ -154,59 +143,48 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
                 Err(e) => errors.push(err(
                     at(t.span()),
                     format!("rule {id}: bad template: {e}"),
-                    Some("captures are {name}; reserved names: node, addr, broker, tp, count, attempts; {_} skips".into()),
+                    Some(
+                        "captures are {name}; reserved names: node, addr, broker, tp, count, attempts; {_} skips"
+                            .into(),
+                    ),
                 )),
             }
         }
         if templates.is_empty() {
-            errors.push(err(
-                rule_line,
-                format!("rule {id}: no usable template"),
-                None,
-            ));
+            errors.push(err(rule_line, format!("rule {id}: no usable template"), None));
             continue;
         }
         let mut when = Vec::new();
         for w in &r.when {
-            match Kind::parse(&w.get_ref().kind) {
-                Some(k) if k != Kind::Unknown => {
-                    let names_it = r.templates.iter().any(|t| {
-                        t.get_ref()
-                            .text
-                            .contains(&format!("{{{}}}", w.get_ref().capture))
-                    });
+            let named = w.get_ref().kind.as_deref().map(Kind::parse);
+            match named {
+                None | Some(Some(_)) if named != Some(Some(Kind::Unknown)) => {
+                    let names_it =
+                        r.templates.iter().any(|t| t.get_ref().text.contains(&format!("{{{}}}", w.get_ref().capture)));
                     if !names_it {
                         errors.push(err(
                             at(w.span()),
-                            format!(
-                                "rule {id}: 'when' names capture '{}' that no template has",
-                                w.get_ref().capture
-                            ),
+                            format!("rule {id}: 'when' names capture '{}' that no template has", w.get_ref().capture),
                             None,
                         ));
                     }
                     when.push(When {
                         capture: w.get_ref().capture.clone(),
                         contains: w.get_ref().contains.as_bytes().to_vec(),
-                        kind: k,
+                        kind: named.flatten(),
+                        broker_answered: w.get_ref().broker_answered,
                     })
                 }
                 _ => errors.push(err(
                     at(w.span()),
-                    format!(
-                        "rule {id}: unknown event kind '{}' in 'when'",
-                        w.get_ref().kind
-                    ),
+                    format!("rule {id}: unknown event kind '{}' in 'when'", w.get_ref().kind.as_deref().unwrap_or("")),
                     Some(format!("use one of: {}", kind_names())),
                 )),
             }
         }
         let prefilter: Vec<Vec<u8>> = match &r.prefilter {
             Some(p) => vec![p.as_bytes().to_vec()],
-            None => templates
-                .iter()
-                .map(|t| t.longest_literal().to_vec())
-                .collect(),
+            None => templates.iter().map(|t| t.longest_literal().to_vec()).collect(),
         };
         if prefilter.iter().any(|p| p.len() < 4) {
             errors.push(err(
@@ -224,12 +202,7 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
                     .get_ref()
                     .expect
                     .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            v.as_str().map_or_else(|| v.to_string(), str::to_string),
-                        )
-                    })
+                    .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
                     .collect(),
                 line: at(s.span()),
             })
@@ -243,6 +216,7 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
             source: r.source,
             templates,
             when,
+            broker_answered: r.broker_answered,
             prefilter,
             samples,
             file: file.to_string(),
@@ -283,14 +257,8 @@ pub fn load_builtin() -> Grammar {
 /// A user's grammar file (`--grammar FILE`).
 pub fn load_file(path: &std::path::Path) -> Result<Grammar, Vec<Error>> {
     let name = path.display().to_string();
-    let src = std::fs::read_to_string(path).map_err(|e| {
-        vec![Error {
-            file: name.clone(),
-            line: 0,
-            message: format!("cannot read: {e}"),
-            help: None,
-        }]
-    })?;
+    let src = std::fs::read_to_string(path)
+        .map_err(|e| vec![Error { file: name.clone(), line: 0, message: format!("cannot read: {e}"), help: None }])?;
     load_str(&name, &src)
 }
 
@@ -303,9 +271,7 @@ mod tests {
         let src = "family = \"x\"\n\n[[rule]]\nid = \"x.a\"\nkind = \"broken_kind\"\ntemplates = [{ text = \"Node {node} disconnected.\" }]\n";
         let e = load_str("extra.toml", src).unwrap_err();
         assert_eq!(e[0].line, 5);
-        assert!(e[0]
-            .to_string()
-            .starts_with("extra.toml:5: rule x.a: unknown event kind 'broken_kind'"));
+        assert!(e[0].to_string().starts_with("extra.toml:5: rule x.a: unknown event kind 'broken_kind'"));
         assert!(e[0].to_string().contains("= help: use one of: not_leader"));
         let src = "[[rule]]\nid = \"x.b\"\nkind = \"disconnected\"\ntemplates = [{ text = \"{a}{b} oops\" }]\n";
         let e = load_str("extra.toml", src).unwrap_err();

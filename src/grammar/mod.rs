@@ -16,10 +16,7 @@ pub use load::{load_builtin, load_file, load_str};
 use memchr::memmem;
 
 /// The built-in grammar files, embedded so the binary needs nothing beside it.
-pub const BUILTIN: &[(&str, &str)] = &[(
-    "grammars/java.toml",
-    include_str!("../../grammars/java.toml"),
-)];
+pub const BUILTIN: &[(&str, &str)] = &[("grammars/java.toml", include_str!("../../grammars/java.toml"))];
 
 /// A grammar problem, located in its file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,20 +102,13 @@ impl Template {
                 Some(0) => {
                     let end = rest.find('}').ok_or("a '{' without its '}'")?;
                     let name = &rest[1..end];
-                    if name.is_empty()
-                        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                    {
+                    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                         return Err(format!("bad capture name '{{{name}}}'"));
                     }
                     if matches!(segs.last(), Some(Seg::Cap { .. })) {
-                        return Err(format!(
-                            "captures must be separated by literal text (before '{{{name}}}')"
-                        ));
+                        return Err(format!("captures must be separated by literal text (before '{{{name}}}')"));
                     }
-                    segs.push(Seg::Cap {
-                        name: name.to_string(),
-                        shape: Shape::of(name),
-                    });
+                    segs.push(Seg::Cap { name: name.to_string(), shape: Shape::of(name) });
                     rest = &rest[end + 1..];
                 }
                 Some(i) => {
@@ -134,11 +124,7 @@ impl Template {
         if !segs.iter().any(|s| matches!(s, Seg::Lit(_))) {
             return Err("a template needs some literal text".into());
         }
-        Ok(Template {
-            text: text.to_string(),
-            versions: None,
-            segs,
-        })
+        Ok(Template { text: text.to_string(), versions: None, segs })
     }
 
     fn starts_with_literal(&self) -> bool {
@@ -203,10 +189,7 @@ impl Template {
             match found {
                 Some(k) => p = k + l.len(),
                 None => {
-                    return (
-                        String::from_utf8_lossy(&s[..p]).into_owned(),
-                        String::from_utf8_lossy(l).into_owned(),
-                    )
+                    return (String::from_utf8_lossy(&s[..p]).into_owned(), String::from_utf8_lossy(l).into_owned())
                 }
             }
         }
@@ -233,7 +216,10 @@ impl Template {
 pub struct When {
     pub capture: String,
     pub contains: Vec<u8>,
-    pub kind: Kind,
+    /// `None`: the rule's kind.
+    pub kind: Option<Kind>,
+    /// The line is the named broker's own answer: that broker is up.
+    pub broker_answered: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -256,6 +242,9 @@ pub struct Rule {
     pub source: Option<String>,
     pub templates: Vec<Template>,
     pub when: Vec<When>,
+    /// Every match is the named broker's own answer (`NOT_COORDINATOR`,
+    /// "loading the group"): that broker is up, whatever the kind says.
+    pub broker_answered: bool,
     pub prefilter: Vec<Vec<u8>>,
     pub samples: Vec<Sample>,
     /// Where the rule is: file and line.
@@ -268,6 +257,7 @@ pub struct Rule {
 pub struct Match<'r, 'a> {
     pub rule: &'r Rule,
     pub kind: Kind,
+    pub broker_answered: bool,
     pub captures: Captures<'r, 'a>,
 }
 
@@ -290,23 +280,27 @@ impl Rule {
         true
     }
 
-    fn kind_for(&self, caps: &Captures<'_, '_>) -> Kind {
+    /// The kind, and whether the broker answered, after the `when` clauses
+    /// (each decides what it sets; the first that sets a kind wins).
+    fn outcome(&self, caps: &Captures<'_, '_>) -> (Kind, bool) {
+        let mut kind = None;
+        let mut answered = self.broker_answered;
         for w in &self.when {
             if let Some((_, v)) = caps.iter().find(|(n, _)| *n == w.capture) {
                 if memmem::find(v, &w.contains).is_some() {
-                    return w.kind;
+                    answered |= w.broker_answered;
+                    if kind.is_none() {
+                        kind = w.kind;
+                    }
                 }
             }
         }
-        self.kind
+        (kind.unwrap_or(self.kind), answered)
     }
 
     /// Versions the rule covers, as its templates say.
     pub fn versions(&self) -> Vec<&str> {
-        self.templates
-            .iter()
-            .filter_map(|t| t.versions.as_deref())
-            .collect()
+        self.templates.iter().filter_map(|t| t.versions.as_deref()).collect()
     }
 }
 
@@ -323,11 +317,7 @@ impl Grammar {
 
     /// The literals of every rule, deduplicated: the prefilter's input.
     pub fn literals(&self) -> Vec<Vec<u8>> {
-        let mut v: Vec<Vec<u8>> = self
-            .rules
-            .iter()
-            .flat_map(|r| r.prefilter.iter().cloned())
-            .collect();
+        let mut v: Vec<Vec<u8>> = self.rules.iter().flat_map(|r| r.prefilter.iter().cloned()).collect();
         v.sort();
         v.dedup();
         v
@@ -350,17 +340,11 @@ impl Grammar {
             for t in &rule.templates {
                 let hit = match rule.scope {
                     Scope::Message => t.match_start(message, &mut caps),
-                    Scope::Record => {
-                        t.match_anywhere(message, &mut caps) || t.match_anywhere(body, &mut caps)
-                    }
+                    Scope::Record => t.match_anywhere(message, &mut caps) || t.match_anywhere(body, &mut caps),
                 };
                 if hit {
-                    let kind = rule.kind_for(&caps);
-                    return Some(Match {
-                        rule,
-                        kind,
-                        captures: caps,
-                    });
+                    let (kind, broker_answered) = rule.outcome(&caps);
+                    return Some(Match { rule, kind, broker_answered, captures: caps });
                 }
             }
         }
@@ -372,20 +356,14 @@ impl Grammar {
 /// (host or ip, port).
 pub fn split_addr(v: &[u8]) -> Option<(&[u8], u16)> {
     let colon = memchr::memrchr(b':', v)?;
-    let port = std::str::from_utf8(&v[colon + 1..])
-        .ok()?
-        .parse::<u16>()
-        .ok()?;
+    let port = std::str::from_utf8(&v[colon + 1..]).ok()?.parse::<u16>().ok()?;
     let hostpart = &v[..colon];
     let host = match memchr::memchr(b'/', hostpart) {
         Some(0) => &hostpart[1..],
         Some(k) => &hostpart[..k],
         None => hostpart,
     };
-    let host = host
-        .strip_prefix(b"[")
-        .and_then(|h| h.strip_suffix(b"]"))
-        .unwrap_or(host);
+    let host = host.strip_prefix(b"[").and_then(|h| h.strip_suffix(b"]")).unwrap_or(host);
     if host.is_empty() || host.iter().any(|c| c.is_ascii_whitespace()) {
         return None;
     }
@@ -400,9 +378,7 @@ pub fn parse_node(v: &[u8]) -> Option<(i64, &[u8], u16)> {
     }
     let (host, port) = split_addr(&v[..open])?;
     let after = &v[open + 6..];
-    let end = after
-        .iter()
-        .position(|c| !(c.is_ascii_digit() || *c == b'-'))?;
+    let end = after.iter().position(|c| !(c.is_ascii_digit() || *c == b'-'))?;
     let id = std::str::from_utf8(&after[..end]).ok()?.parse().ok()?;
     Some((id, host, port))
 }
@@ -410,10 +386,7 @@ pub fn parse_node(v: &[u8]) -> Option<(i64, &[u8], u16)> {
 /// `orders-3` → (`orders`, 3). Topic names may contain `-`.
 pub fn split_tp(v: &[u8]) -> Option<(&[u8], i32)> {
     let dash = memchr::memrchr(b'-', v)?;
-    let p = std::str::from_utf8(&v[dash + 1..])
-        .ok()?
-        .parse::<i32>()
-        .ok()?;
+    let p = std::str::from_utf8(&v[dash + 1..]).ok()?.parse::<i32>().ok()?;
     (dash > 0 && !v[..dash].iter().any(u8::is_ascii_whitespace)).then_some((&v[..dash], p))
 }
 
@@ -423,29 +396,20 @@ mod tests {
 
     #[test]
     fn template_matching_is_anchored_and_lazy() {
-        let t = Template::compile("Connection to node {node} ({addr}) could not be established.")
-            .unwrap();
+        let t = Template::compile("Connection to node {node} ({addr}) could not be established.").unwrap();
         let mut caps = Vec::new();
         assert!(t.match_start(b"Connection to node 2147483645 (b-2.demo/10.0.2.12:9094) could not be established. Node may not be available.", &mut caps));
         assert_eq!(caps[0], ("node", &b"2147483645"[..]));
         assert_eq!(caps[1], ("addr", &b"b-2.demo/10.0.2.12:9094"[..]));
-        assert!(!t.match_start(
-            b"x Connection to node 2 (h:1) could not be established.",
-            &mut caps
-        ));
+        assert!(!t.match_start(b"x Connection to node 2 (h:1) could not be established.", &mut caps));
         let old = Template::compile("Connection to node {node} could not be established.").unwrap();
-        assert!(!old.match_start(
-            b"Connection to node 2 (h/1.2.3.4:9092) could not be established.",
-            &mut caps
-        ));
+        assert!(!old.match_start(b"Connection to node 2 (h/1.2.3.4:9092) could not be established.", &mut caps));
     }
 
     #[test]
     fn record_scope_finds_text_in_any_line() {
-        let t = Template::compile(
-            "Expiring {count} record(s) for {tp}:{_} ms has passed since batch creation",
-        )
-        .unwrap();
+        let t =
+            Template::compile("Expiring {count} record(s) for {tp}:{_} ms has passed since batch creation").unwrap();
         let mut caps = Vec::new();
         let body = b"\tat a.b\norg.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders-2:120001 ms has passed since batch creation\n\tat c.d";
         assert!(t.match_anywhere(body, &mut caps));
@@ -463,23 +427,11 @@ mod tests {
 
     #[test]
     fn identity_shapes() {
-        assert_eq!(
-            split_addr(b"b-1.x/10.0.0.1:9094"),
-            Some((&b"b-1.x"[..], 9094))
-        );
-        assert_eq!(
-            split_addr(b"/10.0.0.1:9094"),
-            Some((&b"10.0.0.1"[..], 9094))
-        );
-        assert_eq!(
-            split_addr(b"b-1.x/<unresolved>:9094"),
-            Some((&b"b-1.x"[..], 9094))
-        );
+        assert_eq!(split_addr(b"b-1.x/10.0.0.1:9094"), Some((&b"b-1.x"[..], 9094)));
+        assert_eq!(split_addr(b"/10.0.0.1:9094"), Some((&b"10.0.0.1"[..], 9094)));
+        assert_eq!(split_addr(b"b-1.x/<unresolved>:9094"), Some((&b"b-1.x"[..], 9094)));
         assert_eq!(split_addr(b"nope"), None);
-        assert_eq!(
-            parse_node(b"b-2.x:9094 (id: 2147483645 rack: null)"),
-            Some((2147483645, &b"b-2.x"[..], 9094))
-        );
+        assert_eq!(parse_node(b"b-2.x:9094 (id: 2147483645 rack: null)"), Some((2147483645, &b"b-2.x"[..], 9094)));
         assert_eq!(
             parse_node(b"localhost:9092 (id: -1 rack: null isFenced: false)"),
             Some((-1, &b"localhost"[..], 9092))

@@ -73,16 +73,7 @@ impl<R: Read> StreamChunker<R> {
     /// newline always fit.
     pub fn new(src: R, capacity: usize, max_line: usize) -> StreamChunker<R> {
         let cap = capacity.max(max_line + 2);
-        StreamChunker {
-            src,
-            buf: vec![0; cap],
-            len: 0,
-            given: 0,
-            eof: false,
-            discarding: false,
-            max_line,
-            bytes: 0,
-        }
+        StreamChunker { src, buf: vec![0; cap], len: 0, given: 0, eof: false, discarding: false, max_line, bytes: 0 }
     }
 
     /// Fills the buffer; returns false at end of input.
@@ -112,8 +103,7 @@ impl<R: Read> StreamChunker<R> {
                 // The newline already stands at the end of the kept part.
                 match memchr::memchr(b'\n', &self.buf[self.len..self.len + n]) {
                     Some(k) => {
-                        self.buf
-                            .copy_within(self.len + k + 1..self.len + n, self.len);
+                        self.buf.copy_within(self.len + k + 1..self.len + n, self.len);
                         self.len += n - k - 1;
                         self.discarding = false;
                     }
@@ -145,10 +135,7 @@ impl<R: Read> StreamChunker<R> {
     /// The next run of whole records, or `None` at the end. `is_head` tells
     /// where records start. An I/O error is returned once, after which the
     /// data read before it is still handed out.
-    pub fn next_chunk(
-        &mut self,
-        is_head: &dyn Fn(&[u8]) -> bool,
-    ) -> (Option<&[u8]>, Option<io::Error>) {
+    pub fn next_chunk(&mut self, is_head: &dyn Fn(&[u8]) -> bool) -> (Option<&[u8]>, Option<io::Error>) {
         let err = self.fill().err();
         if self.len == 0 {
             return (None, err);
@@ -208,17 +195,10 @@ mod tests {
     fn mapped_splits_keep_records_whole() {
         for size in [1, 3, 7, 12, 100] {
             let parts = split(TEXT, size, &head);
-            let joined: Vec<u8> = parts
-                .iter()
-                .flat_map(|r| TEXT[r.clone()].to_vec())
-                .collect();
+            let joined: Vec<u8> = parts.iter().flat_map(|r| TEXT[r.clone()].to_vec()).collect();
             assert_eq!(joined, TEXT);
             for r in &parts {
-                assert!(
-                    head(&TEXT[r.start..]),
-                    "size {size}: chunk at {} starts mid-record",
-                    r.start
-                );
+                assert!(head(&TEXT[r.start..]), "size {size}: chunk at {} starts mid-record", r.start);
             }
         }
     }
@@ -234,11 +214,7 @@ mod tests {
                     let (chunk, err) = c.next_chunk(&head);
                     assert!(err.is_none());
                     let Some(chunk) = chunk else { break };
-                    assert!(
-                        head(chunk),
-                        "read {read} cap {cap}: {:?}",
-                        String::from_utf8_lossy(chunk)
-                    );
+                    assert!(head(chunk), "read {read} cap {cap}: {:?}", String::from_utf8_lossy(chunk));
                     all.extend_from_slice(chunk);
                 }
                 assert_eq!(all, TEXT, "read {read} cap {cap}");

@@ -54,11 +54,7 @@ mod tests {
         gz.write_all(text).unwrap();
         let gz = gz.finish().unwrap();
         let zs = zstd::encode_all(&text[..], 3).unwrap();
-        for (bytes, want) in [
-            (gz, Compression::Gzip),
-            (zs, Compression::Zstd),
-            (text.to_vec(), Compression::None),
-        ] {
+        for (bytes, want) in [(gz, Compression::Gzip), (zs, Compression::Zstd), (text.to_vec(), Compression::None)] {
             let (mut r, c) = decoder(&bytes[..]).unwrap();
             assert_eq!(c, want);
             let mut out = Vec::new();

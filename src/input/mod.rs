@@ -64,10 +64,7 @@ impl Error {
     /// The message without the input's name (the JSON puts it beside it).
     pub fn detail(&self) -> String {
         let full = self.to_string();
-        full.strip_prefix(self.input())
-            .and_then(|s| s.strip_prefix(": "))
-            .unwrap_or(&full)
-            .to_string()
+        full.strip_prefix(self.input()).and_then(|s| s.strip_prefix(": ")).unwrap_or(&full).to_string()
     }
 }
 
@@ -78,26 +75,15 @@ pub fn expand(args: &[String]) -> (Vec<InputSpec>, Vec<Error>) {
     let mut errors = Vec::new();
     for a in args {
         if a == "-" {
-            specs.push(InputSpec {
-                name: "-".into(),
-                path: None,
-            });
+            specs.push(InputSpec { name: "-".into(), path: None });
             continue;
         }
         let p = Path::new(a);
         match std::fs::metadata(p) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                errors.push(Error::NotFound { name: a.clone() })
-            }
-            Err(e) => errors.push(Error::Unreadable {
-                name: a.clone(),
-                source: e,
-            }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => errors.push(Error::NotFound { name: a.clone() }),
+            Err(e) => errors.push(Error::Unreadable { name: a.clone(), source: e }),
             Ok(m) if m.is_dir() => walk(p, a.trim_end_matches('/'), &mut specs, &mut errors),
-            Ok(_) => specs.push(InputSpec {
-                name: a.clone(),
-                path: Some(p.to_path_buf()),
-            }),
+            Ok(_) => specs.push(InputSpec { name: a.clone(), path: Some(p.to_path_buf()) }),
         }
     }
     (specs, errors)
@@ -107,10 +93,7 @@ fn walk(dir: &Path, name: &str, specs: &mut Vec<InputSpec>, errors: &mut Vec<Err
     let entries = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            errors.push(Error::Unreadable {
-                name: name.to_string(),
-                source: e,
-            });
+            errors.push(Error::Unreadable { name: name.to_string(), source: e });
             return;
         }
     };
@@ -124,21 +107,12 @@ fn walk(dir: &Path, name: &str, specs: &mut Vec<InputSpec>, errors: &mut Vec<Err
         } else if ft.is_symlink() {
             // Follow links to files, never to directories (no loops).
             match std::fs::metadata(e.path()) {
-                Ok(m) if m.is_file() => specs.push(InputSpec {
-                    name: child,
-                    path: Some(e.path()),
-                }),
+                Ok(m) if m.is_file() => specs.push(InputSpec { name: child, path: Some(e.path()) }),
                 Ok(_) => {}
-                Err(err) => errors.push(Error::Unreadable {
-                    name: child,
-                    source: err,
-                }),
+                Err(err) => errors.push(Error::Unreadable { name: child, source: err }),
             }
         } else if ft.is_file() {
-            specs.push(InputSpec {
-                name: child,
-                path: Some(e.path()),
-            });
+            specs.push(InputSpec { name: child, path: Some(e.path()) });
         }
     }
 }
@@ -157,15 +131,10 @@ mod tests {
         std::fs::write(dir.join("c.log.gz"), "x").unwrap();
         let d = dir.display().to_string();
         let (specs, errors) = expand(&[d.clone(), format!("{d}/nope.log"), "-".into()]);
-        let names: Vec<_> = specs
-            .iter()
-            .map(|s| s.name.strip_prefix(&d).unwrap_or(&s.name).to_string())
-            .collect();
+        let names: Vec<_> = specs.iter().map(|s| s.name.strip_prefix(&d).unwrap_or(&s.name).to_string()).collect();
         assert_eq!(names, vec!["/a.log", "/b/2.log", "/c.log.gz", "-"]);
         assert_eq!(errors.len(), 1);
-        assert!(errors[0]
-            .to_string()
-            .ends_with("nope.log: no such file or directory"));
+        assert!(errors[0].to_string().ends_with("nope.log: no such file or directory"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -89,14 +89,7 @@ impl Layout {
                 }
             }
         }
-        Some(Record {
-            time: h.time,
-            level: Level::parse(h.level),
-            logger,
-            thread: h.thread,
-            message: h.message,
-            body,
-        })
+        Some(Record { time: h.time, level: Level::parse(h.level), logger, thread: h.thread, message: h.message, body })
     }
 }
 
@@ -133,31 +126,23 @@ impl std::fmt::Display for Unrecognised {
 
 impl Layouts {
     pub fn builtin() -> Layouts {
-        let file: LayoutFile =
-            toml::from_str(BUILTIN).expect("grammars/layouts.toml is valid (checked by tests)");
+        let file: LayoutFile = toml::from_str(BUILTIN).expect("grammars/layouts.toml is valid (checked by tests)");
         let list = file
             .layout
             .into_iter()
             .map(|e| Layout {
-                pattern: Pattern::compile(&e.pattern)
-                    .expect("built-in patterns compile (checked by tests)"),
+                pattern: Pattern::compile(&e.pattern).expect("built-in patterns compile (checked by tests)"),
                 name: e.name,
                 description: e.description,
                 example: e.example,
             })
             .collect();
-        Layouts {
-            list,
-            forced: false,
-        }
+        Layouts { list, forced: false }
     }
 
     /// `--layout PATTERN`: this layout for every input, no detection.
     pub fn forced(pattern: &str) -> Result<Layouts, String> {
-        Ok(Layouts {
-            list: vec![Layout::new("custom", pattern)?],
-            forced: true,
-        })
+        Ok(Layouts { list: vec![Layout::new("custom", pattern)?], forced: true })
     }
 
     pub fn all(&self) -> &[Layout] {
@@ -166,32 +151,20 @@ impl Layouts {
 
     /// Picks the layout that parses the most of the first lines of `sample`.
     pub fn detect(&self, sample: &[u8]) -> Result<&Layout, Unrecognised> {
-        let lines: Vec<&[u8]> = sample
-            .split(|&b| b == b'\n')
-            .take(SAMPLE_LINES)
-            .map(strip_cr)
-            .collect();
+        let lines: Vec<&[u8]> = sample.split(|&b| b == b'\n').take(SAMPLE_LINES).map(strip_cr).collect();
         let mut best: Option<(&Layout, usize)> = None;
         for l in &self.list {
             let score = lines.iter().filter(|line| l.is_head(line)).count();
             let better = match best {
                 None => score > 0,
-                Some((b, s)) => {
-                    score > s || (score == s && l.pattern.specificity() > b.pattern.specificity())
-                }
+                Some((b, s)) => score > s || (score == s && l.pattern.specificity() > b.pattern.specificity()),
             };
             if better && score > 0 {
                 best = Some((l, score));
             }
         }
         best.map(|(l, _)| l).ok_or_else(|| Unrecognised {
-            first_line: preview(
-                lines
-                    .iter()
-                    .find(|l| !l.is_empty())
-                    .copied()
-                    .unwrap_or_default(),
-            ),
+            first_line: preview(lines.iter().find(|l| !l.is_empty()).copied().unwrap_or_default()),
             forced: self.forced.then(|| self.list[0].pattern.source.clone()),
         })
     }
@@ -200,10 +173,7 @@ impl Layouts {
 /// A line shortened and made printable, for error messages.
 pub fn preview(line: &[u8]) -> String {
     let s = String::from_utf8_lossy(&line[..line.len().min(120)]);
-    let mut out: String = s
-        .chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect();
+    let mut out: String = s.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
     if line.len() > 120 {
         out.push('…');
     }
@@ -220,19 +190,14 @@ mod tests {
         assert!(ls.all().len() >= 4);
         for l in ls.all() {
             let ex = l.example.replace("...", "x");
-            assert!(
-                l.is_head(ex.as_bytes()),
-                "{} does not parse its example",
-                l.name
-            );
+            assert!(l.is_head(ex.as_bytes()), "{} does not parse its example", l.name);
         }
     }
 
     #[test]
     fn detection_picks_the_layout_per_input() {
         let ls = Layouts::builtin();
-        let kafka =
-            b"[2024-02-06 10:47:03,491] WARN x (org.apache.kafka.clients.NetworkClient)\n\tat x\n";
+        let kafka = b"[2024-02-06 10:47:03,491] WARN x (org.apache.kafka.clients.NetworkClient)\n\tat x\n";
         assert_eq!(ls.detect(kafka).unwrap().name, "kafka-log4j");
         let spring = b"2024-02-06T10:47:03.491Z  INFO 1 --- [orders-service] [ntainer#0-0-C-1] c.e.o.OrderListener                      : Processed order 1\n";
         assert_eq!(ls.detect(spring).unwrap().name, "spring-boot-3");
@@ -259,16 +224,7 @@ mod tests {
     #[test]
     fn forced_layout_reports_its_pattern() {
         let ls = Layouts::forced("%d{ISO8601} %p %m%n").unwrap();
-        assert_eq!(
-            ls.detect(b"2024-02-06T10:47:03,491 WARN hi\n")
-                .unwrap()
-                .name,
-            "custom"
-        );
-        assert!(ls
-            .detect(b"nope\n")
-            .unwrap_err()
-            .to_string()
-            .contains("--layout"));
+        assert_eq!(ls.detect(b"2024-02-06T10:47:03,491 WARN hi\n").unwrap().name, "custom");
+        assert!(ls.detect(b"nope\n").unwrap_err().to_string().contains("--layout"));
     }
 }

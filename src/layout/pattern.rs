@@ -55,11 +55,7 @@ pub struct Head<'a> {
 #[derive(Debug)]
 enum Piece<'a> {
     Text(&'a str),
-    Conv {
-        name: &'a str,
-        arg: Option<&'a str>,
-        group: Option<Vec<Piece<'a>>>,
-    },
+    Conv { name: &'a str, arg: Option<&'a str>, group: Option<Vec<Piece<'a>>> },
     Prop,
 }
 
@@ -68,11 +64,7 @@ fn braced(i: &str) -> IResult<&str, &str> {
 }
 
 fn modifier(i: &str) -> IResult<&str, &str> {
-    recognize(tuple((
-        opt(char('-')),
-        opt(digit1),
-        opt(preceded(char('.'), tuple((opt(char('-')), digit1)))),
-    )))(i)
+    recognize(tuple((opt(char('-')), opt(digit1), opt(preceded(char('.'), tuple((opt(char('-')), digit1)))))))(i)
 }
 
 fn conversion(i: &str) -> IResult<&str, Piece<'_>> {
@@ -80,55 +72,21 @@ fn conversion(i: &str) -> IResult<&str, Piece<'_>> {
     let (i, _) = modifier(i)?;
     let (i, name) = take_while1(|c: char| c.is_ascii_alphabetic())(i)?;
     // logback's %clr(inner){style} and log4j2's %highlight{inner}{style} wrap a pattern.
-    if let Ok((rest, inner)) = delimited(
-        char::<_, nom::error::Error<&str>>('('),
-        balanced('(', ')'),
-        char(')'),
-    )(i)
-    {
+    if let Ok((rest, inner)) = delimited(char::<_, nom::error::Error<&str>>('('), balanced('(', ')'), char(')'))(i) {
         let (rest, _) = opt(braced)(rest)?;
-        return Ok((
-            rest,
-            Piece::Conv {
-                name,
-                arg: None,
-                group: Some(pieces(inner)?.1),
-            },
-        ));
+        return Ok((rest, Piece::Conv { name, arg: None, group: Some(pieces(inner)?.1) }));
     }
     if matches!(name, "highlight" | "style") {
-        if let Ok((rest, inner)) = delimited(
-            char::<_, nom::error::Error<&str>>('{'),
-            balanced('{', '}'),
-            char('}'),
-        )(i)
+        if let Ok((rest, inner)) = delimited(char::<_, nom::error::Error<&str>>('{'), balanced('{', '}'), char('}'))(i)
         {
             let (rest, _) = opt(braced)(rest)?;
-            return Ok((
-                rest,
-                Piece::Conv {
-                    name,
-                    arg: None,
-                    group: Some(pieces(inner)?.1),
-                },
-            ));
+            return Ok((rest, Piece::Conv { name, arg: None, group: Some(pieces(inner)?.1) }));
         }
     }
     let (i, arg) = opt(braced)(i)?;
     // %d{pattern}{timezone}: the zone argument does not change the digits' shape.
-    let (i, _) = if matches!(name, "d" | "date") {
-        opt(braced)(i)?
-    } else {
-        (i, None)
-    };
-    Ok((
-        i,
-        Piece::Conv {
-            name,
-            arg,
-            group: None,
-        },
-    ))
+    let (i, _) = if matches!(name, "d" | "date") { opt(braced)(i)? } else { (i, None) };
+    Ok((i, Piece::Conv { name, arg, group: None }))
 }
 
 /// Text up to the bracket that closes an already opened one.
@@ -145,10 +103,7 @@ fn balanced(open: char, close: char) -> impl Fn(&str) -> IResult<&str, &str> {
                 depth -= 1;
             }
         }
-        Err(nom::Err::Error(nom::error::Error::new(
-            i,
-            nom::error::ErrorKind::TakeUntil,
-        )))
+        Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::TakeUntil)))
     }
 }
 
@@ -190,20 +145,15 @@ fn lower(pieces: Vec<Piece<'_>>, out: &mut Vec<Elem>) -> Result<(), String> {
                 "c" | "lo" | "logger" => Elem::Logger,
                 "t" | "thread" | "tn" | "threadName" => Elem::Thread,
                 "m" | "msg" | "message" => Elem::Message,
-                "n" | "ex" | "exception" | "throwable" | "xEx" | "xException" | "xThrowable"
-                | "rEx" | "rException" | "rThrowable" | "wEx" | "wex" | "nopex"
-                | "nopexception" => continue,
-                "X" | "mdc" | "MDC" | "K" | "map" | "MAP" | "r" | "relative" | "pid"
-                | "processId" | "L" | "line" | "F" | "file" | "M" | "method" | "C" | "class"
-                | "sn" | "sequenceNumber" | "T" | "tid" | "threadId" | "marker"
-                | "markerSimpleName" | "contextName" | "cn" | "property" | "u" | "uuid" | "N"
-                | "nano" | "i" | "caller" | "kvp" | "prefix" | "correlationId"
-                | "applicationName" | "esb" => Elem::Field,
-                other => {
-                    return Err(format!(
-                        "unknown conversion '%{other}' (known: %d %p %c %t %m %n %X %pid ...)"
-                    ))
+                "n" | "ex" | "exception" | "throwable" | "xEx" | "xException" | "xThrowable" | "rEx" | "rException"
+                | "rThrowable" | "wEx" | "wex" | "nopex" | "nopexception" => continue,
+                "X" | "mdc" | "MDC" | "K" | "map" | "MAP" | "r" | "relative" | "pid" | "processId" | "L" | "line"
+                | "F" | "file" | "M" | "method" | "C" | "class" | "sn" | "sequenceNumber" | "T" | "tid"
+                | "threadId" | "marker" | "markerSimpleName" | "contextName" | "cn" | "property" | "u" | "uuid"
+                | "N" | "nano" | "i" | "caller" | "kvp" | "prefix" | "correlationId" | "applicationName" | "esb" => {
+                    Elem::Field
                 }
+                other => return Err(format!("unknown conversion '%{other}' (known: %d %p %c %t %m %n %X %pid ...)")),
             },
         };
         out.push(elem);
@@ -242,23 +192,12 @@ impl Pattern {
         }
         let suffix = normalise(suffix);
         if !elems.iter().any(|e| matches!(e, Elem::Date(_))) {
-            return Err(format!(
-                "pattern '{source}' has no %d (date): rollcall needs a time for every record"
-            ));
+            return Err(format!("pattern '{source}' has no %d (date): rollcall needs a time for every record"));
         }
-        if elems
-            .iter()
-            .any(|e| matches!(e, Elem::Date(f) if !f.has_date))
-        {
-            return Err(format!(
-                "pattern '{source}' has a time but no date; time-only layouts are not supported yet"
-            ));
+        if elems.iter().any(|e| matches!(e, Elem::Date(f) if !f.has_date)) {
+            return Err(format!("pattern '{source}' has a time but no date; time-only layouts are not supported yet"));
         }
-        Ok(Pattern {
-            source: source.to_string(),
-            prefix: elems,
-            suffix,
-        })
+        Ok(Pattern { source: source.to_string(), prefix: elems, suffix })
     }
 
     /// How many structural elements the pattern checks: more is more specific.
@@ -410,10 +349,7 @@ fn field_end(s: &[u8], p: usize, next: Option<&Elem>, may_hold_spaces: bool) -> 
     let end = match (stop, may_hold_spaces) {
         (Some(c), true) => memchr::memchr(c, body).map(|e| {
             // Leave the spaces before the stop to the literal that wants them.
-            body[..e]
-                .iter()
-                .rposition(|&b| b != b' ')
-                .map_or(0, |k| k + 1)
+            body[..e].iter().rposition(|&b| b != b' ').map_or(0, |k| k + 1)
         }),
         (Some(c), false) => body.iter().position(|&b| b == c || b == b' '),
         (None, _) => memchr::memchr(b' ', body),
@@ -438,13 +374,8 @@ mod tests {
         let p = Pattern::compile("[%d] %p %m (%c)%n").unwrap();
         let h = head(&p, "[2024-02-06 10:47:03,491] WARN [Producer clientId=console-producer] Got error (x) retrying (2 attempts left). Error: NOT_LEADER_OR_FOLLOWER (org.apache.kafka.clients.producer.internals.Sender)");
         assert_eq!(h.level, b"WARN");
-        assert_eq!(
-            h.logger,
-            b"org.apache.kafka.clients.producer.internals.Sender"
-        );
-        assert!(h
-            .message
-            .starts_with(b"[Producer clientId=console-producer] Got error (x)"));
+        assert_eq!(h.logger, b"org.apache.kafka.clients.producer.internals.Sender");
+        assert!(h.message.starts_with(b"[Producer clientId=console-producer] Got error (x)"));
         assert!(h.message.ends_with(b"Error: NOT_LEADER_OR_FOLLOWER"));
         assert!(h.suffix_found);
         let h = head(&p, "[2024-02-06 10:47:03,491] INFO ProducerConfig values: ");
@@ -476,17 +407,10 @@ mod tests {
         let h = head(&p, "2024-02-06 10:47:03,491 [kafka-producer-network-thread | producer-1] WARN  org.apache.kafka.clients.NetworkClient - [Producer clientId=producer-1] Node 1 disconnected.");
         assert_eq!(h.level, b"WARN");
         assert_eq!(h.thread, b"kafka-producer-network-thread | producer-1");
-        assert_eq!(
-            h.message,
-            b"[Producer clientId=producer-1] Node 1 disconnected."
-        );
-        assert!(Pattern::compile("%d %p %bogus %m")
-            .unwrap_err()
-            .contains("%bogus"));
+        assert_eq!(h.message, b"[Producer clientId=producer-1] Node 1 disconnected.");
+        assert!(Pattern::compile("%d %p %bogus %m").unwrap_err().contains("%bogus"));
         assert!(Pattern::compile("%d %p").unwrap_err().contains("no %m"));
         assert!(Pattern::compile("%p %m").unwrap_err().contains("no %d"));
-        assert!(Pattern::compile("%d{HH:mm:ss.SSS} %p %m")
-            .unwrap_err()
-            .contains("time-only"));
+        assert!(Pattern::compile("%d{HH:mm:ss.SSS} %p %m").unwrap_err().contains("time-only"));
     }
 }

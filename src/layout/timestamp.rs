@@ -50,10 +50,7 @@ fn named(name: &str) -> Option<&'static str> {
 impl DateFormat {
     /// Compiles a date pattern; `None` (or empty) is the log4j default.
     pub fn compile(spec: Option<&str>) -> Result<DateFormat, String> {
-        let spec = spec
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .unwrap_or("DEFAULT");
+        let spec = spec.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("DEFAULT");
         let spec = named(spec).unwrap_or(spec);
         let b = spec.as_bytes();
         let mut toks = Vec::new();
@@ -79,19 +76,12 @@ impl DateFormat {
                 b'X' | b'Z' | b'x' => Tok::Zone,
                 b'\'' => {
                     // Quoted literal; '' is a quote.
-                    let end = b[i + 1..]
-                        .iter()
-                        .position(|&x| x == b'\'')
-                        .map(|p| i + 1 + p);
+                    let end = b[i + 1..].iter().position(|&x| x == b'\'').map(|p| i + 1 + p);
                     let Some(end) = end else {
                         return Err(format!("unclosed quote in date pattern '{spec}'"));
                     };
                     for &q in &b[i + 1..end] {
-                        toks.push(if q == b'T' {
-                            Tok::DateTimeSep
-                        } else {
-                            Tok::Lit(q)
-                        });
+                        toks.push(if q == b'T' { Tok::DateTimeSep } else { Tok::Lit(q) });
                     }
                     i = end + 1;
                     continue;
@@ -99,10 +89,7 @@ impl DateFormat {
                 b' ' if toks.last().is_some_and(|t| matches!(t, Tok::Day)) => Tok::DateTimeSep,
                 b',' | b'.' if b.get(i + 1) == Some(&b'S') => Tok::FractionSep,
                 c if c.is_ascii_alphabetic() => {
-                    return Err(format!(
-                        "unsupported letter '{}' in date pattern '{spec}'",
-                        c as char
-                    ))
+                    return Err(format!("unsupported letter '{}' in date pattern '{spec}'", c as char))
                 }
                 c => {
                     for _ in 0..run {
@@ -121,16 +108,7 @@ impl DateFormat {
 
     /// Reads a timestamp at the start of `s`; returns it and the bytes used.
     pub fn parse(&self, s: &[u8]) -> Option<(Civil, usize)> {
-        let mut c = Civil {
-            year: 1970,
-            month: 1,
-            day: 1,
-            hour: 0,
-            minute: 0,
-            second: 0,
-            milli: 0,
-            offset: None,
-        };
+        let mut c = Civil { year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0, milli: 0, offset: None };
         let mut p = 0;
         for t in &self.toks {
             match t {
@@ -152,10 +130,7 @@ impl DateFormat {
                     }
                     let mut ms = 0;
                     for k in 0..3 {
-                        ms = ms * 10
-                            + s.get(start + k)
-                                .filter(|_| start + k < p)
-                                .map_or(0, |d| u32::from(d - b'0'));
+                        ms = ms * 10 + s.get(start + k).filter(|_| start + k < p).map_or(0, |d| u32::from(d - b'0'));
                     }
                     c.milli = ms;
                 }
@@ -206,11 +181,7 @@ fn zone_len(s: &[u8]) -> Option<usize> {
     match s.first()? {
         b'Z' => Some(1),
         b'+' | b'-' => {
-            let n = s[1..]
-                .iter()
-                .take(5)
-                .take_while(|c| c.is_ascii_digit() || **c == b':')
-                .count();
+            let n = s[1..].iter().take(5).take_while(|c| c.is_ascii_digit() || **c == b':').count();
             matches!(n, 2 | 4 | 5).then_some(1 + n)
         }
         _ => None,
@@ -223,23 +194,15 @@ mod tests {
     use crate::timefmt::{rfc3339, Zone};
 
     fn utc(f: &DateFormat, s: &str) -> Option<String> {
-        f.parse(s.as_bytes())
-            .and_then(|(c, _)| c.to_utc_millis(&Zone::default()))
-            .map(|m| rfc3339(m, &Zone::default()))
+        f.parse(s.as_bytes()).and_then(|(c, _)| c.to_utc_millis(&Zone::default())).map(|m| rfc3339(m, &Zone::default()))
     }
 
     #[test]
     fn log4j_default_format() {
         let f = DateFormat::compile(None).unwrap();
-        assert_eq!(
-            utc(&f, "2024-02-06 10:47:03,491] WARN"),
-            Some("2024-02-06T10:47:03.491Z".into())
-        );
+        assert_eq!(utc(&f, "2024-02-06 10:47:03,491] WARN"), Some("2024-02-06T10:47:03.491Z".into()));
         assert_eq!(f.parse(b"2024-02-06 10:47:03,491]").unwrap().1, 23);
-        assert_eq!(
-            utc(&f, "2024-02-06 10:47:03.491"),
-            Some("2024-02-06T10:47:03.491Z".into())
-        );
+        assert_eq!(utc(&f, "2024-02-06 10:47:03.491"), Some("2024-02-06T10:47:03.491Z".into()));
         assert_eq!(utc(&f, "2024-13-06 10:47:03,491"), None);
         assert_eq!(utc(&f, "2024-02-06 10:4"), None);
         assert_eq!(utc(&f, "\tat org.apache"), None);
@@ -248,18 +211,9 @@ mod tests {
     #[test]
     fn iso_with_offset_and_fraction_lengths() {
         let f = DateFormat::compile(Some("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")).unwrap();
-        assert_eq!(
-            utc(&f, "2025-03-06T12:52:47.684+05:30 ERROR"),
-            Some("2025-03-06T07:22:47.684Z".into())
-        );
-        assert_eq!(
-            utc(&f, "2024-02-06T10:47:03.491Z  INFO"),
-            Some("2024-02-06T10:47:03.491Z".into())
-        );
-        assert_eq!(
-            utc(&f, "2024-02-06T10:47:03.4Z"),
-            Some("2024-02-06T10:47:03.400Z".into())
-        );
+        assert_eq!(utc(&f, "2025-03-06T12:52:47.684+05:30 ERROR"), Some("2025-03-06T07:22:47.684Z".into()));
+        assert_eq!(utc(&f, "2024-02-06T10:47:03.491Z  INFO"), Some("2024-02-06T10:47:03.491Z".into()));
+        assert_eq!(utc(&f, "2024-02-06T10:47:03.4Z"), Some("2024-02-06T10:47:03.400Z".into()));
         assert!(f.has_date);
     }
 
@@ -268,10 +222,7 @@ mod tests {
         assert!(!DateFormat::compile(Some("ABSOLUTE")).unwrap().has_date);
         assert!(!DateFormat::compile(Some("HH:mm:ss.SSS")).unwrap().has_date);
         let iso = DateFormat::compile(Some("ISO8601")).unwrap();
-        assert_eq!(
-            utc(&iso, "2024-02-06T10:47:03,491"),
-            Some("2024-02-06T10:47:03.491Z".into())
-        );
+        assert_eq!(utc(&iso, "2024-02-06T10:47:03,491"), Some("2024-02-06T10:47:03.491Z".into()));
         assert!(DateFormat::compile(Some("dd MMM yyyy")).is_err());
         assert!(DateFormat::compile(Some("yyyy-MM-dd'T")).is_err());
     }

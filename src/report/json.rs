@@ -6,7 +6,7 @@
 //!   "tool": {"name": "rollcall", "version": "0.1.0"},
 //!   "timezone_assumed": "UTC",            zone for timestamps without one (--tz)
 //!   "thresholds": {"gap_ms", "max_outage_ms", "overlap_tolerance_ms"},
-//!   "inputs": [{"name", "format" (layout or null), "compression", "lines",
+//!   "inputs": [{"name", "format" (layout or null), "lines",
 //!               "bytes" (decompressed), "events",
 //!               "errors": [{"line" (1-based or null), "message"}]}],
 //!   "time_range": {"start", "end"} or null,
@@ -21,6 +21,8 @@
 //!                  "evidence": [{"input", "line"}]}]
 //! }
 //! ```
+//! How an input was read (mapped, piped, compressed) is deliberately absent:
+//! the same logs give the same document however they arrive.
 //! Times are RFC 3339 with milliseconds, in the `--tz` zone (`Z` for UTC).
 //! Brokers are sorted by the start of their first window, windows by start,
 //! anomalies by severity then start.
@@ -64,7 +66,6 @@ struct Thresholds {
 struct Input<'a> {
     name: &'a str,
     format: Option<&'a str>,
-    compression: &'static str,
     lines: u64,
     bytes: u64,
     events: usize,
@@ -117,22 +118,14 @@ struct Anomaly<'a> {
 }
 
 pub fn evidence(a: &Analysis, ev: &[(u32, u64)]) -> Vec<Evidence> {
-    ev.iter()
-        .map(|&(i, line)| Evidence {
-            input: a.input_name(i).to_string(),
-            line,
-        })
-        .collect()
+    ev.iter().map(|&(i, line)| Evidence { input: a.input_name(i).to_string(), line }).collect()
 }
 
 pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     let z = &a.zone;
     let doc = Doc {
         schema_version: 1,
-        tool: Tool {
-            name: "rollcall",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool { name: "rollcall", version: env!("CARGO_PKG_VERSION") },
         timezone_assumed: z.to_string(),
         thresholds: Thresholds {
             gap_ms: a.thresholds.gap_ms,
@@ -145,24 +138,13 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
             .map(|i| Input {
                 name: &i.name,
                 format: i.format.as_deref(),
-                compression: i.compression.name(),
                 lines: i.lines,
                 bytes: i.bytes,
                 events: i.events,
-                errors: i
-                    .errors
-                    .iter()
-                    .map(|e| InputError {
-                        line: e.line,
-                        message: &e.message,
-                    })
-                    .collect(),
+                errors: i.errors.iter().map(|e| InputError { line: e.line, message: &e.message }).collect(),
             })
             .collect(),
-        time_range: a.time_range.map(|(s, e)| Range {
-            start: rfc3339(s, z),
-            end: rfc3339(e, z),
-        }),
+        time_range: a.time_range.map(|(s, e)| Range { start: rfc3339(s, z), end: rfc3339(e, z) }),
         verdict: a.verdict.as_str(),
         brokers: a
             .timelines

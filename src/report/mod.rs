@@ -29,7 +29,5 @@ pub fn write(format: Format, a: &Analysis, out: &mut dyn Write, color: bool) -> 
 
 /// Log text made safe for a terminal: control characters become `�`.
 pub fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
+    s.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect()
 }

@@ -42,24 +42,16 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 fn ev_list(a: &Analysis, ev: &[(u32, u64)]) -> String {
-    ev.iter()
-        .map(|&(i, l)| format!("{}:{l}", printable(a.input_name(i))))
-        .collect::<Vec<_>>()
-        .join(", ")
+    ev.iter().map(|&(i, l)| format!("{}:{l}", printable(a.input_name(i)))).collect::<Vec<_>>().join(", ")
 }
 
 pub fn write(a: &Analysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
     let c = Paint { on: color };
     let z = &a.zone;
-    let brokers_out = a.timelines.iter().filter(|t| t.broker.is_some()).count();
     // 1. The verdict, and the single most important thing.
     match a.verdict {
         Verdict::Anomalous => {
-            let crit = a
-                .findings
-                .iter()
-                .filter(|f| f.severity == Severity::Critical)
-                .count();
+            let crit = a.findings.iter().filter(|f| f.severity == Severity::Critical).count();
             writeln!(
                 out,
                 "{} {}",
@@ -67,11 +59,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
                 c.bold(&format!(
                     "{} beyond the expected rolling-update noise{}",
                     plural(a.findings.len(), "problem", "problems"),
-                    if crit > 0 {
-                        format!(" ({crit} critical)")
-                    } else {
-                        String::new()
-                    }
+                    if crit > 0 { format!(" ({crit} critical)") } else { String::new() }
                 ))
             )?;
             let top = &a.findings[0];
@@ -79,34 +67,26 @@ pub fn write(a: &Analysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
             writeln!(out, "  {} {}", c.bold("Do:"), top.advice)?;
         }
         Verdict::ExpectedNoise => {
+            let names: Vec<&str> = a.timelines.iter().filter_map(|t| t.broker.as_deref()).collect();
+            let what = match names.len() {
+                0 => "leader moves and retries, no broker outage seen".to_string(),
+                1 => format!("broker {} went out and clients retried", names[0]),
+                _ => format!("brokers {} went out one at a time and clients retried", names.join(", ")),
+            };
             writeln!(
                 out,
                 "{} {}",
                 c.green("EXPECTED NOISE:"),
-                c.bold(&format!(
-                    "{} went out, one at a time; clients retried and recovered. Nothing to do.",
-                    plural(brokers_out, "broker", "brokers")
-                ))
+                c.bold(&format!("{}. Nothing to do.", printable(&what)))
             )?;
         }
         Verdict::Clean => {
-            writeln!(
-                out,
-                "{} {}",
-                c.green("CLEAN:"),
-                c.bold("no Kafka client disruption in these logs.")
-            )?;
+            writeln!(out, "{} {}", c.green("CLEAN:"), c.bold("no Kafka client disruption in these logs."))?;
         }
     }
     let lines: u64 = a.inputs.iter().map(|i| i.lines).sum();
     let range = a.time_range.map_or(String::new(), |(s, e)| {
-        format!(
-            ", {} {} → {} ({})",
-            date(s, z),
-            clock(s, z),
-            clock(e, z),
-            human_duration(e - s)
-        )
+        format!(", {} {} → {} ({})", date(s, z), clock(s, z), clock(e, z), human_duration(e - s))
     });
     writeln!(
         out,
@@ -125,8 +105,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
         for t in &a.timelines {
             let head = match &t.broker {
                 Some(b) => format!("broker {b}"),
-                None => "no broker named (events that name none, outside any one broker's outage)"
-                    .to_string(),
+                None => "no broker named (events that name none, outside any one broker's outage)".to_string(),
             };
             let hosts = if t.hosts.is_empty() {
                 String::new()
@@ -135,19 +114,12 @@ pub fn write(a: &Analysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
             };
             writeln!(out, "  {}{hosts}", c.bold(&printable(&head)))?;
             for w in &t.windows {
-                let kinds = w
-                    .kinds
-                    .iter()
-                    .map(|(k, n)| format!("{k} {n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let kinds = w.kinds.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ");
                 let state = if w.open {
                     c.red("still out at end of logs")
                 } else {
                     match w.ended_by {
-                        Some(crate::correlate::EndedBy::Recovery) => {
-                            "back (recovery seen)".to_string()
-                        }
+                        Some(crate::correlate::EndedBy::Recovery) => "back (recovery seen)".to_string(),
                         _ => String::new(),
                     }
                 };
@@ -161,19 +133,11 @@ pub fn write(a: &Analysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
                     kinds,
                     state
                 )?;
-                let clients = w
-                    .clients
-                    .iter()
-                    .map(|s| printable(s))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let clients = w.clients.iter().map(|s| printable(s)).collect::<Vec<_>>().join(", ");
                 writeln!(
                     out,
                     "      {}",
-                    c.dim(&format!(
-                        "clients: {clients}; first lines: {}",
-                        ev_list(a, &w.evidence)
-                    ))
+                    c.dim(&format!("clients: {clients}; first lines: {}", ev_list(a, &w.evidence)))
                 )?;
             }
         }
@@ -187,13 +151,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
                 Severity::Critical => c.red("CRITICAL"),
                 Severity::Warning => c.yellow("WARNING"),
             };
-            writeln!(
-                out,
-                "  {}. {sev} {}: {}",
-                k + 1,
-                f.kind.as_str(),
-                printable(&f.message)
-            )?;
+            writeln!(out, "  {}. {sev} {}: {}", k + 1, f.kind.as_str(), printable(&f.message))?;
             writeln!(out, "     advice: {}", f.advice)?;
             writeln!(out, "     evidence: {}", ev_list(a, &f.evidence))?;
         }
@@ -208,22 +166,13 @@ pub fn write(a: &Analysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
             "  {}  {}{}, {} lines, {}",
             printable(&i.name),
             fmt,
-            if i.compression.name() == "plain" {
-                String::new()
-            } else {
-                format!(" ({})", i.compression.name())
-            },
+            if i.compression.name() == "plain" { String::new() } else { format!(" ({})", i.compression.name()) },
             i.lines,
             plural(i.events, "event", "events")
         )?;
         for e in &i.errors {
             let at = e.line.map_or(String::new(), |l| format!("line {l}: "));
-            writeln!(
-                out,
-                "    {} {at}{}",
-                c.yellow("problem:"),
-                printable(&e.message)
-            )?;
+            writeln!(out, "    {} {at}{}", c.yellow("problem:"), printable(&e.message))?;
         }
     }
     Ok(())
