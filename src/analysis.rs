@@ -22,8 +22,8 @@ use std::io::Read;
 
 /// Default size of a parallel chunk.
 pub const CHUNK_SIZE: usize = 4 << 20;
-/// The reused buffer of a stream.
-pub const STREAM_BUFFER: usize = 16 << 20;
+/// A stream's reused buffer holds this many chunks (16 MiB by default).
+pub const STREAM_CHUNKS: usize = 4;
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -374,7 +374,7 @@ fn stream<R: Read>(
         }
     };
     report.compression = comp;
-    let mut ch = StreamChunker::new(reader, STREAM_BUFFER.max(opts.chunk_size), x.max_line());
+    let mut ch = StreamChunker::new(reader, opts.chunk_size.saturating_mul(STREAM_CHUNKS), x.max_line());
     let mut layout: Option<&Layout> = None;
     let mut unknown = false;
     loop {

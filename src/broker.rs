@@ -34,9 +34,9 @@ pub fn msk_broker(host: &str) -> Option<u32> {
 
 /// A broker id from a node id as logged, if the id alone tells it.
 fn id_of(node: i64) -> Option<String> {
-    if node >= COORDINATOR_BASE && node <= INT_MAX {
+    if (COORDINATOR_BASE..=INT_MAX).contains(&node) {
         Some((INT_MAX - node).to_string())
-    } else if node >= 0 && node < COORDINATOR_BASE {
+    } else if (0..COORDINATOR_BASE).contains(&node) {
         Some(node.to_string())
     } else {
         None

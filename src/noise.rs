@@ -93,7 +93,7 @@ pub fn findings(timelines: &[Timeline], events: &[Event], t: &Thresholds, zone: 
     grouped_by_client(events, Kind::RetriesExhausted, zone, &mut out);
     not_enough_replicas(events, zone, &mut out);
     unknown(events, zone, &mut out);
-    out.sort_by(|a, b| (a.severity, a.start, a.kind).cmp(&(b.severity, b.start, b.kind)));
+    out.sort_by_key(|f| (f.severity, f.start, f.kind));
     out
 }
 

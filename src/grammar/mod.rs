@@ -112,7 +112,7 @@ impl Template {
                     rest = &rest[end + 1..];
                 }
                 Some(i) => {
-                    segs.push(Seg::Lit(rest[..i].as_bytes().to_vec()));
+                    segs.push(Seg::Lit(rest.as_bytes()[..i].to_vec()));
                     rest = &rest[i..];
                 }
                 None => {

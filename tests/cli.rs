@@ -1,0 +1,160 @@
+//! The command line as a user drives it: flags, usage errors, outputs.
+
+mod common;
+use common::*;
+
+const SEED: &str = "fixtures/msk-seed/console.log";
+
+#[test]
+fn tz_reads_zoneless_times_in_the_zone_and_prints_in_it() {
+    let j = rollcall(&["--format", "json", "--tz", "Asia/Seoul", SEED], None).json();
+    assert_eq!(j["timezone_assumed"], "Asia/Seoul");
+    assert_eq!(j["time_range"]["start"], "2024-02-06T10:47:03.491+09:00");
+    let ev = rollcall(&["--format", "events", "--tz", "+09:00", SEED], None);
+    assert!(ev.stdout.starts_with("{\"time\":\"2024-02-06T10:47:03.491+09:00\""), "{}", ev.stdout);
+    let utc = rollcall(&["--format", "json", SEED], None).json();
+    assert_eq!(utc["timezone_assumed"], "UTC");
+    assert_eq!(utc["time_range"]["start"], "2024-02-06T10:47:03.491Z");
+}
+
+#[test]
+fn zoned_timestamps_ignore_tz_for_their_instant() {
+    // Spring Boot 3 prints its offset: --tz changes how times are shown, not when they were.
+    let a = rollcall(&["--format", "json", "fixtures/clean-roll/consumer.log"], None).json();
+    let b = rollcall(&["--format", "json", "--tz", "Asia/Seoul", "fixtures/clean-roll/consumer.log"], None).json();
+    let (sa, sb) = (
+        a["brokers"][0]["windows"][0]["start"].as_str().unwrap(),
+        b["brokers"][0]["windows"][0]["start"].as_str().unwrap(),
+    );
+    let pa = chrono::DateTime::parse_from_rfc3339(sa).unwrap();
+    let pb = chrono::DateTime::parse_from_rfc3339(sb).unwrap();
+    assert_eq!(pa, pb);
+    assert!(sb.ends_with("+09:00"));
+}
+
+#[test]
+fn since_and_until_keep_only_events_between() {
+    let all = rollcall(&["--format", "events", SEED], None);
+    assert_eq!(all.stdout.lines().count(), 3);
+    let late = rollcall(&["--format", "events", "--since", "2024-02-06 11:00", SEED], None);
+    assert_eq!(late.stdout.lines().count(), 1);
+    let early = rollcall(&["--format", "events", "--until", "2024-02-06T11:00:00Z", SEED], None);
+    assert_eq!(early.stdout.lines().count(), 2);
+    let none = rollcall(&["--format", "json", "--since", "2030-01-01", SEED], None);
+    assert_eq!(none.json()["verdict"], "clean");
+}
+
+#[test]
+fn out_writes_the_report_to_a_file() {
+    let dir = temp_dir("out");
+    let path = dir.join("timeline.json");
+    let out = rollcall(&["--format", "json", "--out", path.to_str().unwrap(), "fixtures/two-brokers-out/"], None);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.is_empty());
+    let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(j["verdict"], "anomalous");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn quiet_prints_nothing_and_keeps_the_exit_code() {
+    let out = rollcall(&["--quiet", "fixtures/two-brokers-out/"], None);
+    assert_eq!((out.code, out.stdout.as_str()), (1, ""));
+    let out = rollcall(&["-q", "fixtures/clean-roll/"], None);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+}
+
+#[test]
+fn color_is_only_for_terminals_unless_asked() {
+    let plain = rollcall(&["fixtures/two-brokers-out/"], None);
+    assert!(!plain.stdout.contains('\x1b'), "a pipe gets no colour");
+    let forced = rollcall(&["--color", "always", "fixtures/two-brokers-out/"], None);
+    assert!(forced.stdout.starts_with("\x1b[1;31mANOMALOUS:"), "{}", forced.stdout);
+    let json = rollcall(&["--color", "always", "--format", "json", "fixtures/two-brokers-out/"], None);
+    assert!(!json.stdout.contains('\x1b'), "JSON is never coloured");
+}
+
+#[test]
+fn text_report_opens_with_verdict_then_the_first_thing_to_do() {
+    let out = rollcall(&["--color", "never", "fixtures/broker-never-back/"], None);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines[0].starts_with("ANOMALOUS: 1 problem"), "{}", lines[0]);
+    assert!(lines[1].contains("broker 2 was still out when the logs end"), "{}", lines[1]);
+    assert!(lines[2].trim_start().starts_with("Do: "));
+    assert!(out.stdout.contains("Broker timeline"));
+    assert!(out.stdout.contains("evidence: fixtures/broker-never-back/"));
+}
+
+#[test]
+fn a_custom_layout_pattern_is_compiled_and_used() {
+    let log = "2024-02-06T10:47:03.491+09:00 [kafka-producer-network-thread | producer-1] WARN  org.apache.kafka.clients.NetworkClient - [Producer clientId=producer-1] Connection to node 3 (b-3.x.abc.c2.kafka.us-east-1.amazonaws.com/10.0.3.13:9094) could not be established. Node may not be available.\n";
+    let detected = rollcall(&["--format", "json"], Some(log.as_bytes()));
+    assert_eq!(detected.code, 2, "no built-in layout reads this");
+    let pattern = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} [%t] %-5level %logger - %msg%n";
+    let out = rollcall(&["--format", "json", "--layout", pattern], Some(log.as_bytes()));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let j = out.json();
+    assert_eq!(j["inputs"][0]["format"], "custom");
+    assert_eq!(j["brokers"][0]["broker"], "3");
+    assert_eq!(j["brokers"][0]["windows"][0]["start"], "2024-02-06T01:47:03.491Z");
+    let bad = rollcall(&["--layout", "%d %p %frobnicate %m"], Some(log.as_bytes()));
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("unknown conversion '%frobnicate'"), "{}", bad.stderr);
+}
+
+#[test]
+fn an_extra_grammar_adds_rules_and_a_bad_one_is_refused_with_its_line() {
+    let dir = temp_dir("grammar");
+    let log = "[2024-02-06 10:47:03,491] WARN [Producer clientId=p] Brand new warning about node 2 (org.apache.kafka.clients.NetworkClient)\n";
+    let unknown = rollcall(&["--format", "json"], Some(log.as_bytes()));
+    assert_eq!(unknown.code, 1);
+    assert_eq!(kinds(&unknown.json()), vec!["unknown_warnings"]);
+    let good = dir.join("extra.toml");
+    std::fs::write(
+        &good,
+        r#"
+[[rule]]
+id = "site.brand_new"
+kind = "disconnected"
+logger = "NetworkClient"
+templates = [{ text = "Brand new warning about node {node}" }]
+[[rule.sample]]
+line = "[2024-02-06 10:47:03,491] WARN [Producer clientId=p] Brand new warning about node 7 (org.apache.kafka.clients.NetworkClient)"
+expect = { node = "7" }
+"#,
+    )
+    .unwrap();
+    let known = rollcall(&["--format", "events", "--grammar", good.to_str().unwrap()], Some(log.as_bytes()));
+    assert_eq!(known.code, 0, "{}", known.stderr);
+    assert!(known.stdout.contains("\"kind\":\"disconnected\",\"broker\":\"2\""), "{}", known.stdout);
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[[rule]]\nid = \"x.y\"\nkind = \"exploded\"\ntemplates = [{ text = \"boom {node}\" }]\n")
+        .unwrap();
+    let out = rollcall(&["--grammar", bad.to_str().unwrap()], Some(log.as_bytes()));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains(&format!("{}:3: rule x.y: unknown event kind 'exploded'", bad.display())),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("= help: use one of"), "{}", out.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    for args in
+        [&["--gap", "soon"][..], &["--tz", "Mars/Base"], &["--format", "xml"], &["--no-such-flag"], &["--threads", "0"]]
+    {
+        let mut a = args.to_vec();
+        a.push(SEED);
+        let out = rollcall(&a, None);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(!out.stderr.is_empty());
+    }
+    let help = rollcall(&["--help"], None);
+    assert_eq!(help.code, 0);
+    assert!(help.stdout.contains("--max-outage"));
+    let v = rollcall(&["--version"], None);
+    assert_eq!(v.stdout.trim(), format!("rollcall {}", env!("CARGO_PKG_VERSION")));
+}
