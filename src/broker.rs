@@ -102,17 +102,28 @@ pub fn resolve(events: &mut [Event], gap_ms: i64) -> Hosts {
 /// do, it stays unattributed.
 fn attribute_by_time(events: &mut [Event], gap_ms: i64) {
     let known: Vec<&Event> = events.iter().filter(|e| e.broker.is_some() && e.is_symptom()).collect();
-    let spans: Vec<(String, i64, i64)> = correlate::spans(&known, gap_ms);
+    let mut spans: Vec<(String, i64, i64)> = correlate::spans(&known, gap_ms);
+    spans.sort_by_key(|(_, s, _)| *s);
+    let longest = spans.iter().map(|(_, s, e)| e - s).max().unwrap_or(0);
     for e in events.iter_mut().filter(|e| e.broker.is_none()) {
-        let mut out: Vec<&String> = spans
-            .iter()
-            .filter(|(_, s, end)| e.time >= s - gap_ms && e.time <= end + gap_ms)
-            .map(|(b, _, _)| b)
-            .collect();
-        out.sort();
-        out.dedup();
-        if let [only] = out[..] {
-            e.broker = Some(only.clone());
+        // Spans that start after t + gap cannot hold t; of the others, only
+        // those that started within the longest span (plus the gap) of t can.
+        let upto = spans.partition_point(|(_, s, _)| *s - gap_ms <= e.time);
+        let mut found: Option<&String> = None;
+        let mut several = false;
+        for (b, s, end) in spans[..upto].iter().rev() {
+            if *s + longest + gap_ms < e.time {
+                break;
+            }
+            if e.time <= end + gap_ms && e.time >= s - gap_ms {
+                match found {
+                    Some(f) if f != b => several = true,
+                    _ => found = Some(b),
+                }
+            }
+        }
+        if let (Some(b), false) = (found, several) {
+            e.broker = Some(b.clone());
             e.attributed = Some(Attribution::Time);
         }
     }

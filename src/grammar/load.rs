@@ -31,9 +31,17 @@ struct RuleSpec {
     when: Vec<Spanned<WhenSpec>>,
     #[serde(default)]
     broker_answered: bool,
-    prefilter: Option<String>,
+    prefilter: Option<Spanned<OneOrMany>>,
     #[serde(default)]
     sample: Vec<Spanned<SampleSpec>>,
+}
+
+/// `prefilter = "x"` or `prefilter = ["x", "y"]`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -170,7 +178,7 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
                     }
                     when.push(When {
                         capture: w.get_ref().capture.clone(),
-                        contains: w.get_ref().contains.as_bytes().to_vec(),
+                        contains: memchr::memmem::Finder::new(w.get_ref().contains.as_bytes()).into_owned(),
                         kind: named.flatten(),
                         broker_answered: w.get_ref().broker_answered,
                     })
@@ -182,10 +190,20 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
                 )),
             }
         }
-        let prefilter: Vec<Vec<u8>> = match &r.prefilter {
-            Some(p) => vec![p.as_bytes().to_vec()],
+        let prefilter: Vec<Vec<u8>> = match r.prefilter.as_ref().map(|p| p.get_ref()) {
+            Some(OneOrMany::One(p)) => vec![p.as_bytes().to_vec()],
+            Some(OneOrMany::Many(ps)) => ps.iter().map(|p| p.as_bytes().to_vec()).collect(),
             None => templates.iter().map(|t| t.longest_literal().to_vec()).collect(),
         };
+        for t in &templates {
+            if !prefilter.iter().any(|p| t.has_literal(p)) {
+                errors.push(err(
+                    r.prefilter.as_ref().map_or(rule_line, |p| at(p.span())),
+                    format!("rule {id}: template \"{}\" contains none of its prefilter literals", t.text),
+                    Some("a line the prefilter does not find is never parsed: add a literal this template has".into()),
+                ));
+            }
+        }
         if prefilter.iter().any(|p| p.len() < 4) {
             errors.push(err(
                 rule_line,
@@ -278,5 +296,17 @@ mod tests {
         assert_eq!(e[0].line, 4);
         let e = load_str("extra.toml", "[[rule]\n").unwrap_err();
         assert_eq!(e[0].line, 1);
+    }
+
+    #[test]
+    fn a_prefilter_literal_must_be_in_every_template() {
+        let src = "[[rule]]\nid = \"x.c\"\nkind = \"disconnected\"\nprefilter = \"disconnected\"\ntemplates = [{ text = \"Node {node} disconnected.\" }, { text = \"Node {node} went away.\" }]\n";
+        let e = load_str("extra.toml", src).unwrap_err();
+        assert_eq!(e[0].line, 4);
+        assert!(
+            e[0].message.contains("\"Node {node} went away.\" contains none of its prefilter literals"),
+            "{}",
+            e[0]
+        );
     }
 }
