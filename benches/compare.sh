@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Times the release binary against grep and rg on generated logs, side by
+# side in one run, and prints the ratios with peak RSS. A benchmark, not a
+# test: numbers depend on the machine. Results go in docs/performance.md.
+#
+#   benches/compare.sh                 # 1 GB and 4 GB, median of 5 runs
+#   SIZES="200M" RUNS=3 benches/compare.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-5}
+SIZES=${SIZES:-"1G 4G"}
+NEEDLE=NOT_LEADER_OR_FOLLOWER
+
+cargo build --release --bins >&2
+BIN=$PWD/target/release/rollcall
+GEN=$PWD/target/release/rollcall-gen
+
+if ! command -v rg >/dev/null 2>&1; then
+  echo "installing ripgrep" >&2
+  (apt-get install -y ripgrep >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y ripgrep >/dev/null 2>&1; }) \
+    || cargo install ripgrep >&2
+fi
+for tool in /usr/bin/time gzip zstd; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "needs $tool (apt-get install time zstd)" >&2; exit 2; }
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# measure NAME CMD: runs CMD (a shell string) RUNS times; prints
+# "median_seconds max_rss_kb". Output goes to a file, never /dev/null:
+# GNU grep stops at the first match when its output is /dev/null.
+measure() {
+  local cmd=$1 i
+  : >"$tmp/times"
+  for ((i = 0; i < RUNS; i++)); do
+    /usr/bin/time -f "%e %M" -o "$tmp/t" sh -c "$cmd" >"$tmp/out" 2>/dev/null || true
+    tail -n 1 "$tmp/t" >>"$tmp/times"
+  done
+  sort -n "$tmp/times" | awk -v n="$RUNS" '{t[NR]=$1; if ($2>m) m=$2} END {print t[int((n+1)/2)], m}'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+printf '%-6s %-44s %9s %10s\n' size command seconds peak_MB
+for size in $SIZES; do
+  log="$tmp/bulk-$size.log"
+  "$GEN" bulk --bytes "$size" --seed 1 >"$log"
+  gzip -1 -c "$log" >"$log.gz"
+  zstd -q -1 -c "$log" >"$log.zst"
+  cat "$log" >/dev/null # page cache
+
+  declare -A T M
+  run() {
+    local key=$1 cmd=$2 t m
+    read -r t m < <(measure "$cmd")
+    T["$key"]=$t
+    M["$key"]=$m
+    printf '%-6s %-44s %9s %10s\n' "$size" "$key" "$t" "$((m / 1024))"
+  }
+  run "rollcall --format json" "$BIN --format json $log"
+  run "rollcall --format json --threads 1" "$BIN --format json --threads 1 $log"
+  run "grep -c -F $NEEDLE" "grep -c -F $NEEDLE $log"
+  run "rg -c $NEEDLE" "rg -c $NEEDLE $log"
+  run "cat | rollcall" "cat $log | $BIN --format json"
+  run "cat | rg -c $NEEDLE" "cat $log | rg -c $NEEDLE"
+  run "rollcall file.gz" "$BIN --format json $log.gz"
+  run "zcat file.gz > /dev/null" "zcat $log.gz > /dev/null"
+  run "rollcall file.zst" "$BIN --format json $log.zst"
+  run "zstd -dc file.zst > /dev/null" "zstd -dc $log.zst > /dev/null"
+
+  echo
+  echo "ratios at $size (target in brackets):"
+  echo "  rollcall / rg -c               $(ratio "${T[rollcall --format json]}" "${T[rg -c $NEEDLE]}")   [<= 1.0]"
+  echo "  rollcall / grep -c             $(ratio "${T[rollcall --format json]}" "${T[grep -c -F $NEEDLE]}")"
+  echo "  threads 2 / threads 1          $(ratio "${T[rollcall --format json]}" "${T[rollcall --format json --threads 1]}")   [<= 0.6]"
+  echo "  cat|rollcall / cat|rg          $(ratio "${T[cat | rollcall]}" "${T[cat | rg -c $NEEDLE]}")   [<= 1.3]"
+  echo "  stream peak RSS MB             $((M[cat | rollcall] / 1024))   [< 64, same at 1G and 4G]"
+  echo "  gz / zcat                      $(ratio "${T[rollcall file.gz]}" "${T[zcat file.gz > /dev/null]}")   [<= 1.2]"
+  echo "  zst / zstd -dc                 $(ratio "${T[rollcall file.zst]}" "${T[zstd -dc file.zst > /dev/null]}")   [<= 1.2]"
+  echo
+  rm -f "$log" "$log.gz" "$log.zst"
+  unset T M
+done
