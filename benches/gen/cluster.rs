@@ -74,6 +74,24 @@ pub fn bootstrap_servers() -> String {
     format!("[{}]", hosts.join(", "))
 }
 
+/// The `bootstrap.servers` list of the given brokers only.
+pub fn bootstrap_servers_of(brokers: &[u8]) -> String {
+    let hosts: Vec<String> = brokers.iter().map(|&b| format!("{}:{PORT}", host(b))).collect();
+    format!("[{}]", hosts.join(", "))
+}
+
+/// `Node.toString()` of a `bootstrap.servers` entry before any metadata:
+/// the pseudo id `-1, -2, ...` in list order, no rack.
+pub fn bootstrap_node(broker: u8, id: i64) -> String {
+    format!("{}:{PORT} (id: {id} rack: null)", host(broker))
+}
+
+/// The replica list of a three-replica partition led by `leader`: the
+/// leader first, then the other brokers in turn.
+pub fn replicas_led_by(leader: u8) -> [u8; 3] {
+    [leader, leader % 3 + 1, (leader + 1) % 3 + 1]
+}
+
 /// A random (version 4) UUID, as in consumer member ids.
 pub fn uuid(rng: &mut Rng) -> String {
     let hi = rng.next_u64();
@@ -114,6 +132,12 @@ mod tests {
             "b-2.demo-cluster.abc123.c2.kafka.us-east-1.amazonaws.com:9094 (id: 2147483645 rack: null)"
         );
         assert_eq!(partitions_led_by(3).collect::<Vec<_>>(), [2, 5]);
+        assert_eq!(replicas_led_by(2), [2, 3, 1]);
+        assert_eq!(replicas_led_by(3), [3, 1, 2]);
+        assert_eq!(
+            bootstrap_node(1, -1),
+            "b-1.demo-cluster.abc123.c2.kafka.us-east-1.amazonaws.com:9094 (id: -1 rack: null)"
+        );
         let mut rng = Rng::new(3);
         let id = uuid(&mut rng);
         assert_eq!(id.len(), 36);

@@ -18,7 +18,8 @@
 
 use crate::clock::Stamp;
 
-/// The process id and application name of the Spring Boot service.
+/// The process id and the default application name of the Spring Boot
+/// service.
 const SPRING_PID: &str = "1";
 const SPRING_APP: &str = "orders-service";
 
@@ -91,6 +92,8 @@ pub enum Style {
 /// has seen, so that the bulk generator pays for neither on every line.
 pub struct Renderer {
     style: Style,
+    /// `spring.application.name`, shown by the Spring Boot layout.
+    app: &'static str,
     stamp: Stamp,
     columns: Vec<Columns>,
 }
@@ -105,11 +108,17 @@ struct Columns {
 
 impl Renderer {
     pub fn new(style: Style) -> Renderer {
+        Renderer::with_app(style, SPRING_APP)
+    }
+
+    /// A renderer for the service named `app` (used by the Spring Boot
+    /// layout only).
+    pub fn with_app(style: Style, app: &'static str) -> Renderer {
         let separator = match style {
             Style::KafkaTools => b' ',
             Style::SpringBoot => b'T',
         };
-        Renderer { style, stamp: Stamp::new(separator), columns: Vec::new() }
+        Renderer { style, app, stamp: Stamp::new(separator), columns: Vec::new() }
     }
 
     /// Appends the whole record, continuation lines included.
@@ -168,7 +177,8 @@ impl Renderer {
             Some(index) => index,
             None => {
                 let text = format!(
-                    " {SPRING_PID} --- [{SPRING_APP}] [{}] {} : ",
+                    " {SPRING_PID} --- [{}] [{}] {} : ",
+                    self.app,
                     thread_column(thread),
                     logger_column(logger)
                 );

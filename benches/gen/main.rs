@@ -6,9 +6,12 @@
 //!
 //! - `scenario NAME DIR`: the files of one named situation (a clean roll,
 //!   two brokers down at once, a broker that never comes back, records lost
-//!   to `delivery.timeout.ms`): `producer.log` from the console producer
-//!   (Kafka tools layout, WARN and up) and `consumer.log` from a Spring Boot
-//!   service (Spring Boot 3 layout, INFO).
+//!   to `delivery.timeout.ms`, and the ten of `extra.rs`): `producer.log`
+//!   from the console producer (Kafka tools layout, WARN and up) or a Spring
+//!   Boot producer service, and `consumer.log` from a Spring Boot service
+//!   (Spring Boot 3 layout, INFO).
+//! - `topics NAME`: what `kafka-topics.sh --describe` prints for the
+//!   scenario's cluster.
 //! - `bulk`: one long application log of any size for benchmarks, in which
 //!   rolling-restart noise is about 1% of the lines.
 //!
@@ -24,6 +27,7 @@
 mod bulk;
 mod clock;
 mod cluster;
+mod extra;
 mod layout;
 mod noise;
 mod rng;
@@ -39,6 +43,7 @@ use layout::Style;
 const USAGE: &str = "\
 usage: rollcall-gen scenario NAME DIR [--seed N]
        rollcall-gen scenario --list
+       rollcall-gen topics NAME [--seed N]
        rollcall-gen bulk [--bytes N] [--seed N] [--layout kafka|spring]
 
 Writes seeded, realistic Kafka client logs of an MSK broker rolling restart.
@@ -46,6 +51,8 @@ Writes seeded, realistic Kafka client logs of an MSK broker rolling restart.
   scenario NAME DIR  write the log files of scenario NAME into DIR (created if
                      missing; files are overwritten)
   scenario --list    print the scenario names
+  topics NAME        print `kafka-topics.sh --describe` of scenario NAME's
+                     topics to stdout
   bulk               write about N bytes of one application log to stdout
                      (default 100000000; suffixes K, M, G or KiB, MiB, GiB)
 
@@ -58,7 +65,21 @@ enum Command {
     Help,
     List,
     Scenario { name: String, dir: PathBuf, seed: u64 },
+    Topics { name: String, seed: u64 },
     Bulk(bulk::Options),
+}
+
+/// Every scenario name, the first four first.
+fn scenario_names() -> impl Iterator<Item = &'static str> {
+    scenario::NAMES.into_iter().chain(extra::NAMES)
+}
+
+fn check_scenario(name: &str) -> Result<(), String> {
+    if scenario_names().any(|known| known == name) {
+        Ok(())
+    } else {
+        Err(format!("unknown scenario {name} (known: {})", scenario_names().collect::<Vec<_>>().join(", ")))
+    }
 }
 
 fn main() -> ExitCode {
@@ -88,11 +109,20 @@ fn run(command: Command) -> io::Result<()> {
             print!("{USAGE}");
         }
         Command::List => {
-            for name in scenario::NAMES {
+            for name in scenario_names() {
                 println!("{name}");
             }
         }
+        Command::Scenario { name, dir, seed } if extra::NAMES.contains(&name.as_str()) => {
+            extra::write(&name, &dir, seed)?
+        }
         Command::Scenario { name, dir, seed } => scenario::write(&name, &dir, seed)?,
+        Command::Topics { name, seed } => {
+            let stdout = io::stdout();
+            let mut out = stdout.lock();
+            out.write_all(extra::describe(&name, seed).as_bytes())?;
+            out.flush()?;
+        }
         Command::Bulk(options) => {
             let stdout = io::stdout();
             let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
@@ -145,12 +175,22 @@ fn parse(args: &[String]) -> Result<Command, String> {
             match (&positional[1..], list) {
                 ([], true) => Ok(Command::List),
                 ([name, dir], false) => {
-                    if !scenario::NAMES.contains(&name.as_str()) {
-                        return Err(format!("unknown scenario {name} (known: {})", scenario::NAMES.join(", ")));
-                    }
+                    check_scenario(name)?;
                     Ok(Command::Scenario { name: name.clone(), dir: PathBuf::from(dir), seed })
                 }
                 _ => Err("scenario takes NAME DIR, or --list".to_string()),
+            }
+        }
+        Some("topics") => {
+            if bytes.is_some() || style.is_some() || list {
+                return Err("topics takes NAME and --seed only".to_string());
+            }
+            match &positional[1..] {
+                [name] => {
+                    check_scenario(name)?;
+                    Ok(Command::Topics { name: name.clone(), seed })
+                }
+                _ => Err("topics takes NAME".to_string()),
             }
         }
         Some("bulk") if positional.len() == 1 && !list => Ok(Command::Bulk(bulk::Options {
@@ -215,6 +255,10 @@ mod tests {
             Ok(Command::Bulk(bulk::Options { bytes: 1_000, style: Style::SpringBoot, .. }))
         ));
         assert!(parse(&args("scenario nope /tmp/x")).is_err());
+        assert!(matches!(parse(&args("scenario long-outage /tmp/x")), Ok(Command::Scenario { .. })));
+        assert!(matches!(parse(&args("topics not-enough-replicas --seed 3")), Ok(Command::Topics { seed: 3, .. })));
+        assert!(parse(&args("topics nope")).is_err());
+        assert!(parse(&args("topics")).is_err());
         assert!(parse(&args("scenario clean-roll")).is_err());
         assert!(parse(&args("bulk --layout json")).is_err());
         assert!(parse(&args("bulk --frobnicate")).is_err());

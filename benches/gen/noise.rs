@@ -29,7 +29,7 @@ pub const ERROR_LOGGING_CALLBACK: &str = "org.apache.kafka.clients.producer.inte
 
 /// `retries` = `Integer.MAX_VALUE` leaves this many attempts after the first
 /// failure.
-const FIRST_ATTEMPTS_LEFT: i64 = 2_147_483_646;
+pub const FIRST_ATTEMPTS_LEFT: i64 = 2_147_483_646;
 
 /// How a client's reconnect attempts are spaced once the backoff reaches its
 /// 1 s maximum.
@@ -40,6 +40,12 @@ pub enum Cadence {
     /// Every 1–3 s: a client that keeps needing the broker, between metadata
     /// refreshes and request retries.
     Steady,
+    /// Every 2–5 s: like `Steady`, from a client that polls less often (a
+    /// slow restart in which the clients keep asking for the broker).
+    Slow,
+    /// Every 50–300 ms from the first failure on: a busy client with a short
+    /// `reconnect.backoff.max.ms`.
+    Storm,
 }
 
 /// How long the consumer keeps failing to reconnect.
@@ -94,7 +100,7 @@ impl Outage {
         }
     }
 
-    fn is_down_at(&self, t: i64) -> bool {
+    pub fn is_down_at(&self, t: i64) -> bool {
         // (`Option::is_none_or` is newer than the crate's MSRV.)
         self.stop <= t && !matches!(self.up, Some(up) if up <= t)
     }
@@ -109,11 +115,14 @@ pub fn reconnect_attempts(rng: &mut Rng, from: i64, until: i64, cadence: Cadence
     while t < until && times.len() < max {
         times.push(t);
         failures += 1;
-        let delay = if cadence == Cadence::Steady && failures > 5 {
-            rng.range(1_000, 3_000)
-        } else {
-            let term = (50_i64 << (failures - 1).min(5)).min(1_000);
-            term * rng.range(80, 120) / 100
+        let delay = match cadence {
+            Cadence::Steady if failures > 5 => rng.range(1_000, 3_000),
+            Cadence::Slow if failures > 5 => rng.range(2_000, 5_000),
+            Cadence::Storm => rng.range(50, 300),
+            _ => {
+                let term = (50_i64 << (failures - 1).min(5)).min(1_000);
+                term * rng.range(80, 120) / 100
+            }
         };
         // A refused TLS connection fails within a few ms.
         t += delay + rng.range(1, 15);
@@ -159,7 +168,22 @@ impl Producer {
     /// leaders. One produce request carries all the broker's partitions, so
     /// they share a correlation id; a retried batch counts its attempts down.
     fn leaders_moved(&mut self, broker: u8, t: i64, rng: &mut Rng, out: &mut Vec<Record>) {
-        let retries: Vec<(u8, i64)> = cluster::partitions_led_by(broker).map(|p| (p, rng.range(1, 4))).collect();
+        self.leaders_moved_from(broker, t, 4, FIRST_ATTEMPTS_LEFT, rng, out);
+    }
+
+    /// `leaders_moved` with up to `max_rounds` retries per batch, the first
+    /// of which leaves `first_attempts_left` (`retries` − 1).
+    pub fn leaders_moved_from(
+        &mut self,
+        broker: u8,
+        t: i64,
+        max_rounds: i64,
+        first_attempts_left: i64,
+        rng: &mut Rng,
+        out: &mut Vec<Record>,
+    ) {
+        let retries: Vec<(u8, i64)> =
+            cluster::partitions_led_by(broker).map(|p| (p, rng.range(1, max_rounds))).collect();
         let rounds = retries.iter().map(|r| r.1).max().unwrap_or(0);
         let mut at = t + rng.range(0, 300);
         for round in 0..rounds {
@@ -172,7 +196,7 @@ impl Producer {
                     self.prefix,
                     correlation_id,
                     partition,
-                    FIRST_ATTEMPTS_LEFT - round,
+                    first_attempts_left - round,
                     "NOT_LEADER_OR_FOLLOWER",
                 );
                 out.push(self.warn(at, SENDER, message));
@@ -183,14 +207,14 @@ impl Producer {
         }
     }
 
-    fn broker_stopped(&mut self, broker: u8, t: i64, out: &mut Vec<Record>) {
+    pub fn broker_stopped(&mut self, broker: u8, t: i64, out: &mut Vec<Record>) {
         if self.logs_info {
             let message = tpl::node_disconnected(self.prefix, i64::from(broker));
             out.push(Record::new(t, Level::Info, NETWORK_CLIENT, self.thread, message));
         }
     }
 
-    fn reconnect_failures(&mut self, broker: u8, times: &[i64], out: &mut Vec<Record>) {
+    pub fn reconnect_failures(&mut self, broker: u8, times: &[i64], out: &mut Vec<Record>) {
         let node = i64::from(broker);
         for &t in times {
             if self.logs_info {
@@ -223,7 +247,7 @@ impl Producer {
         }
     }
 
-    fn warn(&self, t: i64, logger: &'static str, message: String) -> Record {
+    pub fn warn(&self, t: i64, logger: &'static str, message: String) -> Record {
         Record::new(t, Level::Warn, logger, self.thread, message)
     }
 }
@@ -288,7 +312,7 @@ impl Consumer {
     /// J6, J5 and the fetch session error when the connection drops; and,
     /// if the broker was the group coordinator, its loss (J30) and
     /// rediscovery on `failover` (J31).
-    fn broker_stopped(&mut self, broker: u8, t: i64, failover: Option<u8>, rng: &mut Rng, out: &mut Vec<Record>) {
+    pub fn broker_stopped(&mut self, broker: u8, t: i64, failover: Option<u8>, rng: &mut Rng, out: &mut Vec<Record>) {
         let prefix = self.prefix;
         let node = i64::from(broker);
         out.push(self.info(t, NETWORK_CLIENT, tpl::node_disconnected(prefix, node)));
@@ -327,11 +351,11 @@ impl Consumer {
         self.coordinator = new_coordinator;
     }
 
-    fn broker_back(&mut self, broker: u8, t: i64, rng: &mut Rng) {
+    pub fn broker_back(&mut self, broker: u8, t: i64, rng: &mut Rng) {
         self.sessions[cluster::index(broker)] = FetchSession::open(t + rng.range(1_000, 4_000), rng);
     }
 
-    fn reconnect_failures(&mut self, broker: u8, times: &[i64], out: &mut Vec<Record>) {
+    pub fn reconnect_failures(&mut self, broker: u8, times: &[i64], out: &mut Vec<Record>) {
         let node = i64::from(broker);
         for &t in times {
             out.push(self.info(t, NETWORK_CLIENT, tpl::node_disconnected(self.prefix, node)));
@@ -342,7 +366,7 @@ impl Consumer {
 
     /// The preferred leader of the group's offsets partition is back: a
     /// heartbeat gets NOT_COORDINATOR and the consumer moves to `to`.
-    fn coordinator_moved(&mut self, to: u8, t: i64, rng: &mut Rng, out: &mut Vec<Record>) {
+    pub fn coordinator_moved(&mut self, to: u8, t: i64, rng: &mut Rng, out: &mut Vec<Record>) {
         let (prefix, from, hb) = (self.prefix, self.coordinator, self.heartbeat_thread);
         let messages = [
             tpl::heartbeat_coordinator_invalid(prefix, from),
@@ -368,7 +392,7 @@ impl Consumer {
         }
     }
 
-    fn info(&self, t: i64, logger: &'static str, message: String) -> Record {
+    pub fn info(&self, t: i64, logger: &'static str, message: String) -> Record {
         Record::new(t, Level::Info, logger, self.thread, message)
     }
 }
@@ -430,6 +454,78 @@ pub fn play(
             }
         }
     }
+}
+
+/// A move of the group coordinator to broker `to` at `t`, which the consumer
+/// learns of from a NOT_COORDINATOR answer: both brokers are up (the
+/// leadership of the group's `__consumer_offsets` partition moved, as in a
+/// controlled shutdown or a preferred-leader election).
+pub struct Move {
+    pub t: i64,
+    pub to: u8,
+}
+
+/// Plays a roll like `play`, with two differences: the consumer's side of an
+/// outage is taken at the broker's stop (so that a coordinator move in the
+/// controlled shutdown before it is already known), and the coordinator
+/// moves to any broker at the times in `moves` (skipped if it is already
+/// there). Returns the times of the moves that happened.
+pub fn play_moves(
+    outages: &[Outage],
+    moves: &[Move],
+    producer: &mut Producer,
+    consumer: &mut Consumer,
+    rng: &mut Rng,
+    logs: &mut Logs,
+) -> Vec<i64> {
+    enum Step {
+        Down(usize),
+        Stop(usize),
+        Move(usize),
+    }
+    let mut steps: Vec<(i64, Step)> = Vec::new();
+    for (i, o) in outages.iter().enumerate() {
+        steps.push((o.down, Step::Down(i)));
+        steps.push((o.stop, Step::Stop(i)));
+    }
+    steps.extend(moves.iter().enumerate().map(|(i, m)| (m.t, Step::Move(i))));
+    steps.sort_by_key(|step| step.0);
+
+    let mut moved = Vec::new();
+    for (t, step) in steps {
+        match step {
+            Step::Down(i) => {
+                let o = &outages[i];
+                producer.leaders_moved(o.broker, o.down, rng, &mut logs.producer);
+                producer.broker_stopped(o.broker, o.stop, &mut logs.producer);
+                let times = reconnect_attempts(rng, o.stop, o.producer_probes_until, o.cadence, usize::MAX);
+                producer.reconnect_failures(o.broker, &times, &mut logs.producer);
+            }
+            Step::Stop(i) => {
+                let o = &outages[i];
+                let failover = (consumer.coordinator == o.broker).then(|| failover_for(outages, o.broker, o.stop));
+                consumer.broker_stopped(o.broker, o.stop, failover, rng, &mut logs.consumer);
+                let times = match o.consumer_probes {
+                    ConsumerProbes::Few(n) => reconnect_attempts(rng, o.stop, o.stop + 15_000, Cadence::Backoff, n),
+                    ConsumerProbes::Until(end) => reconnect_attempts(rng, o.stop, end, o.cadence, usize::MAX),
+                };
+                consumer.reconnect_failures(o.broker, &times, &mut logs.consumer);
+                if let Some(up) = o.up {
+                    consumer.broker_back(o.broker, up, rng);
+                }
+            }
+            Step::Move(i) => {
+                let to = moves[i].to;
+                let both_up =
+                    !outages.iter().any(|o| (o.broker == to || o.broker == consumer.coordinator) && o.is_down_at(t));
+                if consumer.coordinator != to && both_up {
+                    consumer.coordinator_moved(to, t, rng, &mut logs.consumer);
+                    moved.push(t);
+                }
+            }
+        }
+    }
+    moved
 }
 
 /// Where the coordinator goes when `broker` stops: the first other broker

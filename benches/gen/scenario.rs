@@ -20,25 +20,26 @@ use crate::templates::{self as tpl, Position, Wording};
 
 pub const NAMES: [&str; 4] = ["clean-roll", "two-brokers-out", "broker-never-back", "records-expired"];
 
-const PRODUCER_PREFIX: &str = "[Producer clientId=console-producer] ";
-const CONSUMER_PREFIX: &str = "[Consumer clientId=consumer-orders-processor-1, groupId=orders-processor] ";
-const CONSUMER_CLIENT_ID: &str = "consumer-orders-processor-1";
+pub const PRODUCER_PREFIX: &str = "[Producer clientId=console-producer] ";
+pub const CONSUMER_PREFIX: &str = "[Consumer clientId=consumer-orders-processor-1, groupId=orders-processor] ";
+pub const CONSUMER_CLIENT_ID: &str = "consumer-orders-processor-1";
 
 pub const MAIN_THREAD: &str = "main";
 pub const LISTENER_THREAD: &str = "org.springframework.kafka.KafkaListenerEndpointContainer#0-0-C-1";
 pub const HEARTBEAT_THREAD: &str = "kafka-coordinator-heartbeat-thread | orders-processor";
-const CONSOLE_PRODUCER_THREAD: &str = "kafka-producer-network-thread | console-producer";
+pub const CONSOLE_PRODUCER_THREAD: &str = "kafka-producer-network-thread | console-producer";
 
-const TOMCAT: &str = "org.springframework.boot.web.embedded.tomcat.TomcatWebServer";
-const CONSUMER_CONFIG: &str = "org.apache.kafka.clients.consumer.ConsumerConfig";
-const METRICS_COLLECTOR: &str = "org.apache.kafka.common.telemetry.internals.KafkaMetricsCollector";
-const APP_INFO_PARSER: &str = "org.apache.kafka.common.utils.AppInfoParser";
-const LEGACY_KAFKA_CONSUMER: &str = "org.apache.kafka.clients.consumer.internals.LegacyKafkaConsumer";
-const APPLICATION: &str = "com.example.orders.OrdersApplication";
-const METADATA: &str = "org.apache.kafka.clients.Metadata";
-const REBALANCE_LISTENER_INVOKER: &str = "org.apache.kafka.clients.consumer.internals.ConsumerRebalanceListenerInvoker";
-const CONSUMER_UTILS: &str = "org.apache.kafka.clients.consumer.internals.ConsumerUtils";
-const LISTENER_CONTAINER: &str = "org.springframework.kafka.listener.KafkaMessageListenerContainer";
+pub const TOMCAT: &str = "org.springframework.boot.web.embedded.tomcat.TomcatWebServer";
+pub const CONSUMER_CONFIG: &str = "org.apache.kafka.clients.consumer.ConsumerConfig";
+pub const METRICS_COLLECTOR: &str = "org.apache.kafka.common.telemetry.internals.KafkaMetricsCollector";
+pub const APP_INFO_PARSER: &str = "org.apache.kafka.common.utils.AppInfoParser";
+pub const LEGACY_KAFKA_CONSUMER: &str = "org.apache.kafka.clients.consumer.internals.LegacyKafkaConsumer";
+pub const APPLICATION: &str = "com.example.orders.OrdersApplication";
+pub const METADATA: &str = "org.apache.kafka.clients.Metadata";
+pub const REBALANCE_LISTENER_INVOKER: &str =
+    "org.apache.kafka.clients.consumer.internals.ConsumerRebalanceListenerInvoker";
+pub const CONSUMER_UTILS: &str = "org.apache.kafka.clients.consumer.internals.ConsumerUtils";
+pub const LISTENER_CONTAINER: &str = "org.springframework.kafka.listener.KafkaMessageListenerContainer";
 const ORDER_LISTENER: &str = "com.example.orders.OrderListener";
 
 /// When the scenarios begin.
@@ -192,7 +193,7 @@ fn plan(name: &str, rng: &mut Rng) -> Plan {
 
 /// The service starting: Tomcat, the consumer's config dump and version
 /// banner, then the group join. Returns when the partitions are assigned.
-fn consumer_startup(start: i64, rng: &mut Rng, out: &mut Vec<Record>) -> i64 {
+pub fn consumer_startup(start: i64, rng: &mut Rng, out: &mut Vec<Record>) -> i64 {
     let mut t = start;
     let mut main = |t: i64, logger: &'static str, message: String| {
         out.push(Record::new(t, Level::Info, logger, MAIN_THREAD, message));
@@ -247,7 +248,7 @@ fn consumer_startup(start: i64, rng: &mut Rng, out: &mut Vec<Record>) -> i64 {
 }
 
 /// The service's own work: an order every 100–500 ms.
-fn application_lines(from: i64, until: i64, rng: &mut Rng, out: &mut Vec<Record>) {
+pub fn application_lines(from: i64, until: i64, rng: &mut Rng, out: &mut Vec<Record>) {
     let mut order = rng.range(18_000, 20_000) as u64;
     let mut t = from;
     while t < until {

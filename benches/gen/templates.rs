@@ -77,23 +77,38 @@ pub const DISCONNECT_EXCEPTION: &str = "org.apache.kafka.common.errors.Disconnec
 /// J20 (WARN). `attempts_left` counts down from 2147483646 with the default
 /// `retries` (`Integer.MAX_VALUE`).
 pub fn produce_retry(prefix: &str, correlation_id: i64, partition: u8, attempts_left: i64, error: &str) -> String {
+    produce_retry_on(prefix, correlation_id, &cluster::topic_partition(partition), attempts_left, error)
+}
+
+/// J20 for any topic-partition `tp` (`TopicPartition.toString()`). `error`
+/// is `formatErrMsg`: the enum name, plus `. Error Message: ...` when the
+/// response carries a message (2.8.0+).
+pub fn produce_retry_on(prefix: &str, correlation_id: i64, tp: &str, attempts_left: i64, error: &str) -> String {
     format!(
-        "{prefix}Got error produce response with correlation id {correlation_id} on topic-partition {}, \
-         retrying ({attempts_left} attempts left). Error: {error}",
-        cluster::topic_partition(partition)
+        "{prefix}Got error produce response with correlation id {correlation_id} on topic-partition {tp}, \
+         retrying ({attempts_left} attempts left). Error: {error}"
     )
 }
 
 /// J22 (WARN), the ≤ 3.7 form: the exception text ends in a period, and the
 /// template adds another one before "Going".
 pub fn invalid_metadata(prefix: &str, partition: u8) -> String {
+    invalid_metadata_on(prefix, &cluster::topic_partition(partition), NOT_LEADER_OR_FOLLOWER_EXCEPTION)
+}
+
+/// `Errors.NOT_LEADER_OR_FOLLOWER.exception().toString()`: the default
+/// message already ends in a period.
+pub const NOT_LEADER_OR_FOLLOWER_EXCEPTION: &str = "org.apache.kafka.common.errors.NotLeaderOrFollowerException: \
+     For requests intended only for the leader, this error indicates that the broker is not the current leader. \
+     For requests intended for any replica, this error indicates that the broker is not a replica of the topic \
+     partition.";
+
+/// J22 (WARN), ≤ 3.7 form, for any topic-partition; `exception` is
+/// `error.exception(response.errorMessage).toString()`.
+pub fn invalid_metadata_on(prefix: &str, tp: &str, exception: &str) -> String {
     format!(
-        "{prefix}Received invalid metadata error in produce request on partition {} due to \
-         org.apache.kafka.common.errors.NotLeaderOrFollowerException: For requests intended only for the \
-         leader, this error indicates that the broker is not the current leader. For requests intended for \
-         any replica, this error indicates that the broker is not a replica of the topic partition.. Going \
-         to request metadata update now",
-        cluster::topic_partition(partition)
+        "{prefix}Received invalid metadata error in produce request on partition {tp} due to {exception}. \
+         Going to request metadata update now"
     )
 }
 
@@ -212,13 +227,19 @@ pub struct Position {
 }
 
 pub fn setting_offset(prefix: &str, position: &Position) -> String {
+    setting_offset_led_by(prefix, position, cluster::leader_of(position.partition))
+}
+
+/// `setting_offset` while broker `leader` leads the partition (its
+/// preferred leader may be restarting).
+pub fn setting_offset_led_by(prefix: &str, position: &Position, leader: u8) -> String {
     format!(
         "{prefix}Setting offset for partition {} to the committed offset FetchPosition{{offset={}, \
          offsetEpoch=Optional[{}], currentLeader=LeaderAndEpoch{{leader=Optional[{}], epoch={}}}}}",
         cluster::topic_partition(position.partition),
         position.offset,
         position.leader_epoch,
-        cluster::broker_node(cluster::leader_of(position.partition)),
+        cluster::broker_node(leader),
         position.leader_epoch
     )
 }
@@ -230,11 +251,23 @@ pub fn setting_offset(prefix: &str, position: &Position) -> String {
 /// key in key order, and the platform newline after the last one (so the
 /// layout's own newline leaves an empty line).
 pub fn consumer_config_dump(client_id: &str) -> String {
-    let bootstrap = cluster::bootstrap_servers();
+    consumer_config_dump_with(client_id, &cluster::bootstrap_servers())
+}
+
+/// The same dump with `bootstrap` (already in `List.toString()` form) as
+/// `bootstrap.servers`.
+pub fn consumer_config_dump_with(client_id: &str, bootstrap: &str) -> String {
     let mut entries: Vec<(&str, &str)> = CONSUMER_CONFIG_3_7.to_vec();
-    entries.extend([("bootstrap.servers", bootstrap.as_str()), ("client.id", client_id), ("group.id", cluster::GROUP)]);
+    entries.extend([("bootstrap.servers", bootstrap), ("client.id", client_id), ("group.id", cluster::GROUP)]);
+    config_dump("ConsumerConfig", entries)
+}
+
+/// `AbstractConfig.logAll()`: header with its trailing space, then the
+/// entries sorted by key (a `TreeMap`), each tab-indented, each ended by the
+/// platform newline.
+fn config_dump(class: &str, mut entries: Vec<(&str, &str)>) -> String {
     entries.sort_by(|a, b| a.0.cmp(b.0));
-    let mut dump = String::from("ConsumerConfig values: \n");
+    let mut dump = format!("{class} values: \n");
     for (key, value) in entries {
         dump.push('\t');
         dump.push_str(key);
@@ -398,10 +431,225 @@ fn java_seconds(ms: i64) -> String {
     }
 }
 
+/// `AbstractMessageListenerContainer`'s logging rebalance listener (INFO),
+/// the counterpart of `partitions_assigned`.
+pub fn partitions_revoked(partitions: &[u8]) -> String {
+    format!("{}: partitions revoked: {}", cluster::GROUP, partition_list(partitions))
+}
+
+/// `org.springframework.kafka.support.LoggingProducerListener` (ERROR), with
+/// contents included (the default) and the partition the application chose;
+/// key and payload are cut to `maxContentLogged` (100) characters plus
+/// `...`. The exception follows on the next line.
+pub fn spring_send_failed(key: &str, payload: &str, topic: &str, partition: u8) -> String {
+    format!(
+        "Exception thrown when sending a message with key='{}' and payload='{}' to topic {topic} and partition \
+         {partition}:",
+        cut_to_100(key),
+        cut_to_100(payload)
+    )
+}
+
+/// `LoggingProducerListener.toDisplayString` with the default 100.
+fn cut_to_100(text: &str) -> String {
+    match text.char_indices().nth(100) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
+// --- more Java client lines ---------------------------------------------------
+
+/// `NetworkClient` J7 (WARN): a connection to a `bootstrap.servers` entry
+/// closed while the client still has no metadata (`DefaultMetadataUpdater.
+/// handleServerDisconnect`, right after J1 for a refused connection).
+pub fn bootstrap_broker_disconnected(prefix: &str, broker: u8, node: i64) -> String {
+    format!("{prefix}Bootstrap broker {} disconnected", cluster::bootstrap_node(broker, node))
+}
+
+/// `FetchCollector.handleInitializeErrors` (WARN, 3.7+; `AbstractFetch` in
+/// 3.6, `Fetcher` before): a fetch answered UNKNOWN_TOPIC_OR_PARTITION.
+pub fn fetch_unknown_topic_or_partition(prefix: &str, partition: u8) -> String {
+    format!(
+        "{prefix}Received unknown topic or partition error in fetch for partition {}",
+        cluster::topic_partition(partition)
+    )
+}
+
+/// `AbstractCoordinator.requestRejoin` (INFO).
+pub fn request_rejoin(prefix: &str, reason: &str) -> String {
+    format!("{prefix}Request joining group due to: {reason}")
+}
+
+/// `Sender`: the error message of a produce request whose connection
+/// dropped (`NETWORK_EXCEPTION`, 2.8+), and the exception a failed batch
+/// completes with.
+pub fn disconnected_from_node(broker: u8) -> String {
+    format!("Disconnected from node {broker}")
+}
+
+pub const NETWORK_EXCEPTION: &str = "org.apache.kafka.common.errors.NetworkException";
+
+/// `ProducerConfig.postProcessAndValidateIdempotenceConfigs` (INFO, 3.2+),
+/// logged when `enable.idempotence` was not set and `acks` is not `all`,
+/// before the config dump.
+pub fn idempotence_disabled_by_acks(acks: &str) -> String {
+    format!("Idempotence will be disabled because acks is set to {acks}, not set to 'all'.")
+}
+
+/// The per-service values of a producer's config dump.
+pub struct ProducerSettings<'a> {
+    pub acks: &'a str,
+    pub bootstrap: &'a str,
+    pub client_id: &'a str,
+    pub delivery_timeout_ms: &'a str,
+    pub enable_idempotence: &'a str,
+    pub retries: &'a str,
+}
+
+/// `AbstractConfig.logAll()` of a kafka-clients 3.7 `ProducerConfig`.
+pub fn producer_config_dump(settings: &ProducerSettings) -> String {
+    let mut entries: Vec<(&str, &str)> = PRODUCER_CONFIG_3_7.to_vec();
+    entries.extend([
+        ("acks", settings.acks),
+        ("bootstrap.servers", settings.bootstrap),
+        ("client.id", settings.client_id),
+        ("delivery.timeout.ms", settings.delivery_timeout_ms),
+        ("enable.idempotence", settings.enable_idempotence),
+        ("retries", settings.retries),
+    ]);
+    config_dump("ProducerConfig", entries)
+}
+
+/// Every `ProducerConfig` key of kafka-clients 3.7 but the six filled in
+/// per service, with the values of a Spring Boot service on MSK TLS
+/// (String key and value, `linger.ms` 0).
+const PRODUCER_CONFIG_3_7: &[(&str, &str)] = &[
+    ("auto.include.jmx.reporter", "true"),
+    ("batch.size", "16384"),
+    ("buffer.memory", "33554432"),
+    ("client.dns.lookup", "use_all_dns_ips"),
+    ("compression.type", "none"),
+    ("connections.max.idle.ms", "540000"),
+    ("enable.metrics.push", "true"),
+    ("interceptor.classes", "[]"),
+    ("key.serializer", "class org.apache.kafka.common.serialization.StringSerializer"),
+    ("linger.ms", "0"),
+    ("max.block.ms", "60000"),
+    ("max.in.flight.requests.per.connection", "5"),
+    ("max.request.size", "1048576"),
+    ("metadata.max.age.ms", "300000"),
+    ("metadata.max.idle.ms", "300000"),
+    ("metric.reporters", "[]"),
+    ("metrics.num.samples", "2"),
+    ("metrics.recording.level", "INFO"),
+    ("metrics.sample.window.ms", "30000"),
+    ("partitioner.adaptive.partitioning.enable", "true"),
+    ("partitioner.availability.timeout.ms", "0"),
+    ("partitioner.class", "null"),
+    ("partitioner.ignore.keys", "false"),
+    ("receive.buffer.bytes", "32768"),
+    ("reconnect.backoff.max.ms", "1000"),
+    ("reconnect.backoff.ms", "50"),
+    ("request.timeout.ms", "30000"),
+    ("retry.backoff.max.ms", "1000"),
+    ("retry.backoff.ms", "100"),
+    ("sasl.client.callback.handler.class", "null"),
+    ("sasl.jaas.config", "null"),
+    ("sasl.kerberos.kinit.cmd", "/usr/bin/kinit"),
+    ("sasl.kerberos.min.time.before.relogin", "60000"),
+    ("sasl.kerberos.service.name", "null"),
+    ("sasl.kerberos.ticket.renew.jitter", "0.05"),
+    ("sasl.kerberos.ticket.renew.window.factor", "0.8"),
+    ("sasl.login.callback.handler.class", "null"),
+    ("sasl.login.class", "null"),
+    ("sasl.login.connect.timeout.ms", "null"),
+    ("sasl.login.read.timeout.ms", "null"),
+    ("sasl.login.refresh.buffer.seconds", "300"),
+    ("sasl.login.refresh.min.period.seconds", "60"),
+    ("sasl.login.refresh.window.factor", "0.8"),
+    ("sasl.login.refresh.window.jitter", "0.05"),
+    ("sasl.login.retry.backoff.max.ms", "10000"),
+    ("sasl.login.retry.backoff.ms", "100"),
+    ("sasl.mechanism", "GSSAPI"),
+    ("sasl.oauthbearer.clock.skew.seconds", "30"),
+    ("sasl.oauthbearer.expected.audience", "null"),
+    ("sasl.oauthbearer.expected.issuer", "null"),
+    ("sasl.oauthbearer.jwks.endpoint.refresh.ms", "3600000"),
+    ("sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms", "10000"),
+    ("sasl.oauthbearer.jwks.endpoint.retry.backoff.ms", "100"),
+    ("sasl.oauthbearer.jwks.endpoint.url", "null"),
+    ("sasl.oauthbearer.scope.claim.name", "scope"),
+    ("sasl.oauthbearer.sub.claim.name", "sub"),
+    ("sasl.oauthbearer.token.endpoint.url", "null"),
+    ("security.protocol", "SSL"),
+    ("security.providers", "null"),
+    ("send.buffer.bytes", "131072"),
+    ("socket.connection.setup.timeout.max.ms", "30000"),
+    ("socket.connection.setup.timeout.ms", "10000"),
+    ("ssl.cipher.suites", "null"),
+    ("ssl.enabled.protocols", "[TLSv1.2, TLSv1.3]"),
+    ("ssl.endpoint.identification.algorithm", "https"),
+    ("ssl.engine.factory.class", "null"),
+    ("ssl.key.password", "null"),
+    ("ssl.keymanager.algorithm", "SunX509"),
+    ("ssl.keystore.certificate.chain", "null"),
+    ("ssl.keystore.key", "null"),
+    ("ssl.keystore.location", "null"),
+    ("ssl.keystore.password", "null"),
+    ("ssl.keystore.type", "JKS"),
+    ("ssl.protocol", "TLSv1.3"),
+    ("ssl.provider", "null"),
+    ("ssl.secure.random.implementation", "null"),
+    ("ssl.trustmanager.algorithm", "PKIX"),
+    ("ssl.truststore.certificates", "null"),
+    ("ssl.truststore.location", "null"),
+    ("ssl.truststore.password", "null"),
+    ("ssl.truststore.type", "JKS"),
+    ("transaction.timeout.ms", "60000"),
+    ("transactional.id", "null"),
+    ("value.serializer", "class org.apache.kafka.common.serialization.StringSerializer"),
+];
+
+// --- kafka-topics.sh --describe (3.x tools, TopicCommand) ---------------------
+
+/// The topic line: tab-separated fields; `Configs:` lists the non-default
+/// topic configs joined by commas.
+pub fn describe_topic(topic: &str, topic_id: &str, partitions: u8, replication_factor: usize, configs: &str) -> String {
+    format!(
+        "Topic: {topic}\tTopicId: {topic_id}\tPartitionCount: {partitions}\tReplicationFactor: \
+         {replication_factor}\tConfigs: {configs}"
+    )
+}
+
+/// One partition line, tab-indented.
+pub fn describe_partition(topic: &str, partition: u8, leader: u8, replicas: &[u8], isr: &[u8]) -> String {
+    let ids = |brokers: &[u8]| brokers.iter().map(u8::to_string).collect::<Vec<_>>().join(",");
+    format!(
+        "\tTopic: {topic}\tPartition: {partition}\tLeader: {leader}\tReplicas: {}\tIsr: {}",
+        ids(replicas),
+        ids(isr)
+    )
+}
+
 // --- the application --------------------------------------------------------
 
 pub fn processed_order(order: u64, customer: u64, took_ms: u64) -> String {
     format!("Processed order {order} for customer {customer} in {took_ms} ms")
+}
+
+/// The billing service's own line for each invoice it sends.
+pub fn invoice_issued(invoice: &str, order: u64, amount_cents: u64) -> String {
+    format!("Issued invoice {invoice} for order {order}, amount {}.{:02} USD", amount_cents / 100, amount_cents % 100)
+}
+
+/// The invoice event the billing service sends (a JSON string value).
+pub fn invoice_payload(invoice: &str, order: u64, amount_cents: u64) -> String {
+    format!(
+        "{{\"invoiceId\":\"{invoice}\",\"orderId\":{order},\"amount\":{}.{:02},\"currency\":\"USD\"}}",
+        amount_cents / 100,
+        amount_cents % 100
+    )
 }
 
 #[cfg(test)]
@@ -427,6 +675,44 @@ mod tests {
         sorted.sort_unstable();
         assert_eq!(keys, sorted);
         assert!(lines.contains(&"\tclient.rack = "));
+    }
+
+    #[test]
+    fn producer_dump_has_the_real_key_count_and_order() {
+        let settings = ProducerSettings {
+            acks: "-1",
+            bootstrap: "[b:9094]",
+            client_id: "producer-1",
+            delivery_timeout_ms: "30000",
+            enable_idempotence: "false",
+            retries: "3",
+        };
+        let dump = producer_config_dump(&settings);
+        let lines: Vec<&str> = dump.lines().collect();
+        assert_eq!(lines[0], "ProducerConfig values: ");
+        assert_eq!(lines[1], "\tacks = -1");
+        // A kafka-clients 3.7.1 dump in the wild (Spring Boot 3.3) has these 90 keys.
+        assert_eq!(lines.len() - 1, 90);
+        let keys: Vec<&str> = lines[1..].iter().map(|l| l[1..].split(" = ").next().unwrap()).collect();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        assert_eq!(keys, sorted);
+    }
+
+    #[test]
+    fn spring_listener_cuts_long_payloads() {
+        let long = "x".repeat(120);
+        let line = spring_send_failed("null", &long, "orders", 2);
+        assert!(line.contains(&format!("payload='{}...'", "x".repeat(100))), "{line}");
+        assert!(line.ends_with(" to topic orders and partition 2:"));
+    }
+
+    #[test]
+    fn describe_lines() {
+        assert_eq!(
+            describe_partition("payments", 1, 2, &[2, 3, 1], &[2, 3, 1]),
+            "\tTopic: payments\tPartition: 1\tLeader: 2\tReplicas: 2,3,1\tIsr: 2,3,1"
+        );
     }
 
     #[test]
