@@ -94,6 +94,8 @@ fn stages(c: &mut Criterion) {
         until: None,
         chunk_size: analysis::CHUNK_SIZE,
         stdin_label: None,
+        topics: None,
+        maintenance: None,
     };
     let events = analysis::run(&opts, &layouts, &x).events;
     grp.throughput(Throughput::Elements(events.len() as u64));
@@ -102,9 +104,20 @@ fn stages(c: &mut Criterion) {
             || events.clone(),
             |mut evs| {
                 let t = Thresholds::default();
-                let hosts = broker::resolve(&mut evs, t.gap_ms);
+                let hosts = broker::resolve(&mut evs, t.gap_ms, &broker::Hints::default());
                 let tl = correlate::timelines(&evs, &hosts, t.gap_ms, evs.last().map(|e| e.time));
-                rollcall::noise::findings(&tl, &evs, &t, &Zone::default()).len()
+                let zone = Zone::default();
+                let facts = rollcall::noise::Facts {
+                    timelines: &tl,
+                    events: &evs,
+                    configs: &[],
+                    topics: None,
+                    topics_input: None,
+                    maintenance: None,
+                    thresholds: t,
+                    zone: &zone,
+                };
+                rollcall::noise::findings(&facts).len()
             },
             BatchSize::LargeInput,
         )

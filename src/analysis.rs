@@ -6,17 +6,20 @@
 //! events sorted by (time, input, line), so the output never depends on the
 //! thread count or on how an input was read (mapped, piped, compressed).
 
-use crate::broker::{self, Hosts};
+use crate::broker::{self, Hints, Hosts};
 use crate::correlate::{self, Timeline};
-use crate::event::Event;
-use crate::extract::{ChunkOut, Extractor, Issue};
+use crate::event::{Event, Level, Role};
+use crate::extract::{ChunkOut, ConfigDump, Extractor, Issue};
+use crate::impact::{self, BlindSpot, ClientImpact, InputView, Roll};
 use crate::input::chunk::{split, StreamChunker};
 use crate::input::decompress::{decoder, Compression};
 use crate::input::{self, InputSpec};
 use crate::layout::{Layout, Layouts};
 use crate::noise::{self, Finding, Thresholds};
 use crate::timefmt::Zone;
+use crate::topics::Describe;
 use rayon::prelude::*;
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::Read;
 
@@ -35,6 +38,19 @@ pub struct Options {
     pub chunk_size: usize,
     /// The name standard input is reported under (`--label`).
     pub stdin_label: Option<String>,
+    /// `--topics`: the file's name, its text and what it says.
+    pub topics: Option<TopicsFile>,
+    /// `--maintenance START..END`.
+    pub maintenance: Option<(i64, i64)>,
+}
+
+/// A `kafka-topics.sh --describe` output given with `--topics`.
+#[derive(Clone, Debug)]
+pub struct TopicsFile {
+    pub name: String,
+    pub lines: u64,
+    pub bytes: u64,
+    pub describe: Describe,
 }
 
 /// A problem with one input, for the report and stderr.
@@ -54,6 +70,10 @@ pub struct InputReport {
     pub bytes: u64,
     pub events: usize,
     pub errors: Vec<InputError>,
+    /// First and last time in the input.
+    pub range: Option<(i64, i64)>,
+    /// Some line at INFO or below was seen (else: a WARN-only blind spot).
+    pub info_seen: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +104,11 @@ pub struct Analysis {
     pub timelines: Vec<Timeline>,
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
+    pub configs: Vec<ConfigDump>,
+    pub roll: Roll,
+    pub clients: Vec<ClientImpact>,
+    pub blind_spots: Vec<BlindSpot>,
+    pub maintenance: Option<(i64, i64)>,
 }
 
 impl Analysis {
@@ -101,6 +126,7 @@ impl Analysis {
 struct Extracted {
     report: InputReport,
     events: Vec<Event>,
+    configs: Vec<ConfigDump>,
     range: Option<(i64, i64)>,
 }
 
@@ -121,19 +147,38 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
                 bytes: 0,
                 events: 0,
                 errors: vec![InputError { line: None, message: e.detail() }],
+                range: None,
+                info_seen: false,
             },
             events: Vec::new(),
+            configs: Vec::new(),
             range: None,
         });
     }
     let mut events: Vec<Event> = Vec::new();
+    let mut configs: Vec<ConfigDump> = Vec::new();
     let mut range: Option<(i64, i64)> = None;
     let mut inputs = Vec::with_capacity(reports.len());
     for r in reports {
         events.extend(r.events);
+        configs.extend(r.configs);
         range = widen(range, r.range);
         inputs.push(r.report);
     }
+    let topics_input = opts.topics.as_ref().map(|t| {
+        inputs.push(InputReport {
+            name: t.name.clone(),
+            format: Some("kafka-topics".into()),
+            compression: Compression::None,
+            lines: t.lines,
+            bytes: t.bytes,
+            events: 0,
+            errors: Vec::new(),
+            range: None,
+            info_seen: true,
+        });
+        (inputs.len() - 1) as u32
+    });
     events.retain(|e| opts.since.is_none_or(|s| e.time >= s) && opts.until.is_none_or(|u| e.time <= u));
     for e in &events {
         range = widen(range, Some((e.time, e.time)));
@@ -147,9 +192,59 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
         inputs[e.input as usize].events += 1;
     }
     let t = opts.thresholds;
-    let hosts = broker::resolve(&mut events, t.gap_ms);
-    let timelines = correlate::timelines(&events, &hosts, t.gap_ms, range.map(|r| r.1));
-    let findings = noise::findings(&timelines, &events, &t, &opts.zone);
+    let hints = Hints {
+        leaders: opts.topics.as_ref().map(|t| &t.describe),
+        bootstrap: configs.iter().filter_map(|c| Some((c.client.clone()?, c.bootstrap_servers()))).collect(),
+    };
+    let hosts = broker::resolve(&mut events, t.gap_ms, &hints);
+    // Only a log that shows INFO lines shows time passing: a WARN-only log
+    // ends at its last warning whatever happened after. So whether a window
+    // is still open at the end is judged against the INFO logs alone.
+    let observed_end =
+        inputs.iter().filter(|i| i.format.is_some() && i.info_seen).filter_map(|i| i.range.map(|r| r.1)).max();
+    let observed_end = observed_end.map(|e| opts.until.map_or(e, |u| e.min(u)));
+    let timelines = correlate::timelines(&events, &hosts, t.gap_ms, observed_end);
+    let findings = noise::findings(&noise::Facts {
+        timelines: &timelines,
+        events: &events,
+        configs: &configs,
+        topics: opts.topics.as_ref().map(|t| &t.describe),
+        topics_input,
+        maintenance: opts.maintenance,
+        thresholds: t,
+        zone: &opts.zone,
+    });
+    let roll = impact::roll(&timelines, &t);
+    // A WARN-only log is observed as long as the INFO logs beside it; alone,
+    // it cannot tell whether its client recovered.
+    let ends: Vec<Option<i64>> = inputs
+        .iter()
+        .map(|i| if i.format.is_some() && !i.info_seen { observed_end } else { i.range.map(|r| r.1) })
+        .collect();
+    let clients = impact::clients(&events, &ends, &t);
+    let views: Vec<InputView<'_>> = inputs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i as u32) != topics_input)
+        .map(|(i, r)| InputView {
+            format: r.format.as_deref(),
+            info_seen: r.info_seen
+                || events.iter().any(|e| e.input as usize == i && e.level.is_some_and(|l| l <= Level::Info)),
+            roles: events
+                .iter()
+                .filter(|e| e.input as usize == i)
+                .filter_map(|e| e.role)
+                .chain(configs.iter().filter(|c| c.input as usize == i).filter_map(|c| c.role))
+                .collect::<BTreeSet<Role>>(),
+        })
+        .collect();
+    let mut blind_spots = impact::blind_spots(&views, &configs, opts.topics.is_some());
+    if observed_end.is_none() && !events.is_empty() {
+        blind_spots.push(BlindSpot {
+            input: None,
+            message: "every input logs WARN and above only: whether the last broker out came back cannot be seen, so no window is called open".into(),
+        });
+    }
     let verdict = if !findings.is_empty() {
         Verdict::Anomalous
     } else if events.is_empty() {
@@ -157,7 +252,22 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
     } else {
         Verdict::ExpectedNoise
     };
-    Analysis { zone: opts.zone, thresholds: t, inputs, events, time_range: range, hosts, timelines, findings, verdict }
+    Analysis {
+        zone: opts.zone,
+        thresholds: t,
+        inputs,
+        events,
+        time_range: range,
+        hosts,
+        timelines,
+        findings,
+        verdict,
+        configs,
+        roll,
+        clients,
+        blind_spots,
+        maintenance: opts.maintenance,
+    }
 }
 
 fn widen(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> Option<(i64, i64)> {
@@ -172,13 +282,21 @@ struct Acc {
     lines_before: u64,
     last_byte: Option<u8>,
     events: Vec<Event>,
+    configs: Vec<ConfigDump>,
     issues: Vec<Issue>,
     range: Option<(i64, i64)>,
 }
 
 impl Acc {
     fn new() -> Acc {
-        Acc { lines_before: 0, last_byte: None, events: Vec::new(), issues: Vec::new(), range: None }
+        Acc {
+            lines_before: 0,
+            last_byte: None,
+            events: Vec::new(),
+            configs: Vec::new(),
+            issues: Vec::new(),
+            range: None,
+        }
     }
 
     /// Processes a block of whole records, in parallel chunks.
@@ -198,6 +316,10 @@ impl Acc {
             self.events.extend(out.events.into_iter().map(|mut e| {
                 e.line += base;
                 e
+            }));
+            self.configs.extend(out.configs.into_iter().map(|mut c| {
+                c.line += base;
+                c
             }));
             self.issues.extend(out.issues.into_iter().map(|mut i| {
                 i.line += base;
@@ -272,6 +394,8 @@ fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, 
         bytes: 0,
         events: 0,
         errors: Vec::new(),
+        range: None,
+        info_seen: false,
     };
     let mut acc = Acc::new();
     let mut errors: Vec<InputError> = Vec::new();
@@ -302,11 +426,12 @@ fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, 
     }
     fill_lone_client(&mut acc.events);
     report.lines = acc.lines();
+    report.range = acc.range;
     let mut all = merge_issues(acc.issues);
     all.extend(errors);
     report.errors = all;
     report.events = acc.events.len();
-    Extracted { report, events: acc.events, range: acc.range }
+    Extracted { report, events: acc.events, configs: acc.configs, range: acc.range }
 }
 
 /// Application lines that report a client's failure (`ErrorLoggingCallback`,
@@ -322,6 +447,15 @@ fn fill_lone_client(events: &mut [Event]) {
     for e in events.iter_mut().filter(|e| e.client.is_none()) {
         e.client = Some(only.clone());
     }
+}
+
+/// Do the first lines of an input show any INFO (or lower) record?
+fn sample_has_info(layout: &Layout, sample: &[u8]) -> bool {
+    sample
+        .split(|&b| b == b'\n')
+        .take(crate::layout::SAMPLE_LINES)
+        .filter_map(|l| layout.record(crate::layout::strip_cr(l), b""))
+        .any(|r| r.level.is_some_and(|l| l <= Level::Info))
 }
 
 /// Reads up to 4 bytes from the start of a file without moving its cursor.
@@ -345,6 +479,7 @@ fn mapped(
     match layouts.detect(sample) {
         Ok(layout) => {
             report.format = Some(layout.name.clone());
+            report.info_seen = sample_has_info(layout, sample);
             acc.block(x, layout, data, opts.chunk_size, idx);
         }
         Err(e) => {
@@ -389,6 +524,7 @@ fn stream<R: Read>(
                 match layouts.detect(&data[..data.len().min(64 << 10)]) {
                     Ok(l) => {
                         report.format = Some(l.name.clone());
+                        report.info_seen = sample_has_info(l, &data[..data.len().min(64 << 10)]);
                         layout = Some(l);
                     }
                     Err(e) => {

@@ -12,6 +12,7 @@
 
 use crate::correlate;
 use crate::event::{Attribution, Event};
+use crate::topics::Describe;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Ids at or above this are group-coordinator connection ids
@@ -46,9 +47,18 @@ fn id_of(node: i64) -> Option<String> {
 /// The hosts each broker was seen under, by broker id.
 pub type Hosts = BTreeMap<String, BTreeSet<String>>;
 
+/// What else tells identity: the partition leaders of `--topics`, and each
+/// client's `bootstrap.servers` (bootstrap id -1 is its first entry, -2 the
+/// second, ...).
+#[derive(Default)]
+pub struct Hints<'a> {
+    pub leaders: Option<&'a Describe>,
+    pub bootstrap: Vec<(String, Vec<String>)>,
+}
+
 /// Fills `broker` and `attributed` on every event. `gap_ms` is the window
 /// gap, used to decide which broker was out when an event names none.
-pub fn resolve(events: &mut [Event], gap_ms: i64) -> Hosts {
+pub fn resolve(events: &mut [Event], gap_ms: i64, hints: &Hints<'_>) -> Hosts {
     // 1. What the logs say about hosts: host -> broker id.
     let mut host_id: HashMap<String, String> = HashMap::new();
     for e in events.iter() {
@@ -60,6 +70,15 @@ pub fn resolve(events: &mut [Event], gap_ms: i64) -> Hosts {
     }
     // Bootstrap pseudo ids are per client: (client, -1) -> host:port.
     let mut bootstrap: HashMap<(Option<String>, i64), (String, Option<u16>)> = HashMap::new();
+    for (client, servers) in &hints.bootstrap {
+        for (k, s) in servers.iter().enumerate() {
+            let (h, p) = match s.rsplit_once(':') {
+                Some((h, p)) => (h.to_string(), p.parse().ok()),
+                None => (s.clone(), None),
+            };
+            bootstrap.entry((Some(client.clone()), -(k as i64) - 1)).or_insert((h, p));
+        }
+    }
     for e in events.iter() {
         if let (Some(n), Some(h)) = (e.node, &e.host) {
             if n < 0 {
@@ -92,6 +111,18 @@ pub fn resolve(events: &mut [Event], gap_ms: i64) -> Hosts {
             }
         }
         e.broker = broker;
+    }
+    if let Some(d) = hints.leaders {
+        // NOT_ENOUGH_REPLICAS is the leader's own answer: the leader is up and
+        // a follower is out, so it is not the leader's outage (time decides).
+        for e in events.iter_mut().filter(|e| e.broker.is_none() && e.kind != crate::event::Kind::NotEnoughReplicas) {
+            if let (Some(t), Some(p)) = (&e.topic, e.partition) {
+                if let Some(l) = d.leader(t, p) {
+                    e.broker = Some(l.to_string());
+                    e.attributed = Some(Attribution::Leader);
+                }
+            }
+        }
     }
     attribute_by_time(events, gap_ms);
     hosts
@@ -153,6 +184,8 @@ mod tests {
             broker: None,
             attributed: None,
             answered: false,
+            role: None,
+            attempts: None,
             template: None,
         }
     }
@@ -175,7 +208,7 @@ mod tests {
             ev(5000, Kind::Disconnected, Some(-1), None),
             ev(6000, Kind::Disconnected, None, Some("other.host")),
         ];
-        let hosts = resolve(&mut evs, 30_000);
+        let hosts = resolve(&mut evs, 30_000, &Hints::default());
         let got: Vec<_> = evs.iter().map(|e| e.broker.clone()).collect();
         let want = ["2", "3", "3", "1", "1", "other.host:9094"].map(|s| Some(s.to_string()));
         assert_eq!(got, want);
@@ -193,7 +226,7 @@ mod tests {
             ev(605_000, Kind::ConnectionFailed, Some(3), None),
             ev(602_000, Kind::NotLeader, None, None),
         ];
-        resolve(&mut evs, 30_000);
+        resolve(&mut evs, 30_000, &Hints::default());
         assert_eq!(evs[2].broker.as_deref(), Some("1"));
         assert_eq!(evs[2].attributed, Some(Attribution::Time));
         assert_eq!(evs[3].broker, None, "nobody was out then");

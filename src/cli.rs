@@ -1,6 +1,6 @@
 //! The command line: clap's raw flags in, a checked `Config` out.
 
-use crate::analysis::Options;
+use crate::analysis::{Options, TopicsFile};
 use crate::noise::Thresholds;
 use crate::report::Format;
 use crate::timefmt::{parse_duration, parse_time, Zone};
@@ -58,6 +58,16 @@ pub struct Args {
     /// (e.g. '%d{ISO8601} [%t] %-5p %c - %m%n'). Default: detected per input.
     #[arg(long, value_name = "PATTERN")]
     pub layout: Option<String>,
+
+    /// The output of `kafka-topics.sh --describe`: partition leaders for
+    /// attribution, and RF / min.insync.replicas checked against the practice.
+    #[arg(long, value_name = "FILE")]
+    pub topics: Option<PathBuf>,
+
+    /// When the rolling update was scheduled (START..END, times as for
+    /// --since); disruption outside it is reported as unexplained_errors.
+    #[arg(long, value_name = "START..END")]
+    pub maintenance: Option<String>,
 
     /// Ignore events before TIME (RFC 3339, or '2024-02-06 10:47:03' in --tz).
     #[arg(long, value_name = "TIME")]
@@ -134,6 +144,30 @@ impl Config {
                 return Err("--since is after --until".into());
             }
         }
+        let maintenance = match a.maintenance.as_deref() {
+            None => None,
+            Some(m) => {
+                let (s, e) = m.split_once("..").ok_or_else(|| {
+                    format!("--maintenance: '{m}' is not START..END (e.g. '2024-02-06 10:00..2024-02-06 12:00')")
+                })?;
+                let s = parse_time(s, &zone).map_err(|e| format!("--maintenance: {e}"))?;
+                let e = parse_time(e, &zone).map_err(|e| format!("--maintenance: {e}"))?;
+                if s > e {
+                    return Err("--maintenance: START is after END".into());
+                }
+                Some((s, e))
+            }
+        };
+        let topics = match &a.topics {
+            None => None,
+            Some(p) => {
+                let name = p.display().to_string();
+                let text = std::fs::read_to_string(p).map_err(|e| format!("--topics {name}: cannot read: {e}"))?;
+                let describe = crate::topics::parse(&name, &text).map_err(|e| format!("--topics {e}"))?;
+                let lines = text.lines().count() as u64;
+                Some(TopicsFile { name, lines, bytes: text.len() as u64, describe })
+            }
+        };
         if a.threads == Some(0) {
             return Err("--threads must be at least 1".into());
         }
@@ -156,6 +190,8 @@ impl Config {
                 until,
                 chunk_size: a.chunk_size.unwrap_or(crate::analysis::CHUNK_SIZE).max(1),
                 stdin_label: a.label,
+                topics,
+                maintenance,
             },
             format: a.format,
             out: a.out,

@@ -1,6 +1,9 @@
 //! Windows: per broker, symptom events closer than `--gap` form one outage
 //! window. A window knows its kinds, clients and a few lines of evidence.
 //!
+//! A window ends at the first evidence of recovery after its last symptom
+//! (within `--gap`), when the logs show one; else at its last symptom.
+//!
 //! A window is *open* when the logs end inside it: its symptoms lasted at
 //! least `--gap`, were still coming within `--gap` of the last line of the
 //! logs, and nothing showed the broker back (a coordinator discovered on
@@ -146,7 +149,9 @@ fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i6
     }
     Window {
         start,
-        end,
+        // Honest ends: the broker was out until the logs show it back, when
+        // they do; otherwise until its last symptom.
+        end: recovered_at.unwrap_or(end),
         open,
         ended_by: if open {
             None
@@ -186,6 +191,8 @@ mod tests {
             broker: broker.map(str::to_string),
             attributed: None,
             answered: false,
+            role: None,
+            attempts: None,
             template: None,
         }
     }
@@ -204,7 +211,7 @@ mod tests {
         assert_eq!(t[0].broker.as_deref(), Some("1"));
         let w = &t[0].windows;
         assert_eq!(w.len(), 2);
-        assert_eq!((w[0].start, w[0].end, w[0].events), (0, 5_000, 2));
+        assert_eq!((w[0].start, w[0].end, w[0].events), (0, 9_000, 2), "ends at the recovery, not the last symptom");
         assert_eq!(w[0].ended_by, Some(EndedBy::Recovery));
         assert_eq!(w[1].ended_by, Some(EndedBy::LastSymptom));
         assert_eq!(t[1].broker, None);

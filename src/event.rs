@@ -126,6 +126,38 @@ impl Level {
     }
 }
 
+/// What kind of client logged a line, from its LogContext (`[Producer ...]`)
+/// or its configuration dump (`ProducerConfig values:`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Producer,
+    Consumer,
+    Admin,
+}
+
+impl Role {
+    /// `Producer`, `Consumer`, `ShareConsumer`, `AdminClient`, and the config
+    /// classes `ProducerConfig`, `ConsumerConfig`, `AdminClientConfig`.
+    pub fn from_name(word: &[u8]) -> Option<Role> {
+        let w = word.strip_suffix(b"Config").unwrap_or(word);
+        match w {
+            b"Producer" => Some(Role::Producer),
+            b"Consumer" | b"ShareConsumer" => Some(Role::Consumer),
+            b"AdminClient" | b"LegacyAdminClient" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Producer => "producer",
+            Role::Consumer => "consumer",
+            Role::Admin => "admin",
+        }
+    }
+}
+
 /// Where a finding's proof is: the input's display name and a 1-based line
 /// (the head line of a multi-line record).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -156,13 +188,17 @@ pub struct Event {
     /// The error name or text the line carried, trimmed.
     pub error: Option<String>,
     pub client: Option<String>,
+    pub role: Option<Role>,
+    /// Retries left, when the line says (`retrying (2 attempts left)`).
+    pub attempts: Option<u64>,
     /// Index of the input in `Analysis::inputs`.
     pub input: u32,
     pub line: u64,
     /// The resolved broker (`"2"`, or `host:port`), set by `broker::resolve`.
     pub broker: Option<String>,
-    /// How the broker was found: `line` (the line names it), `time` (the one
-    /// broker out at that moment), or none.
+    /// How the broker was found: `line` (the line names it), `leader` (the
+    /// partition's leader in `--topics`), `time` (the one broker out at that
+    /// moment), or none.
     pub attributed: Option<Attribution>,
     /// The line is the broker's own answer (e.g. `NOT_COORDINATOR`): the
     /// broker it names is up, so it is evidence of recovery, not an outage.
@@ -175,7 +211,11 @@ pub struct Event {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Attribution {
+    /// The line names the broker (node id, coordinator id, host).
     Line,
+    /// The partition's leader, from `--topics`.
+    Leader,
+    /// The one broker out at that moment.
     Time,
 }
 

@@ -7,8 +7,10 @@
 //! and once, and clients retry and recover. Everything else is a finding.
 
 use crate::correlate::Timeline;
-use crate::event::{Event, Kind};
+use crate::event::{Event, Kind, Role};
+use crate::extract::ConfigDump;
 use crate::timefmt::{clock, human_duration, Zone};
+use crate::topics::Describe;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -83,17 +85,42 @@ pub struct Finding {
 
 const EVIDENCE: usize = 5;
 
-/// Runs every rule; findings come out most severe first, then by time.
-pub fn findings(timelines: &[Timeline], events: &[Event], t: &Thresholds, zone: &Zone) -> Vec<Finding> {
+/// Everything the rules look at.
+#[derive(Clone, Copy)]
+pub struct Facts<'a> {
+    pub timelines: &'a [Timeline],
+    pub events: &'a [Event],
+    pub configs: &'a [ConfigDump],
+    pub topics: Option<&'a Describe>,
+    /// The input index of the `--topics` file, for evidence.
+    pub topics_input: Option<u32>,
+    pub maintenance: Option<(i64, i64)>,
+    pub thresholds: Thresholds,
+    pub zone: &'a Zone,
+}
+
+/// Runs every rule; findings come out most severe first, then by time
+/// (unknown warnings: most tied to the outages first).
+pub fn findings(f: &Facts<'_>) -> Vec<Finding> {
+    let (timelines, events, t, zone) = (f.timelines, f.events, &f.thresholds, f.zone);
     let mut out = Vec::new();
     overlapping(timelines, t, zone, &mut out);
     per_window(timelines, t, zone, &mut out);
     repeated(timelines, zone, &mut out);
     lost(events, zone, &mut out);
     grouped_by_client(events, Kind::RetriesExhausted, zone, &mut out);
-    not_enough_replicas(events, zone, &mut out);
-    unknown(events, zone, &mut out);
+    not_enough_replicas(events, f.topics, zone, &mut out);
+    config_risk(f.configs, &mut out);
+    topic_risk(f, &mut out);
+    single_bootstrap(events, f.configs, zone, &mut out);
+    if let Some(m) = f.maintenance {
+        unexplained(timelines, events, m, zone, &mut out);
+    }
+    let mut unknown_ranked = unknown(timelines, events, zone);
     out.sort_by_key(|f| (f.severity, f.start, f.kind));
+    // Unknown warnings keep their ranking, after the rest of their severity.
+    let at = out.iter().position(|x| x.severity > Severity::Warning).unwrap_or(out.len());
+    out.splice(at..at, unknown_ranked.drain(..));
     out
 }
 
@@ -272,7 +299,7 @@ fn grouped_by_client(events: &[Event], kind: Kind, zone: &Zone, out: &mut Vec<Fi
     }
 }
 
-fn not_enough_replicas(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
+fn not_enough_replicas(events: &[Event], topics: Option<&Describe>, zone: &Zone, out: &mut Vec<Finding>) {
     let evs: Vec<&Event> = events.iter().filter(|e| e.kind == Kind::NotEnoughReplicas).collect();
     if evs.is_empty() {
         return;
@@ -283,6 +310,25 @@ fn not_enough_replicas(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
     let tps: Vec<String> = tps.into_iter().collect();
     let shown =
         if tps.len() > 6 { format!("{} and {} more", tps[..6].join(", "), tps.len() - 6) } else { tps.join(", ") };
+    let topic_names: BTreeSet<&str> = evs.iter().filter_map(|e| e.topic.as_deref()).collect();
+    let known: Vec<String> = topic_names
+        .iter()
+        .filter_map(|t| topics.and_then(|d| d.topic(t)))
+        .filter_map(|t| {
+            Some(format!(
+                "{} has RF {} and min.insync.replicas {}",
+                t.name, t.replication_factor?, t.min_insync_replicas?
+            ))
+        })
+        .collect();
+    let why = if known.is_empty() {
+        "min.insync.replicas is probably equal to the replication factor (give --topics to check)".to_string()
+    } else {
+        format!("--topics says {}", known.join(", "))
+    };
+    let advice = format!(
+        "With one broker restarting, these partitions had fewer in-sync replicas than min.insync.replicas: {why}, so acks=all producers fail during every roll. Use RF 3 with min.insync.replicas 2 (at most RF - 1)."
+    );
     out.push(Finding {
         kind: AnomalyKind::NotEnoughReplicas,
         severity: Severity::Critical,
@@ -292,36 +338,293 @@ fn not_enough_replicas(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
         end: e,
         message: format!(
             "writes were rejected with NOT_ENOUGH_REPLICAS {} time(s) between {} and {}{}",
-            evs.len(), clock(s, zone), clock(e, zone), if shown.is_empty() { String::new() } else { format!(" on {shown}") }
+            evs.len(),
+            clock(s, zone),
+            clock(e, zone),
+            if shown.is_empty() { String::new() } else { format!(" on {shown}") }
         ),
-        advice: "With one broker restarting, these partitions had fewer in-sync replicas than min.insync.replicas: min.insync.replicas is probably equal to the replication factor, so acks=all producers fail during every roll. Use RF 3 with min.insync.replicas 2 (at most RF - 1).".into(),
+        advice,
         evidence: first_lines(&evs),
     });
 }
 
-fn unknown(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
+/// Unknown WARN/ERROR lines, grouped by template (numbers, ids and hosts
+/// masked) and ranked by how much more often they come inside broker
+/// outage windows than outside them: a new client message that the roll
+/// provokes rises to the top instead of drowning among known ones.
+fn unknown(timelines: &[Timeline], events: &[Event], zone: &Zone) -> Vec<Finding> {
+    let windows: Vec<(i64, i64)> = timelines
+        .iter()
+        .filter(|t| t.broker.is_some())
+        .flat_map(|t| t.windows.iter().map(|w| (w.start, w.end)))
+        .collect();
+    let inside = |t: i64| windows.iter().any(|&(s, e)| t >= s && t <= e);
     let mut groups: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
     for e in events.iter().filter(|e| e.kind == Kind::Unknown) {
         groups.entry(e.template.as_deref().unwrap_or("")).or_default().push(e);
     }
+    let mut ranked: Vec<(f64, Finding)> = Vec::new();
     for (template, evs) in groups {
         let (s, e) = span(&evs);
         let clients: BTreeSet<String> = evs.iter().filter_map(|e| e.client.clone()).collect();
+        let n_in = evs.iter().filter(|e| inside(e.time)).count();
+        let n_out = evs.len() - n_in;
+        let score = (n_in as f64 + 1.0) / (n_out as f64 + 1.0);
+        ranked.push((
+            score,
+            Finding {
+                kind: AnomalyKind::UnknownWarnings,
+                severity: Severity::Warning,
+                brokers: brokers_in(&evs),
+                clients: clients.into_iter().collect(),
+                start: s,
+                end: e,
+                message: format!(
+                    "{} WARN/ERROR line(s) from Kafka clients that no grammar rule knows ({n_in} inside broker outages, {n_out} outside), between {} and {}: \"{}\"",
+                    evs.len(),
+                    clock(s, zone),
+                    clock(e, zone),
+                    template
+                ),
+                advice: "rollcall cannot tell whether this message is roll noise. Read the evidence lines; if the message is known, add a rule for it with --grammar FILE (the format is that of grammars/java.toml) so it is classified next time.".into(),
+                evidence: first_lines(&evs),
+            },
+        ));
+    }
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.start.cmp(&b.1.start)));
+    ranked.into_iter().map(|(_, f)| f).collect()
+}
+
+/// The latest dump of each client (a client restarted during the roll dumps
+/// its configuration again).
+fn latest_configs(configs: &[ConfigDump]) -> Vec<&ConfigDump> {
+    let mut by: BTreeMap<(String, String), &ConfigDump> = BTreeMap::new();
+    for c in configs {
+        let key = (c.client.clone().unwrap_or_else(|| format!("input {}", c.input)), c.class.clone());
+        match by.get(&key) {
+            Some(old) if old.time > c.time => {}
+            _ => {
+                by.insert(key, c);
+            }
+        }
+    }
+    by.into_values().collect()
+}
+
+/// Lowest `retries` that can outlast a broker restart: the client default is
+/// 2147483647 and delivery.timeout.ms is the real limit; a handful of retries
+/// at 100 ms to 1 s of backoff is over in seconds.
+const MIN_RETRIES: i64 = 10;
+/// A broker restart takes up to about 2 minutes (AWS): batches must outlive it.
+const MIN_DELIVERY_TIMEOUT_MS: i64 = 120_000;
+
+/// Producer settings that break the rolling-update practice.
+pub fn producer_risks(c: &ConfigDump) -> Vec<String> {
+    let mut out = Vec::new();
+    let num = |k: &str| c.get(k).and_then(|v| v.parse::<i64>().ok());
+    match c.get("acks") {
+        Some("0") => out.push("acks = 0: nothing is acknowledged, so anything in flight when a leader restarts is lost".to_string()),
+        Some("1") => out.push("acks = 1: only the leader acknowledges, so a write acknowledged just before its leader restarts can be lost".to_string()),
+        _ => {}
+    }
+    let retries = num("retries");
+    match retries {
+        Some(0) => out.push("retries = 0: every transient error of the restart fails the send".to_string()),
+        Some(r) if r < MIN_RETRIES => out.push(format!(
+            "retries = {r}: too few to outlast a broker restart (default 2147483647, bounded by delivery.timeout.ms)"
+        )),
+        _ => {}
+    }
+    if let Some(d) = num("delivery.timeout.ms").filter(|&d| d < MIN_DELIVERY_TIMEOUT_MS) {
+        out.push(format!("delivery.timeout.ms = {d}: shorter than a broker restart (about 2 minutes), so batches expire while it is out"));
+    }
+    if c.get("enable.idempotence") == Some("false") && retries.is_none_or(|r| r > 0) {
+        out.push(
+            "enable.idempotence = false with retries on: a retried batch can be written twice or out of order"
+                .to_string(),
+        );
+    }
+    out
+}
+
+fn config_risk(configs: &[ConfigDump], out: &mut Vec<Finding>) {
+    for c in latest_configs(configs) {
+        if c.role != Some(Role::Producer) {
+            continue;
+        }
+        let risks = producer_risks(c);
+        if risks.is_empty() {
+            continue;
+        }
+        let who = c.client.clone().unwrap_or_else(|| "a producer".into());
         out.push(Finding {
-            kind: AnomalyKind::UnknownWarnings,
+            kind: AnomalyKind::ConfigRisk,
             severity: Severity::Warning,
-            brokers: brokers_in(&evs),
-            clients: clients.into_iter().collect(),
-            start: s,
-            end: e,
-            message: format!(
-                "{} WARN/ERROR line(s) from Kafka clients that no grammar rule knows, between {} and {}: \"{}\"",
-                evs.len(), clock(s, zone), clock(e, zone), template
-            ),
-            advice: "rollcall cannot tell whether this message is roll noise. Read the evidence lines; if the message is known, add a rule for it with --grammar FILE (the format is that of grammars/java.toml) so it is classified next time.".into(),
-            evidence: first_lines(&evs),
+            brokers: vec![],
+            clients: c.client.clone().into_iter().collect(),
+            start: c.time,
+            end: c.time,
+            message: format!("{who} runs with settings that do not ride out a rolling update: {}", risks.join("; ")),
+            advice: "The rolling-update practice for producers: acks=all, retries left at the default (2147483647) with delivery.timeout.ms at 120000 or more, and enable.idempotence=true (the default since Kafka 3.0).".into(),
+            evidence: vec![(c.input, c.line)],
         });
     }
+}
+
+/// Topic settings from `--topics` that break the practice: RF 3 with
+/// min.insync.replicas 2 on three AZs.
+fn topic_risk(f: &Facts<'_>, out: &mut Vec<Finding>) {
+    let Some(d) = f.topics else { return };
+    let mut brokers: BTreeSet<String> = d.brokers().iter().map(|b| b.to_string()).collect();
+    brokers.extend(f.timelines.iter().filter_map(|t| t.broker.clone()).filter(|b| b.parse::<i32>().is_ok()));
+    for t in &d.topics {
+        let ev = f.topics_input.map(|i| vec![(i, t.line as u64)]).unwrap_or_default();
+        let mut push = |severity: Severity, message: String, advice: &str| {
+            out.push(Finding {
+                kind: AnomalyKind::ConfigRisk,
+                severity,
+                brokers: vec![],
+                clients: vec![],
+                start: f.events.first().map_or(0, |e| e.time),
+                end: f.events.first().map_or(0, |e| e.time),
+                message,
+                advice: advice.into(),
+                evidence: ev.clone(),
+            })
+        };
+        let (rf, min) = (t.replication_factor, t.min_insync_replicas);
+        if rf == Some(1) {
+            push(Severity::Critical, format!("topic {} has replication factor 1: its partitions are unavailable while their broker restarts", t.name), "No other replica can take over leadership. Use RF 3 with min.insync.replicas 2 across three AZs (kafka-reassign-partitions.sh can add replicas).");
+        }
+        if let (Some(rf), Some(min)) = (rf, min) {
+            if min >= rf {
+                push(Severity::Critical, format!("topic {} has min.insync.replicas {min} with replication factor {rf}: acks=all producers fail while any of its replicas' brokers restarts", t.name), "min.insync.replicas must be at most RF - 1 for writes to go on during a roll. Use RF 3 with min.insync.replicas 2.");
+            } else if rf == 2 && min == 1 {
+                push(Severity::Warning, format!("topic {} has replication factor 2 with min.insync.replicas 1: a write acknowledged by the leader alone can be lost if that leader restarts before its follower catches up", t.name), "Use RF 3 with min.insync.replicas 2 so that every acknowledged write is on two brokers.");
+            }
+        }
+        if let Some(rf) = rf {
+            if !brokers.is_empty() && rf as usize > brokers.len() {
+                push(Severity::Warning, format!("topic {} has replication factor {rf} but only {} broker(s) are known: replicas cannot all be placed", t.name, brokers.len()), "RF must not exceed the number of brokers; on MSK use RF 3 on a three-AZ cluster.");
+            }
+        }
+    }
+}
+
+/// What makes one client a single-bootstrap case.
+struct BootstrapCase {
+    reasons: Vec<String>,
+    evidence: Vec<(u32, u64)>,
+    start: i64,
+    /// Seen in behaviour, not only in configuration.
+    seen: bool,
+}
+
+impl BootstrapCase {
+    fn new(start: i64) -> BootstrapCase {
+        BootstrapCase { reasons: vec![], evidence: vec![], start, seen: false }
+    }
+}
+
+/// A client bootstrapped from one broker: its configuration names one
+/// host, or its behaviour shows it never got past its bootstrap address.
+fn single_bootstrap(events: &[Event], configs: &[ConfigDump], zone: &Zone, out: &mut Vec<Finding>) {
+    let mut by: BTreeMap<String, BootstrapCase> = BTreeMap::new();
+    for c in latest_configs(configs) {
+        let servers = c.bootstrap_servers();
+        if servers.len() == 1 {
+            let key = c.client.clone().unwrap_or_else(|| "a client".into());
+            let e = by.entry(key).or_insert_with(|| BootstrapCase::new(c.time));
+            e.reasons.push(format!("bootstrap.servers names one broker ({})", servers[0]));
+            e.evidence.push((c.input, c.line));
+        }
+    }
+    let mut per_client: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
+    for e in events {
+        if let Some(c) = &e.client {
+            per_client.entry(c).or_default().push(e);
+        }
+    }
+    for (client, evs) in per_client {
+        let boot: Vec<&&Event> = evs
+            .iter()
+            .filter(|e| e.kind == Kind::BootstrapFailed || (e.node.is_some_and(|n| n < 0) && e.is_symptom()))
+            .collect();
+        let real = evs.iter().any(|e| e.node.is_some_and(|n| n >= 0));
+        let waits: Vec<&&Event> = evs.iter().filter(|e| e.rule == "java.metadata_wait_timeout").collect();
+        let mut reasons = Vec::new();
+        if !boot.is_empty() && !real {
+            let hosts: BTreeSet<String> = boot.iter().filter_map(|e| e.host.clone()).collect();
+            reasons.push(format!(
+                "it only ever reached for its bootstrap address{} ({} failure(s) from {}) and never talked to a broker by id",
+                if hosts.len() == 1 { "" } else { "es" },
+                boot.len(),
+                clock(boot[0].time, zone)
+            ));
+        }
+        if !waits.is_empty() {
+            reasons.push(format!("send() timed out waiting for metadata {} time(s)", waits.len()));
+        }
+        if reasons.is_empty() {
+            continue;
+        }
+        let case = by.entry(client.to_string()).or_insert_with(|| BootstrapCase::new(evs[0].time));
+        case.reasons.extend(reasons);
+        case.evidence.extend(boot.iter().chain(waits.iter()).take(EVIDENCE).map(|e| (e.input, e.line)));
+        case.start = case.start.min(boot.first().or(waits.first()).map_or(case.start, |e| e.time));
+        case.seen = true;
+    }
+    for (client, BootstrapCase { reasons, evidence, start, seen }) in by {
+        out.push(Finding {
+            kind: AnomalyKind::SingleBootstrap,
+            severity: if seen { Severity::Critical } else { Severity::Warning },
+            brokers: vec![],
+            clients: vec![client.clone()],
+            start,
+            end: start,
+            message: format!("client {client} depends on a single bootstrap broker: {}", reasons.join("; ")),
+            advice: "Name at least one broker per AZ in bootstrap.servers (on MSK, the whole string from `aws kafka get-bootstrap-brokers`). With one, the client cannot start or re-bootstrap while that broker restarts.".into(),
+            evidence: evidence.into_iter().take(EVIDENCE).collect(),
+        });
+    }
+}
+
+/// Disruption outside the declared maintenance window (`--maintenance`).
+fn unexplained(timelines: &[Timeline], events: &[Event], (ms, me): (i64, i64), zone: &Zone, out: &mut Vec<Finding>) {
+    let evs: Vec<&Event> = events.iter().filter(|e| e.is_symptom() && (e.time < ms || e.time > me)).collect();
+    if evs.is_empty() {
+        return;
+    }
+    let outside_windows: Vec<String> = timelines
+        .iter()
+        .filter_map(|t| t.broker.as_ref().map(|b| (b, t)))
+        .filter(|(_, t)| t.windows.iter().any(|w| w.start < ms || w.end > me))
+        .map(|(b, _)| b.clone())
+        .collect();
+    let (s, e) = span(&evs);
+    let who = if outside_windows.is_empty() {
+        String::new()
+    } else {
+        format!("; outages of broker(s) {}", outside_windows.join(", "))
+    };
+    out.push(Finding {
+        kind: AnomalyKind::UnexplainedErrors,
+        severity: if outside_windows.is_empty() { Severity::Warning } else { Severity::Critical },
+        brokers: outside_windows,
+        clients: evs.iter().filter_map(|e| e.client.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
+        start: s,
+        end: e,
+        message: format!(
+            "{} disruption event(s) between {} and {} fall outside the maintenance window {} → {}{who}",
+            evs.len(),
+            clock(s, zone),
+            clock(e, zone),
+            clock(ms, zone),
+            clock(me, zone)
+        ),
+        advice: "The rolling update does not explain these: look for another cause (a broker failure, a network problem, a second operation) in the broker and cluster metrics for that time.".into(),
+        evidence: first_lines(&evs),
+    });
 }
 
 fn merge_evidence(lists: &[&Vec<(u32, u64)>]) -> Vec<(u32, u64)> {
@@ -364,14 +667,29 @@ mod tests {
             broker: broker.map(str::to_string),
             attributed: None,
             answered: false,
+            role: None,
+            attempts: None,
             template: None,
+        }
+    }
+
+    fn facts<'a>(tl: &'a [Timeline], evs: &'a [Event], configs: &'a [ConfigDump], zone: &'a Zone) -> Facts<'a> {
+        Facts {
+            timelines: tl,
+            events: evs,
+            configs,
+            topics: None,
+            topics_input: None,
+            maintenance: None,
+            thresholds: Thresholds::default(),
+            zone,
         }
     }
 
     fn kinds(evs: &[Event], end: i64) -> Vec<AnomalyKind> {
         let t = Thresholds::default();
         let tl = timelines(evs, &Hosts::new(), t.gap_ms, Some(end));
-        findings(&tl, evs, &t, &Zone::default()).iter().map(|f| f.kind).collect()
+        findings(&facts(&tl, evs, &[], &Zone::default())).iter().map(|f| f.kind).collect()
     }
 
     #[test]
@@ -408,6 +726,111 @@ mod tests {
         assert_eq!(kinds(&evs, 100_000), vec![AnomalyKind::BrokerNeverRecovered]);
     }
 
+    fn dump(class: &str, entries: &[(&str, &str)]) -> ConfigDump {
+        ConfigDump {
+            time: 1_000,
+            input: 0,
+            line: 7,
+            class: class.into(),
+            role: Role::from_name(class.as_bytes()),
+            client: Some("p1".into()),
+            entries: entries.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn producer_settings_that_break_the_practice() {
+        let good = dump(
+            "ProducerConfig",
+            &[
+                ("acks", "-1"),
+                ("retries", "2147483647"),
+                ("delivery.timeout.ms", "120000"),
+                ("enable.idempotence", "true"),
+            ],
+        );
+        assert!(producer_risks(&good).is_empty());
+        let bad = dump(
+            "ProducerConfig",
+            &[("acks", "1"), ("retries", "3"), ("delivery.timeout.ms", "30000"), ("enable.idempotence", "false")],
+        );
+        let r = producer_risks(&bad);
+        assert_eq!(r.len(), 4, "{r:?}");
+        assert!(r[0].starts_with("acks = 1"));
+        let zone = Zone::default();
+        let f = findings(&facts(&[], &[], std::slice::from_ref(&bad), &zone));
+        assert_eq!(f.iter().map(|f| f.kind).collect::<Vec<_>>(), vec![AnomalyKind::ConfigRisk]);
+        assert_eq!(f[0].evidence, vec![(0, 7)]);
+        assert!(f[0].advice.contains("acks=all"));
+    }
+
+    #[test]
+    fn single_bootstrap_from_config_and_from_behaviour() {
+        let zone = Zone::default();
+        let one = dump("ConsumerConfig", &[("bootstrap.servers", "[b-1.x:9094]")]);
+        let f = findings(&facts(&[], &[], std::slice::from_ref(&one), &zone));
+        assert_eq!((f[0].kind, f[0].severity), (AnomalyKind::SingleBootstrap, Severity::Warning));
+        let mut evs: Vec<Event> = (0..5).map(|i| ev(i * 1_000, Kind::ConnectionFailed, None)).collect();
+        for e in &mut evs {
+            e.node = Some(-1);
+            e.host = Some("b-1.x".into());
+        }
+        let f = findings(&facts(&[], &evs, &[], &zone));
+        let sb: Vec<&Finding> = f.iter().filter(|f| f.kind == AnomalyKind::SingleBootstrap).collect();
+        assert_eq!(sb.len(), 1);
+        assert_eq!(sb[0].severity, Severity::Critical);
+        assert!(sb[0].message.contains("only ever reached for its bootstrap address"), "{}", sb[0].message);
+        evs.push({
+            let mut e = ev(9_000, Kind::ConnectionFailed, None);
+            e.node = Some(2);
+            e
+        });
+        let f = findings(&facts(&[], &evs, &[], &zone));
+        assert!(f.iter().all(|f| f.kind != AnomalyKind::SingleBootstrap), "it reached broker 2 by id");
+    }
+
+    #[test]
+    fn disruption_outside_maintenance_is_unexplained() {
+        let evs: Vec<Event> = (0..10).map(|i| ev(100_000 + i * 1_000, Kind::ConnectionFailed, Some("3"))).collect();
+        let t = Thresholds::default();
+        let tl = timelines(&evs, &Hosts::new(), t.gap_ms, Some(400_000));
+        let zone = Zone::default();
+        let mut fx = facts(&tl, &evs, &[], &zone);
+        fx.maintenance = Some((0, 200_000));
+        assert!(findings(&fx).is_empty());
+        fx.maintenance = Some((0, 50_000));
+        let f = findings(&fx);
+        assert_eq!((f[0].kind, f[0].severity), (AnomalyKind::UnexplainedErrors, Severity::Critical));
+        assert_eq!(f[0].brokers, vec!["3"]);
+    }
+
+    #[test]
+    fn unknown_warnings_rank_by_their_tie_to_outages() {
+        let mut evs: Vec<Event> = (0..10).map(|i| ev(i * 1_000, Kind::ConnectionFailed, Some("1"))).collect();
+        for (t, tpl) in [
+            (2_000, "new in roll"),
+            (3_000, "new in roll"),
+            (500_000, "always"),
+            (600_000, "always"),
+            (5_000, "always"),
+        ] {
+            let mut e = ev(t, Kind::Unknown, None);
+            e.template = Some(tpl.into());
+            evs.push(e);
+        }
+        evs.sort_by_key(|e| e.time);
+        let t = Thresholds::default();
+        let tl = timelines(&evs, &Hosts::new(), t.gap_ms, Some(700_000));
+        let zone = Zone::default();
+        let f: Vec<Finding> = findings(&facts(&tl, &evs, &[], &zone))
+            .into_iter()
+            .filter(|f| f.kind == AnomalyKind::UnknownWarnings)
+            .collect();
+        assert!(f[0].message.ends_with("\"new in roll\""), "{}", f[0].message);
+        assert!(f[0].message.contains("(2 inside broker outages, 0 outside)"));
+        assert!(f[1].message.contains("(1 inside broker outages, 2 outside)"));
+    }
+
     #[test]
     fn loss_and_replica_findings_count_records() {
         let evs = vec![
@@ -415,8 +838,9 @@ mod tests {
             ev(2_000, Kind::RecordsExpired, None),
             ev(3_000, Kind::NotEnoughReplicas, None),
         ];
-        let t = Thresholds::default();
-        let f = findings(&[], &evs, &t, &Zone::default());
+
+        let zone = Zone::default();
+        let f = findings(&facts(&[], &evs, &[], &zone));
         assert_eq!(f.len(), 2);
         assert_eq!(f[0].kind, AnomalyKind::RecordsLost);
         assert!(f[0].message.contains("lost 10 record(s)"), "{}", f[0].message);

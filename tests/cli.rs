@@ -158,3 +158,25 @@ fn usage_errors_exit_2_and_help_exits_0() {
     let v = rollcall(&["--version"], None);
     assert_eq!(v.stdout.trim(), format!("rollcall {}", env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn maintenance_and_topics_are_checked_before_anything_is_read() {
+    let bad = rollcall(&["--maintenance", "2024-02-06 10:00", SEED], None);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("is not START..END"), "{}", bad.stderr);
+    let reversed = rollcall(&["--maintenance", "2024-02-06 12:00..2024-02-06 10:00", SEED], None);
+    assert_eq!(reversed.code, 2);
+    let missing = rollcall(&["--topics", "tests/data/nope.topics", SEED], None);
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("--topics tests/data/nope.topics: cannot read"), "{}", missing.stderr);
+    let dir = temp_dir("topics");
+    let junk = dir.join("junk.topics");
+    std::fs::write(&junk, "this is not kafka-topics output\n").unwrap();
+    let out = rollcall(&["--topics", junk.to_str().unwrap(), SEED], None);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains(&format!("{}:1", junk.display())), "{}", out.stderr);
+    let ok = rollcall(&["--format", "json", "--maintenance", "2024-02-06 10:00..2024-02-06 12:00", SEED], None);
+    assert_eq!(ok.code, 0, "the seed's lines are all inside: {}", ok.stderr);
+    assert_eq!(ok.json()["maintenance"]["start"], "2024-02-06T10:00:00.000Z");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -6,14 +6,37 @@
 mod common;
 use common::*;
 
-/// What each scenario must give, independent of the snapshot.
+/// What each scenario must give, independent of the snapshot: verdict,
+/// anomaly kinds, exit code. The hard negatives (heavy but normal noise)
+/// must stay expected_noise.
 const EXPECT: &[(&str, &str, &[&str], i32)] = &[
     ("clean-roll", "expected_noise", &[], 0),
     ("two-brokers-out", "anomalous", &["overlapping_outage"], 1),
     ("broker-never-back", "anomalous", &["broker_never_recovered"], 1),
     ("records-expired", "anomalous", &["records_lost"], 1),
     ("msk-seed", "expected_noise", &[], 0),
+    ("long-outage", "anomalous", &["long_outage"], 1),
+    ("repeated-outage", "anomalous", &["repeated_outage"], 1),
+    ("retries-exhausted", "anomalous", &["config_risk", "retries_exhausted"], 1),
+    ("not-enough-replicas", "anomalous", &["config_risk", "not_enough_replicas"], 1),
+    ("single-bootstrap", "anomalous", &["single_bootstrap"], 1),
+    ("config-risk", "anomalous", &["config_risk"], 1),
+    ("unexplained-errors", "anomalous", &["unexplained_errors"], 1),
+    ("unknown-warnings", "anomalous", &["unknown_warnings"], 1),
+    // Hard negatives.
+    ("heavy-retries", "expected_noise", &[], 0),
+    ("coordinator-moves", "expected_noise", &[], 0),
+    ("slow-restarts", "expected_noise", &[], 0),
 ];
+
+/// The generator scenario behind each fixture (most have their own).
+fn scenario_of(fixture: &str) -> Option<&str> {
+    match fixture {
+        "msk-seed" => None,
+        "unexplained-errors" => Some("clean-roll"),
+        other => Some(other),
+    }
+}
 
 #[test]
 fn every_fixture_matches_its_snapshot() {
@@ -108,9 +131,10 @@ fn never_back_window_is_open_and_others_are_closed() {
 
 #[test]
 fn fixtures_are_what_the_seeded_generator_makes() {
-    for (name, ..) in EXPECT.iter().filter(|(n, ..)| *n != "msk-seed") {
+    for (name, ..) in EXPECT {
+        let Some(scenario) = scenario_of(name) else { continue };
         let dir = temp_dir(&format!("gen-{name}"));
-        let out = run(env!("CARGO_BIN_EXE_rollcall-gen"), &["scenario", name, dir.to_str().unwrap()], None);
+        let out = run(env!("CARGO_BIN_EXE_rollcall-gen"), &["scenario", scenario, dir.to_str().unwrap()], None);
         assert_eq!(out.code, 0, "{}", out.stderr);
         let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
         files.sort();
@@ -121,4 +145,88 @@ fn fixtures_are_what_the_seeded_generator_makes() {
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
+}
+
+#[test]
+fn every_anomaly_kind_of_the_contract_has_a_fixture() {
+    let kinds = [
+        "overlapping_outage",
+        "long_outage",
+        "broker_never_recovered",
+        "repeated_outage",
+        "records_lost",
+        "retries_exhausted",
+        "not_enough_replicas",
+        "single_bootstrap",
+        "config_risk",
+        "unexplained_errors",
+        "unknown_warnings",
+    ];
+    for k in kinds {
+        assert!(EXPECT.iter().any(|(_, _, a, _)| a.contains(&k)), "no fixture raises {k}");
+    }
+}
+
+#[test]
+fn the_roll_section_shows_order_gaps_and_the_one_at_a_time_rule() {
+    let clean = run_fixture("clean-roll", "json").json();
+    let steps = clean["roll"]["steps"].as_array().unwrap();
+    let order: Vec<&str> = steps.iter().map(|s| s["broker"].as_str().unwrap()).collect();
+    assert_eq!(order, vec!["1", "2", "3"]);
+    assert_eq!(clean["roll"]["one_at_a_time"], true);
+    assert!(steps[1]["gap_ms"].as_i64().unwrap() > 60_000, "MSK waits for the ISR to catch up");
+    let two = run_fixture("two-brokers-out", "json").json();
+    assert_eq!(two["roll"]["one_at_a_time"], false);
+    let late = two["roll"]["steps"].as_array().unwrap().iter().find(|s| s["waited"] == false).unwrap();
+    assert_eq!(late["broker"], "3");
+    assert!(late["gap_ms"].as_i64().unwrap() < 0);
+    let slow = run_fixture("slow-restarts", "json").json();
+    assert!(slow["roll"]["steps"].as_array().unwrap().iter().all(|s| s["within_expected_impact"] == false));
+}
+
+#[test]
+fn client_impact_counts_losses_and_recoveries() {
+    let j = run_fixture("records-expired", "json").json();
+    let p = j["clients"].as_array().unwrap().iter().find(|c| c["client"] == "console-producer").unwrap();
+    assert_eq!(p["role"], "producer");
+    let lost: u64 = p["records_lost"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert!(lost > 0);
+    let c = j["clients"].as_array().unwrap().iter().find(|c| c["role"] == "consumer").unwrap();
+    assert_eq!(c["recovered"], true);
+    let never = run_fixture("broker-never-back", "json").json();
+    let c = never["clients"].as_array().unwrap().iter().find(|c| c["role"] == "consumer").unwrap();
+    assert_eq!(c["recovered"], false, "its logs end inside the outage");
+}
+
+#[test]
+fn blind_spots_say_what_warn_only_logs_cannot_show() {
+    let j = run_fixture("not-enough-replicas", "json").json();
+    let msgs: Vec<&str> = j["blind_spots"].as_array().unwrap().iter().map(|b| b["message"].as_str().unwrap()).collect();
+    assert!(msgs.iter().any(|m| m.starts_with("logs WARN and above only")), "{msgs:?}");
+    assert!(msgs.iter().any(|m| m.starts_with("every input logs WARN and above only")), "{msgs:?}");
+    assert!(!msgs.iter().any(|m| m.starts_with("no --topics")), "--topics was given");
+    let p = &j["clients"][0];
+    assert!(p["recovered"].is_null(), "a WARN-only log alone cannot tell: {p}");
+}
+
+#[test]
+fn topics_name_the_cause_and_attribute_partitions() {
+    let j = run_fixture("not-enough-replicas", "json").json();
+    let risk = j["anomalies"].as_array().unwrap().iter().find(|a| a["kind"] == "config_risk").unwrap();
+    assert!(risk["message"].as_str().unwrap().contains("payments has min.insync.replicas 3 with replication factor 3"));
+    assert_eq!(risk["evidence"][0]["input"], "tests/data/not-enough-replicas.topics");
+    let ner = j["anomalies"].as_array().unwrap().iter().find(|a| a["kind"] == "not_enough_replicas").unwrap();
+    assert!(ner["advice"].as_str().unwrap().contains("--topics says payments has RF 3 and min.insync.replicas 3"));
+    let names: Vec<&str> = j["inputs"].as_array().unwrap().iter().map(|i| i["format"].as_str().unwrap_or("")).collect();
+    assert!(names.contains(&"kafka-topics"));
+}
+
+#[test]
+fn windows_end_at_the_first_sign_of_recovery_when_there_is_one() {
+    let j = run_fixture("long-outage", "json").json();
+    let all: Vec<&serde_json::Value> =
+        j["brokers"].as_array().unwrap().iter().flat_map(|b| b["windows"].as_array().unwrap()).collect();
+    assert!(all.iter().all(|w| w["ended_by"] == "recovery" || w["ended_by"] == "last_symptom"));
+    let b2 = j["brokers"].as_array().unwrap().iter().find(|b| b["broker"] == "2").unwrap();
+    assert!(b2["windows"][0]["duration_ms"].as_i64().unwrap() > 300_000);
 }

@@ -10,7 +10,7 @@
 
 pub mod prefilter;
 
-use crate::event::{Event, Kind, Level};
+use crate::event::{Event, Kind, Level, Role};
 use crate::grammar::{parse_node, split_addr, split_tp, Grammar, Match};
 use crate::layout::{strip_cr, Layout, Record};
 use crate::timefmt::Zone;
@@ -39,10 +39,48 @@ pub struct ChunkOut {
     /// Events with lines relative to the chunk (1 = its first line).
     pub events: Vec<Event>,
     pub issues: Vec<Issue>,
+    /// Client configuration dumps, lines relative like `events`.
+    pub configs: Vec<ConfigDump>,
     /// Time of the first and last head line in the chunk.
     pub first_time: Option<i64>,
     pub last_time: Option<i64>,
 }
+
+/// A client's configuration as it printed it at start-up
+/// (`AbstractConfig.logAll`: `ProducerConfig values: ` then one TAB-indented
+/// `key = value` line per setting, sorted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigDump {
+    pub time: i64,
+    pub input: u32,
+    pub line: u64,
+    /// `ProducerConfig`, `ConsumerConfig`, `AdminClientConfig`, ...
+    pub class: String,
+    pub role: Option<Role>,
+    /// `client.id` as the dump shows it.
+    pub client: Option<String>,
+    pub entries: std::collections::BTreeMap<String, String>,
+}
+
+impl ConfigDump {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.entries.get(key).map(String::as_str)
+    }
+
+    /// `bootstrap.servers = [a:9094, b:9094]` → `["a:9094", "b:9094"]`.
+    pub fn bootstrap_servers(&self) -> Vec<String> {
+        let v = self.get("bootstrap.servers").unwrap_or("");
+        v.trim_matches(|c| c == '[' || c == ']')
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// The literal that finds configuration dumps (logged at INFO).
+const CONFIG_LITERAL: &[u8] = b"Config values:";
 
 pub struct Extractor {
     grammar: Grammar,
@@ -53,7 +91,9 @@ pub struct Extractor {
 
 impl Extractor {
     pub fn new(grammar: Grammar, zone: Zone) -> Extractor {
-        let prefilter = Prefilter::new(&grammar.literals());
+        let mut literals = grammar.literals();
+        literals.push(CONFIG_LITERAL.to_vec());
+        let prefilter = Prefilter::new(&literals);
         Extractor { grammar, prefilter, zone, max_line: MAX_LINE }
     }
 
@@ -103,7 +143,9 @@ impl Extractor {
             let body_start = (head_end + 1).min(rec_end);
             let body = trim_newline(&data[body_start..rec_end.min(body_start + MAX_BODY)]);
             if let Some(rec) = layout.record(head_line, body) {
-                if let Some(ev) = self.event(&rec, input, counted + 1) {
+                if let Some(c) = self.config_dump(layout, &rec, input, counted + 1) {
+                    out.configs.push(c);
+                } else if let Some(ev) = self.event(&rec, input, counted + 1) {
                     out.events.push(ev);
                 }
             }
@@ -242,9 +284,28 @@ impl Extractor {
         }
     }
 
+    /// Reads a `XxxConfig values:` dump; `None` for any other record.
+    pub fn config_dump(&self, layout: &Layout, rec: &Record<'_>, input: u32, line: u64) -> Option<ConfigDump> {
+        let head = rec.message.trim_ascii();
+        let class = head.strip_suffix(b" values:")?;
+        if !class.ends_with(b"Config") || !class.iter().all(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        let mut entries = std::collections::BTreeMap::new();
+        for l in rec.body.split(|&b| b == b'\n') {
+            let l = layout.strip_suffix(strip_cr(l));
+            let Some((k, v)) = l.trim_ascii().split_once_str(b" = ") else { continue };
+            entries.insert(lossy(k.trim_ascii()), lossy(v.trim_ascii()));
+        }
+        let time = rec.time?.to_utc_millis(&self.zone)?;
+        let client = entries.get("client.id").filter(|c| !c.is_empty()).cloned();
+        Some(ConfigDump { time, input, line, class: lossy(class), role: Role::from_name(class), client, entries })
+    }
+
     /// Classifies one record; `None` when it is not a Kafka client event.
     pub fn event(&self, rec: &Record<'_>, input: u32, line: u64) -> Option<Event> {
-        let (client, message) = split_context(rec.message);
+        let (ctx, message) = context(rec.message);
+        let client = ctx.map(|c| c.client);
         let m = self.grammar.classify(rec.logger, rec.level, message, rec.body);
         if m.is_none() && !is_unknown_candidate(rec, client.is_some()) {
             return None;
@@ -263,11 +324,13 @@ impl Extractor {
             count: None,
             error: None,
             client: client.map(lossy),
+            role: ctx.and_then(|c| Role::from_name(c.role)),
             input,
             line,
             broker: None,
             attributed: None,
             answered: false,
+            attempts: None,
             template: None,
         };
         match m {
@@ -291,9 +354,24 @@ pub fn is_kafka_logger(logger: &[u8]) -> bool {
     want.iter().all(|w| parts.next().is_some_and(|p| !p.is_empty() && w.starts_with(p))) && parts.next().is_some()
 }
 
+/// A Java LogContext prefix: `[Consumer clientId=c-1, groupId=g] `.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Context<'a> {
+    /// `Producer`, `Consumer`, `AdminClient`, ...
+    pub role: &'a [u8],
+    /// The clientId, or the role word when there is none.
+    pub client: &'a [u8],
+}
+
 /// Splits the Java LogContext prefix off a message:
 /// `[Consumer clientId=c-1, groupId=g] rest` → (`c-1`, `rest`).
 pub fn split_context(msg: &[u8]) -> (Option<&[u8]>, &[u8]) {
+    let (ctx, rest) = context(msg);
+    (ctx.map(|c| c.client), rest)
+}
+
+/// Like `split_context`, keeping the role word.
+pub fn context(msg: &[u8]) -> (Option<Context<'_>>, &[u8]) {
     let none = (None, msg);
     let Some(inner_end) = msg.first().filter(|&&b| b == b'[').and_then(|_| memchr::memchr(b']', msg)) else {
         return none;
@@ -316,7 +394,19 @@ pub fn split_context(msg: &[u8]) -> (Option<&[u8]>, &[u8]) {
         }
     }
     let rest = &msg[inner_end + 1..];
-    (client.or(Some(&inner[..sp])), rest.strip_prefix(b" ").unwrap_or(rest))
+    let role = &inner[..sp];
+    (Some(Context { role, client: client.unwrap_or(role) }), rest.strip_prefix(b" ").unwrap_or(rest))
+}
+
+trait SplitOnce {
+    fn split_once_str(&self, sep: &[u8]) -> Option<(&[u8], &[u8])>;
+}
+
+impl SplitOnce for [u8] {
+    fn split_once_str(&self, sep: &[u8]) -> Option<(&[u8], &[u8])> {
+        let i = memchr::memmem::find(self, sep)?;
+        Some((&self[..i], &self[i + sep.len()..]))
+    }
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -353,6 +443,7 @@ fn fill(ev: &mut Event, m: &Match<'_, '_>) {
             "partition" if ev.partition.is_none() => {
                 ev.partition = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok())
             }
+            "attempts" => ev.attempts = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
             "count" => ev.count = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
             "error" => {
                 let e = lossy(v.trim_ascii());
@@ -536,6 +627,29 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         assert_eq!(out.issues.len(), 1);
         assert_eq!(out.issues[0].line, 2);
         assert_eq!(out.events.len(), 1, "the head of a long line is still analysed");
+    }
+
+    #[test]
+    fn config_dumps_are_read_in_both_layouts() {
+        let x = extractor();
+        let layouts = Layouts::builtin();
+        let kafka = "[2024-02-06 10:40:00,000] INFO ProducerConfig values: \n\tacks = 1\n\tbootstrap.servers = [b-1.x:9094]\n\tclient.id = producer-1\n\tretries = 3\n (org.apache.kafka.common.config.AbstractConfig)\n[2024-02-06 10:40:01,000] WARN [Producer clientId=producer-1] Node 1 disconnected. (org.apache.kafka.clients.NetworkClient)\n";
+        let out = x.chunk(layouts.detect(kafka.as_bytes()).unwrap(), kafka.as_bytes(), 0);
+        assert_eq!(out.configs.len(), 1);
+        let c = &out.configs[0];
+        assert_eq!(
+            (c.class.as_str(), c.role, c.client.as_deref(), c.line),
+            ("ProducerConfig", Some(Role::Producer), Some("producer-1"), 1)
+        );
+        assert_eq!(c.get("acks"), Some("1"));
+        assert_eq!(c.get("retries"), Some("3"));
+        assert_eq!(c.bootstrap_servers(), vec!["b-1.x:9094"]);
+        assert_eq!(out.events.len(), 1, "the line after the dump is still an event");
+        assert_eq!(out.events[0].role, Some(Role::Producer));
+        let spring = "2024-02-06T10:40:00.000Z  INFO 1 --- [orders-service] [           main] o.a.k.c.consumer.ConsumerConfig          : ConsumerConfig values: \n\tbootstrap.servers = [b-1.x:9094, b-2.x:9094]\n\tclient.id = consumer-g-1\n\n";
+        let out = x.chunk(layouts.detect(spring.as_bytes()).unwrap(), spring.as_bytes(), 0);
+        assert_eq!(out.configs[0].bootstrap_servers().len(), 2);
+        assert_eq!(out.configs[0].role, Some(Role::Consumer));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Directories are walked recursively in sorted order (directory symlinks are
 //! not followed, so a link loop cannot trap the walk). Each input is named
 //! as the user would type it: the argument joined with the entry's relative
-//! path. Problems are `input::Error`s that name the input; they are reported
+//! path. A file named `args` inside a directory is skipped: it is where a
+//! fixture keeps its extra command-line arguments. Problems are `input::Error`s that name the input; they are reported
 //! and the other inputs are still read.
 
 pub mod chunk;
@@ -100,6 +101,11 @@ fn walk(dir: &Path, name: &str, specs: &mut Vec<InputSpec>, errors: &mut Vec<Err
     let mut list: Vec<_> = entries.filter_map(Result::ok).collect();
     list.sort_by_key(|e| e.file_name());
     for e in list {
+        // A fixture keeps its command-line arguments in an `args` file
+        // beside its logs (README, "Development"); it is not a log.
+        if e.file_name() == "args" {
+            continue;
+        }
         let child = format!("{name}/{}", e.file_name().to_string_lossy());
         let Ok(ft) = e.file_type() else { continue };
         if ft.is_dir() {

@@ -74,6 +74,15 @@ impl Layout {
         self.pattern.parse(strip_cr(line)).is_some()
     }
 
+    /// A continuation line without the pattern's tail (` (logger)`), when
+    /// a multi-line message ends on it.
+    pub fn strip_suffix<'a>(&self, line: &'a [u8]) -> &'a [u8] {
+        match self.pattern.match_suffix(line) {
+            Some((end, logger)) if !logger.is_empty() => &line[..end],
+            _ => line,
+        }
+    }
+
     /// Parses a record from its head line and its continuation lines.
     pub fn record<'a>(&self, head: &'a [u8], body: &'a [u8]) -> Option<Record<'a>> {
         let h = self.pattern.parse(strip_cr(head))?;

@@ -16,10 +16,20 @@
 //!                  "ended_by" ("recovery" | "last_symptom" | null when open),
 //!                  "events", "kinds": {kind: n}, "clients": [...],
 //!                  "evidence": [{"input", "line"}]}]}],
+//!   "roll": {"one_at_a_time", "steps": [{"broker", "start", "end",
+//!            "duration_ms", "gap_ms" (from the latest earlier outage's end;
+//!            negative: it went out before that one was back; null first),
+//!            "waited", "within_expected_impact" (AWS: ~2 min)}]},
 //!   "anomalies": [{"kind", "severity" ("critical" | "warning"), "brokers",
 //!                  "clients", "start", "end", "message", "advice",
-//!                  "evidence": [{"input", "line"}]}]
+//!                  "evidence": [{"input", "line"}]}],
+//!   "clients": [{"client", "role", "inputs", "events", "first", "last",
+//!                "disrupted_ms", "retries", "records_lost": {tp: n},
+//!                "failed", "recovered" (null: the logs cannot tell),
+//!                "recovered_at"}],
+//!   "blind_spots": [{"input" (or null: the whole analysis), "message"}]
 //! }
+//! `maintenance` ({"start", "end"} or null) follows `verdict`.
 //! ```
 //! How an input was read (mapped, piped, compressed) is deliberately absent:
 //! the same logs give the same document however they arrive.
@@ -45,8 +55,51 @@ struct Doc<'a> {
     inputs: Vec<Input<'a>>,
     time_range: Option<Range>,
     verdict: &'static str,
+    maintenance: Option<Range>,
     brokers: Vec<Broker<'a>>,
+    roll: Roll,
     anomalies: Vec<Anomaly<'a>>,
+    clients: Vec<Client<'a>>,
+    blind_spots: Vec<BlindSpot<'a>>,
+}
+
+#[derive(Serialize)]
+struct Roll {
+    one_at_a_time: bool,
+    steps: Vec<Step>,
+}
+
+#[derive(Serialize)]
+struct Step {
+    broker: String,
+    start: String,
+    end: String,
+    duration_ms: i64,
+    gap_ms: Option<i64>,
+    waited: Option<bool>,
+    within_expected_impact: bool,
+}
+
+#[derive(Serialize)]
+struct Client<'a> {
+    client: &'a str,
+    role: Option<&'static str>,
+    inputs: Vec<&'a str>,
+    events: usize,
+    first: String,
+    last: String,
+    disrupted_ms: i64,
+    retries: usize,
+    records_lost: &'a BTreeMap<String, u64>,
+    failed: usize,
+    recovered: Option<bool>,
+    recovered_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BlindSpot<'a> {
+    input: Option<&'a str>,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -146,6 +199,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
             .collect(),
         time_range: a.time_range.map(|(s, e)| Range { start: rfc3339(s, z), end: rfc3339(e, z) }),
         verdict: a.verdict.as_str(),
+        maintenance: a.maintenance.map(|(s, e)| Range { start: rfc3339(s, z), end: rfc3339(e, z) }),
         brokers: a
             .timelines
             .iter()
@@ -169,6 +223,23 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                     .collect(),
             })
             .collect(),
+        roll: Roll {
+            one_at_a_time: a.roll.one_at_a_time,
+            steps: a
+                .roll
+                .steps
+                .iter()
+                .map(|s| Step {
+                    broker: s.broker.clone(),
+                    start: rfc3339(s.start, z),
+                    end: rfc3339(s.end, z),
+                    duration_ms: s.end - s.start,
+                    gap_ms: s.gap_ms,
+                    waited: s.waited,
+                    within_expected_impact: s.within_expected,
+                })
+                .collect(),
+        },
         anomalies: a
             .findings
             .iter()
@@ -183,6 +254,29 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 advice: &f.advice,
                 evidence: evidence(a, &f.evidence),
             })
+            .collect(),
+        clients: a
+            .clients
+            .iter()
+            .map(|c| Client {
+                client: &c.client,
+                role: c.role.map(|r| r.as_str()),
+                inputs: c.inputs.iter().map(|&i| a.input_name(i)).collect(),
+                events: c.events,
+                first: rfc3339(c.first, z),
+                last: rfc3339(c.last, z),
+                disrupted_ms: c.disrupted_ms,
+                retries: c.retries,
+                records_lost: &c.records_lost,
+                failed: c.failed,
+                recovered: c.recovered,
+                recovered_at: c.recovered_at.map(|t| rfc3339(t, z)),
+            })
+            .collect(),
+        blind_spots: a
+            .blind_spots
+            .iter()
+            .map(|b| BlindSpot { input: b.input.map(|i| a.input_name(i)), message: &b.message })
             .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -98,7 +98,30 @@ pub fn write(a: &Analysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
             lines
         ))
     )?;
-    // 2. The timeline.
+    // 2. The roll sequence: the order brokers went out, and the rule.
+    if !a.roll.steps.is_empty() {
+        writeln!(out)?;
+        let rule = if a.roll.one_at_a_time { c.green("one at a time") } else { c.red("NOT one at a time") };
+        writeln!(out, "{} ({rule})", c.bold("Roll sequence"))?;
+        for (k, s) in a.roll.steps.iter().enumerate() {
+            let after = match s.gap_ms {
+                None => String::new(),
+                Some(g) if g >= 0 => format!("  {} after the previous broker was back", human_duration(g)),
+                Some(g) => c.red(&format!("  out {} before the previous broker was back", human_duration(-g))),
+            };
+            let slow = if s.within_expected { String::new() } else { c.yellow("  longer than AWS's ~2 min") };
+            writeln!(
+                out,
+                "  {}. broker {:<4} {} → {}  {:>7}{after}{slow}",
+                k + 1,
+                printable(&s.broker),
+                clock(s.start, z),
+                clock(s.end, z),
+                human_duration(s.end - s.start)
+            )?;
+        }
+    }
+    // 3. The timeline.
     if !a.timelines.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", c.bold("Broker timeline"))?;
@@ -142,7 +165,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
             }
         }
     }
-    // 3. The anomalies.
+    // 4. The anomalies.
     if !a.findings.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", c.bold("Anomalies"))?;
@@ -156,7 +179,41 @@ pub fn write(a: &Analysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
             writeln!(out, "     evidence: {}", ev_list(a, &f.evidence))?;
         }
     }
-    // 4. Inputs, and what could not be read.
+    // 5. Clients: what each one went through.
+    if !a.clients.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", c.bold("Clients"))?;
+        for cl in &a.clients {
+            let role = cl.role.map_or(String::new(), |r| format!(" ({})", r.as_str()));
+            let mut parts = vec![format!("disrupted {}", human_duration(cl.disrupted_ms))];
+            if cl.retries > 0 {
+                parts.push(format!("{} retries", cl.retries));
+            }
+            if !cl.records_lost.is_empty() {
+                let lost: Vec<String> = cl.records_lost.iter().map(|(tp, n)| format!("{tp} ({n})")).collect();
+                parts.push(c.red(&format!("lost {}", lost.join(", "))));
+            }
+            if cl.failed > 0 {
+                parts.push(c.red(&format!("{} failed for good", cl.failed)));
+            }
+            parts.push(match (cl.recovered, cl.recovered_at) {
+                (Some(true), Some(t)) => format!("recovered by {}", clock(t, z)),
+                (None, _) => "recovery not visible (its log shows WARN only)".to_string(),
+                _ => c.yellow("no sign of recovery before its logs end"),
+            });
+            writeln!(out, "  {}{role}  {}", printable(&cl.client), parts.join(", "))?;
+        }
+    }
+    // 6. What these logs cannot show.
+    if !a.blind_spots.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", c.bold("Blind spots"))?;
+        for b in &a.blind_spots {
+            let who = b.input.map_or(String::new(), |i| format!("{}: ", printable(a.input_name(i))));
+            writeln!(out, "  {who}{}", b.message)?;
+        }
+    }
+    // 7. Inputs, and what could not be read.
     writeln!(out)?;
     writeln!(out, "{}", c.bold("Inputs"))?;
     for i in &a.inputs {

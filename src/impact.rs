@@ -1,0 +1,260 @@
+//! What the roll did, as opposed to what went wrong (`noise`): the order in
+//! which brokers went out and whether each waited for the one before, the
+//! impact on each client, and the blind spots of the inputs: what their log
+//! level or content cannot show, so that an empty result is never mistaken
+//! for "no impact".
+
+use crate::correlate::Timeline;
+use crate::event::{Event, Kind, Level, Role};
+use crate::extract::ConfigDump;
+use crate::noise::Thresholds;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// AWS's stated client impact of one broker restart: "up to 2 mins,
+/// typically less" (MSK patching-impact documentation).
+pub const EXPECTED_IMPACT_MS: i64 = 120_000;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RollStep {
+    pub broker: String,
+    pub start: i64,
+    pub end: i64,
+    /// From the end of the latest earlier outage to this start; negative
+    /// when this broker went out before the one before was back.
+    pub gap_ms: Option<i64>,
+    /// Did it wait for every earlier broker to be back (one-at-a-time rule)?
+    pub waited: Option<bool>,
+    /// Within AWS's ~2 minutes of client impact per broker?
+    pub within_expected: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Roll {
+    pub steps: Vec<RollStep>,
+    /// Every broker waited for the one before it.
+    pub one_at_a_time: bool,
+}
+
+/// The roll sequence: every outage window of a named broker, in order.
+pub fn roll(timelines: &[Timeline], t: &Thresholds) -> Roll {
+    let mut windows: Vec<(String, i64, i64)> = timelines
+        .iter()
+        .filter_map(|tl| tl.broker.as_ref().map(|b| (b, tl)))
+        .flat_map(|(b, tl)| tl.windows.iter().map(move |w| (b.clone(), w.start, w.end)))
+        .collect();
+    windows.sort_by_key(|(b, s, _)| (*s, b.clone()));
+    let mut steps = Vec::with_capacity(windows.len());
+    let mut latest_end: Option<i64> = None;
+    for (broker, start, end) in windows {
+        let gap_ms = latest_end.map(|le| start - le);
+        steps.push(RollStep {
+            broker,
+            start,
+            end,
+            gap_ms,
+            waited: gap_ms.map(|g| g >= -t.overlap_tolerance_ms),
+            within_expected: end - start <= EXPECTED_IMPACT_MS,
+        });
+        latest_end = Some(latest_end.map_or(end, |le| le.max(end)));
+    }
+    let one_at_a_time = steps.iter().all(|s| s.waited != Some(false));
+    Roll { steps, one_at_a_time }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientImpact {
+    pub client: String,
+    pub role: Option<Role>,
+    /// Inputs its lines came from.
+    pub inputs: Vec<u32>,
+    pub events: usize,
+    pub first: i64,
+    pub last: i64,
+    /// Time inside its own disruption spans (symptoms closer than the gap).
+    pub disrupted_ms: i64,
+    /// Lines that say a request is being retried.
+    pub retries: usize,
+    /// Records that expired, by topic-partition.
+    pub records_lost: BTreeMap<String, u64>,
+    /// Sends or requests that failed for good.
+    pub failed: usize,
+    /// `Some(true)`: its logs go on quietly for at least the gap after its
+    /// last symptom, or show a recovery; `Some(false)`: they end inside its
+    /// disruption; `None`: its logs cannot tell (WARN only, nothing beside).
+    pub recovered: Option<bool>,
+    pub recovered_at: Option<i64>,
+}
+
+/// Per-client impact. `input_end[i]` is the time of the last line of input i.
+pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> Vec<ClientImpact> {
+    let mut by: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
+    for e in events {
+        if let Some(c) = &e.client {
+            by.entry(c).or_default().push(e);
+        }
+    }
+    let mut out = Vec::new();
+    for (client, evs) in by {
+        let symptoms: Vec<&&Event> = evs.iter().filter(|e| e.is_symptom()).collect();
+        let Some(last_symptom) = symptoms.last().map(|e| e.time) else { continue };
+        let mut disrupted = 0;
+        let mut span = (symptoms[0].time, symptoms[0].time);
+        for e in &symptoms[1..] {
+            if e.time - span.1 > t.gap_ms {
+                disrupted += span.1 - span.0;
+                span = (e.time, e.time);
+            } else {
+                span.1 = e.time;
+            }
+        }
+        disrupted += span.1 - span.0;
+        let mut records_lost = BTreeMap::new();
+        for e in evs.iter().filter(|e| e.kind == Kind::RecordsExpired) {
+            *records_lost.entry(e.topic_partition().unwrap_or_else(|| "unknown".into())).or_insert(0) +=
+                e.count.unwrap_or(1);
+        }
+        let inputs: BTreeSet<u32> = evs.iter().map(|e| e.input).collect();
+        let logs_end = inputs.iter().filter_map(|&i| input_end.get(i as usize).copied().flatten()).max();
+        let recovery = evs.iter().find(|e| !e.is_symptom() && e.time >= last_symptom).map(|e| e.time);
+        let recovered = match (recovery, logs_end) {
+            (Some(_), _) => Some(true),
+            (None, Some(le)) => Some(le - last_symptom >= t.gap_ms),
+            (None, None) => None,
+        };
+        out.push(ClientImpact {
+            client: client.to_string(),
+            role: evs.iter().find_map(|e| e.role),
+            inputs: inputs.into_iter().collect(),
+            events: evs.len(),
+            first: evs[0].time,
+            last: evs[evs.len() - 1].time,
+            disrupted_ms: disrupted,
+            retries: evs.iter().filter(|e| e.attempts.is_some()).count(),
+            records_lost,
+            failed: evs.iter().filter(|e| e.kind == Kind::RetriesExhausted).count(),
+            recovered,
+            recovered_at: if recovered == Some(true) { Some(recovery.unwrap_or(last_symptom)) } else { None },
+        });
+    }
+    out
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlindSpot {
+    /// The input it is about, or `None` for the whole analysis.
+    pub input: Option<u32>,
+    pub message: String,
+}
+
+/// What an input is, as far as blind spots go.
+#[derive(Clone, Debug)]
+pub struct InputView<'a> {
+    pub format: Option<&'a str>,
+    /// Some line at INFO (or below) was seen.
+    pub info_seen: bool,
+    pub roles: BTreeSet<Role>,
+}
+
+pub fn blind_spots(inputs: &[InputView<'_>], configs: &[ConfigDump], topics_given: bool) -> Vec<BlindSpot> {
+    let mut out = Vec::new();
+    for (i, v) in inputs.iter().enumerate() {
+        if v.format.is_some() && !v.info_seen {
+            out.push(BlindSpot {
+                input: Some(i as u32),
+                message: "logs WARN and above only (the Kafka tools' default): disconnects, coordinator moves and recoveries are logged at INFO and cannot be seen, so windows end at the last warning and client configuration is not shown".into(),
+            });
+        }
+    }
+    let roles: BTreeSet<Role> = inputs.iter().flat_map(|v| v.roles.iter().copied()).collect();
+    if !roles.is_empty() && !roles.contains(&Role::Producer) {
+        out.push(BlindSpot {
+            input: None,
+            message: "no producer lines: lost records and failed sends cannot be seen".into(),
+        });
+    }
+    if !roles.is_empty() && !roles.contains(&Role::Consumer) {
+        out.push(BlindSpot {
+            input: None,
+            message: "no consumer lines: coordinator moves, rebalances and commit failures cannot be seen".into(),
+        });
+    }
+    let dumped: BTreeSet<Role> = configs.iter().filter_map(|c| c.role).collect();
+    if roles.contains(&Role::Producer) && !dumped.contains(&Role::Producer) {
+        out.push(BlindSpot {
+            input: None,
+            message: "no ProducerConfig dump (logged at INFO when a producer starts): acks, retries, delivery.timeout.ms, idempotence and bootstrap servers were not checked".into(),
+        });
+    }
+    if !topics_given {
+        out.push(BlindSpot {
+            input: None,
+            message: "no --topics: partition leaders, replication factors and min.insync.replicas are unknown, so partition errors are attributed by time and topic settings are not checked".into(),
+        });
+    }
+    out
+}
+
+/// Does this input show INFO lines? From the levels its events and its
+/// first lines carry.
+pub fn info_seen(levels: impl IntoIterator<Item = Level>) -> bool {
+    levels.into_iter().any(|l| l <= Level::Info)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::correlate::Window;
+
+    fn tl(b: &str, spans: &[(i64, i64)]) -> Timeline {
+        Timeline {
+            broker: Some(b.into()),
+            hosts: vec![],
+            windows: spans
+                .iter()
+                .map(|&(start, end)| Window {
+                    start,
+                    end,
+                    open: false,
+                    ended_by: None,
+                    recovered_at: None,
+                    events: 1,
+                    kinds: BTreeMap::new(),
+                    clients: BTreeSet::new(),
+                    evidence: vec![],
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn roll_order_gaps_and_the_one_at_a_time_rule() {
+        let t = Thresholds::default();
+        let r = roll(&[tl("2", &[(200_000, 250_000)]), tl("1", &[(0, 60_000)]), tl("3", &[(400_000, 600_000)])], &t);
+        let order: Vec<&str> = r.steps.iter().map(|s| s.broker.as_str()).collect();
+        assert_eq!(order, vec!["1", "2", "3"]);
+        assert_eq!(r.steps[1].gap_ms, Some(140_000));
+        assert!(r.one_at_a_time);
+        assert!(!r.steps[2].within_expected, "200 s is beyond AWS's 2 minutes");
+        let r = roll(&[tl("2", &[(0, 60_000)]), tl("3", &[(30_000, 90_000)])], &t);
+        assert_eq!(r.steps[1].gap_ms, Some(-30_000));
+        assert_eq!(r.steps[1].waited, Some(false));
+        assert!(!r.one_at_a_time);
+    }
+
+    #[test]
+    fn blind_spots_name_what_cannot_be_seen() {
+        let warn_only = InputView { format: Some("kafka-log4j"), info_seen: false, roles: [Role::Producer].into() };
+        let b = blind_spots(&[warn_only], &[], false);
+        let msgs: Vec<&str> = b.iter().map(|s| s.message.as_str()).collect();
+        assert!(msgs[0].starts_with("logs WARN and above only"));
+        assert!(msgs.iter().any(|m| m.starts_with("no consumer lines")));
+        assert!(msgs.iter().any(|m| m.starts_with("no ProducerConfig dump")));
+        assert!(msgs.iter().any(|m| m.starts_with("no --topics")));
+        let full = InputView {
+            format: Some("spring-boot-3"),
+            info_seen: true,
+            roles: [Role::Producer, Role::Consumer].into(),
+        };
+        assert_eq!(blind_spots(&[full], &[], true).len(), 1, "only the missing config dump");
+    }
+}
