@@ -111,6 +111,8 @@ fn stages(c: &mut Criterion) {
                     timelines: &tl,
                     events: &evs,
                     configs: &[],
+                    racks: &Default::default(),
+                    host_broker: &Default::default(),
                     topics: None,
                     topics_input: None,
                     maintenance: None,

@@ -9,7 +9,7 @@
 use crate::broker::{self, Hints, Hosts};
 use crate::correlate::{self, Timeline};
 use crate::event::{Event, Level, Role};
-use crate::extract::{ChunkOut, ConfigDump, Extractor, Issue};
+use crate::extract::{ChunkOut, ConfigDump, Extractor, Issue, RackFact};
 use crate::impact::{self, BlindSpot, ClientImpact, InputView, Roll};
 use crate::input::chunk::{split, StreamChunker};
 use crate::input::decompress::{decoder, Compression};
@@ -19,7 +19,7 @@ use crate::noise::{self, Finding, Thresholds};
 use crate::timefmt::Zone;
 use crate::topics::Describe;
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::Read;
 
@@ -127,6 +127,7 @@ struct Extracted {
     report: InputReport,
     events: Vec<Event>,
     configs: Vec<ConfigDump>,
+    racks: Vec<RackFact>,
     range: Option<(i64, i64)>,
 }
 
@@ -152,16 +153,23 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
             },
             events: Vec::new(),
             configs: Vec::new(),
+            racks: Vec::new(),
             range: None,
         });
     }
     let mut events: Vec<Event> = Vec::new();
     let mut configs: Vec<ConfigDump> = Vec::new();
+    let mut racks: BTreeMap<String, String> = BTreeMap::new();
+    let mut host_broker: BTreeMap<String, String> = BTreeMap::new();
     let mut range: Option<(i64, i64)> = None;
     let mut inputs = Vec::with_capacity(reports.len());
     for r in reports {
         events.extend(r.events);
         configs.extend(r.configs);
+        for f in r.racks {
+            racks.entry(f.broker.to_string()).or_insert(f.rack);
+            host_broker.entry(f.host).or_insert(f.broker.to_string());
+        }
         range = widen(range, r.range);
         inputs.push(r.report);
     }
@@ -204,10 +212,17 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
         inputs.iter().filter(|i| i.format.is_some() && i.info_seen).filter_map(|i| i.range.map(|r| r.1)).max();
     let observed_end = observed_end.map(|e| opts.until.map_or(e, |u| e.min(u)));
     let timelines = correlate::timelines(&events, &hosts, t.gap_ms, observed_end);
+    for (b, hs) in &hosts {
+        for h in hs {
+            host_broker.entry(h.clone()).or_insert(b.clone());
+        }
+    }
     let findings = noise::findings(&noise::Facts {
         timelines: &timelines,
         events: &events,
         configs: &configs,
+        racks: &racks,
+        host_broker: &host_broker,
         topics: opts.topics.as_ref().map(|t| &t.describe),
         topics_input,
         maintenance: opts.maintenance,
@@ -283,6 +298,7 @@ struct Acc {
     last_byte: Option<u8>,
     events: Vec<Event>,
     configs: Vec<ConfigDump>,
+    racks: Vec<RackFact>,
     issues: Vec<Issue>,
     range: Option<(i64, i64)>,
 }
@@ -294,6 +310,7 @@ impl Acc {
             last_byte: None,
             events: Vec::new(),
             configs: Vec::new(),
+            racks: Vec::new(),
             issues: Vec::new(),
             range: None,
         }
@@ -317,6 +334,11 @@ impl Acc {
                 e.line += base;
                 e
             }));
+            for f in out.racks {
+                if !self.racks.contains(&f) {
+                    self.racks.push(f);
+                }
+            }
             self.configs.extend(out.configs.into_iter().map(|mut c| {
                 c.line += base;
                 c
@@ -431,7 +453,7 @@ fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, 
     all.extend(errors);
     report.errors = all;
     report.events = acc.events.len();
-    Extracted { report, events: acc.events, configs: acc.configs, range: acc.range }
+    Extracted { report, events: acc.events, configs: acc.configs, racks: acc.racks, range: acc.range }
 }
 
 /// Application lines that report a client's failure (`ErrorLoggingCallback`,

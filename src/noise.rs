@@ -91,6 +91,10 @@ pub struct Facts<'a> {
     pub timelines: &'a [Timeline],
     pub events: &'a [Event],
     pub configs: &'a [ConfigDump],
+    /// Broker id → rack (AZ id on MSK), from `Node` strings in the logs.
+    pub racks: &'a BTreeMap<String, String>,
+    /// `host:port` → broker id, from every line that names both.
+    pub host_broker: &'a BTreeMap<String, String>,
     pub topics: Option<&'a Describe>,
     /// The input index of the `--topics` file, for evidence.
     pub topics_input: Option<u32>,
@@ -112,7 +116,7 @@ pub fn findings(f: &Facts<'_>) -> Vec<Finding> {
     not_enough_replicas(events, f.topics, zone, &mut out);
     config_risk(f.configs, &mut out);
     topic_risk(f, &mut out);
-    single_bootstrap(events, f.configs, zone, &mut out);
+    single_bootstrap(f, &mut out);
     if let Some(m) = f.maintenance {
         unexplained(timelines, events, m, zone, &mut out);
     }
@@ -528,14 +532,19 @@ impl BootstrapCase {
 
 /// A client bootstrapped from one broker: its configuration names one
 /// host, or its behaviour shows it never got past its bootstrap address.
-fn single_bootstrap(events: &[Event], configs: &[ConfigDump], zone: &Zone, out: &mut Vec<Finding>) {
+fn single_bootstrap(f: &Facts<'_>, out: &mut Vec<Finding>) {
+    let (events, zone) = (f.events, f.zone);
     let mut by: BTreeMap<String, BootstrapCase> = BTreeMap::new();
-    for c in latest_configs(configs) {
+    for c in latest_configs(f.configs) {
         let servers = c.bootstrap_servers();
+        let key = c.client.clone().unwrap_or_else(|| "a client".into());
         if servers.len() == 1 {
-            let key = c.client.clone().unwrap_or_else(|| "a client".into());
             let e = by.entry(key).or_insert_with(|| BootstrapCase::new(c.time));
             e.reasons.push(format!("bootstrap.servers names one broker ({})", servers[0]));
+            e.evidence.push((c.input, c.line));
+        } else if let Some(az) = one_az(&servers, f) {
+            let e = by.entry(key).or_insert_with(|| BootstrapCase::new(c.time));
+            e.reasons.push(format!("all {} bootstrap brokers sit in one AZ ({az})", servers.len()));
             e.evidence.push((c.input, c.line));
         }
     }
@@ -587,6 +596,23 @@ fn single_bootstrap(events: &[Event], configs: &[ConfigDump], zone: &Zone, out: 
             evidence: evidence.into_iter().take(EVIDENCE).collect(),
         });
     }
+}
+
+/// The one rack (AZ) all these bootstrap servers are in, when the logs
+/// tell every one of them.
+fn one_az(servers: &[String], f: &Facts<'_>) -> Option<String> {
+    let mut az: Option<&String> = None;
+    for s in servers {
+        let host = s.rsplit_once(':').map_or(s.as_str(), |(h, _)| h);
+        let broker =
+            f.host_broker.get(s).cloned().or_else(|| crate::broker::msk_broker(host).map(|n| n.to_string()))?;
+        let rack = f.racks.get(&broker)?;
+        if az.is_some_and(|a| a != rack) {
+            return None;
+        }
+        az = Some(rack);
+    }
+    az.cloned()
 }
 
 /// Disruption outside the declared maintenance window (`--maintenance`).
@@ -673,11 +699,15 @@ mod tests {
         }
     }
 
+    static NONE: BTreeMap<String, String> = BTreeMap::new();
+
     fn facts<'a>(tl: &'a [Timeline], evs: &'a [Event], configs: &'a [ConfigDump], zone: &'a Zone) -> Facts<'a> {
         Facts {
             timelines: tl,
             events: evs,
             configs,
+            racks: &NONE,
+            host_broker: &NONE,
             topics: None,
             topics_input: None,
             maintenance: None,
@@ -787,6 +817,32 @@ mod tests {
         });
         let f = findings(&facts(&[], &evs, &[], &zone));
         assert!(f.iter().all(|f| f.kind != AnomalyKind::SingleBootstrap), "it reached broker 2 by id");
+    }
+
+    #[test]
+    fn bootstrap_brokers_all_in_one_az() {
+        let zone = Zone::default();
+        let two = dump(
+            "ConsumerConfig",
+            &[("bootstrap.servers", "[b-1.demo.abc.c2.kafka.us-east-1.amazonaws.com:9094, kafka-2.internal:9094]")],
+        );
+        let mut racks = BTreeMap::new();
+        racks.insert("1".to_string(), "use1-az1".to_string());
+        racks.insert("2".to_string(), "use1-az1".to_string());
+        let mut hosts = BTreeMap::new();
+        hosts.insert("kafka-2.internal:9094".to_string(), "2".to_string());
+        let mut fx = facts(&[], &[], std::slice::from_ref(&two), &zone);
+        fx.racks = &racks;
+        fx.host_broker = &hosts;
+        let f = findings(&fx);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("all 2 bootstrap brokers sit in one AZ (use1-az1)"), "{}", f[0].message);
+        let mut two_azs = racks.clone();
+        two_azs.insert("2".to_string(), "use1-az2".to_string());
+        let mut fx = facts(&[], &[], std::slice::from_ref(&two), &zone);
+        fx.racks = &two_azs;
+        fx.host_broker = &hosts;
+        assert!(findings(&fx).is_empty(), "two AZs are fine");
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub struct ChunkOut {
     pub issues: Vec<Issue>,
     /// Client configuration dumps, lines relative like `events`.
     pub configs: Vec<ConfigDump>,
+    /// Brokers' racks, from `Node` strings (`host:port (id: 1 rack: use1-az1)`).
+    pub racks: Vec<RackFact>,
     /// Time of the first and last head line in the chunk.
     pub first_time: Option<i64>,
     pub last_time: Option<i64>,
@@ -79,8 +81,20 @@ impl ConfigDump {
     }
 }
 
+/// A broker's rack (on MSK, its AZ id), as a Java `Node` string shows it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RackFact {
+    pub broker: i64,
+    /// `host:port`
+    pub host: String,
+    pub rack: String,
+}
+
 /// The literal that finds configuration dumps (logged at INFO).
 const CONFIG_LITERAL: &[u8] = b"Config values:";
+/// The literal of a `Node` string with its rack (INFO lines such as
+/// `Setting offset ... leader=Optional[b-1...:9094 (id: 1 rack: use1-az1)]`).
+const RACK_LITERAL: &[u8] = b" rack: ";
 
 pub struct Extractor {
     grammar: Grammar,
@@ -93,6 +107,7 @@ impl Extractor {
     pub fn new(grammar: Grammar, zone: Zone) -> Extractor {
         let mut literals = grammar.literals();
         literals.push(CONFIG_LITERAL.to_vec());
+        literals.push(RACK_LITERAL.to_vec());
         let prefilter = Prefilter::new(&literals);
         Extractor { grammar, prefilter, zone, max_line: MAX_LINE }
     }
@@ -143,6 +158,7 @@ impl Extractor {
             let body_start = (head_end + 1).min(rec_end);
             let body = trim_newline(&data[body_start..rec_end.min(body_start + MAX_BODY)]);
             if let Some(rec) = layout.record(head_line, body) {
+                racks_in(rec.message, &mut out.racks);
                 if let Some(c) = self.config_dump(layout, &rec, input, counted + 1) {
                     out.configs.push(c);
                 } else if let Some(ev) = self.event(&rec, input, counted + 1) {
@@ -338,6 +354,26 @@ impl Extractor {
             None => ev.template = Some(mask(message)),
         }
         Some(ev)
+    }
+}
+
+/// Every `host:port (id: N rack: R)` in a message whose rack is known.
+fn racks_in(msg: &[u8], out: &mut Vec<RackFact>) {
+    for pos in memchr::memmem::find_iter(msg, b" (id: ") {
+        let host_start = msg[..pos].iter().rposition(|&b| matches!(b, b' ' | b'[' | b'(' | b'=')).map_or(0, |k| k + 1);
+        let Some((host, port)) = split_addr(&msg[host_start..pos]) else { continue };
+        let after = &msg[pos + 6..];
+        let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
+        let Some(rest) = after[digits..].strip_prefix(b" rack: ") else { continue };
+        let rack = &rest[..rest.iter().position(|&b| b == b' ' || b == b')').unwrap_or(rest.len())];
+        let Ok(broker) = std::str::from_utf8(&after[..digits]).unwrap_or("").parse::<i64>() else { continue };
+        if rack.is_empty() || rack == b"null" || broker >= 1 << 30 {
+            continue;
+        }
+        let fact = RackFact { broker, host: format!("{}:{port}", lossy(host)), rack: lossy(rack) };
+        if !out.contains(&fact) {
+            out.push(fact);
+        }
     }
 }
 
@@ -650,6 +686,15 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         let out = x.chunk(layouts.detect(spring.as_bytes()).unwrap(), spring.as_bytes(), 0);
         assert_eq!(out.configs[0].bootstrap_servers().len(), 2);
         assert_eq!(out.configs[0].role, Some(Role::Consumer));
+    }
+
+    #[test]
+    fn racks_come_from_node_strings() {
+        let mut v = Vec::new();
+        racks_in(b"Setting offset for partition orders-3 to the committed offset FetchPosition{offset=5, currentLeader=LeaderAndEpoch{leader=Optional[b-1.x:9094 (id: 1 rack: use1-az1)], epoch=25}}", &mut v);
+        racks_in(b"Discovered group coordinator b-2.x:9094 (id: 2147483645 rack: null)", &mut v);
+        racks_in(b"Bootstrap broker b-3.x:9094 (id: -1 rack: null isFenced: false) disconnected", &mut v);
+        assert_eq!(v, vec![RackFact { broker: 1, host: "b-1.x:9094".into(), rack: "use1-az1".into() }]);
     }
 
     #[test]
