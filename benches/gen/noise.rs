@@ -430,21 +430,9 @@ pub fn play(
         match step {
             Step::Outage(i) => {
                 let o = &outages[i];
-                producer.leaders_moved(o.broker, o.down, rng, &mut logs.producer);
-                producer.broker_stopped(o.broker, o.stop, &mut logs.producer);
-                let times = reconnect_attempts(rng, o.stop, o.producer_probes_until, o.cadence, usize::MAX);
-                producer.reconnect_failures(o.broker, &times, &mut logs.producer);
+                producer_outage(producer, o, rng, logs);
 
-                let failover = (consumer.coordinator == o.broker).then(|| failover_for(outages, o.broker, o.stop));
-                consumer.broker_stopped(o.broker, o.stop, failover, rng, &mut logs.consumer);
-                let times = match o.consumer_probes {
-                    ConsumerProbes::Few(n) => reconnect_attempts(rng, o.stop, o.stop + 15_000, Cadence::Backoff, n),
-                    ConsumerProbes::Until(end) => reconnect_attempts(rng, o.stop, end, o.cadence, usize::MAX),
-                };
-                consumer.reconnect_failures(o.broker, &times, &mut logs.consumer);
-                if let Some(up) = o.up {
-                    consumer.broker_back(o.broker, up, rng);
-                }
+                consumer_outage(consumer, o, outages, rng, logs);
             }
             Step::MoveBack => {
                 let home_is_up = !outages.iter().any(|o| o.broker == HOME_COORDINATOR && o.is_down_at(t));
@@ -496,23 +484,11 @@ pub fn play_moves(
         match step {
             Step::Down(i) => {
                 let o = &outages[i];
-                producer.leaders_moved(o.broker, o.down, rng, &mut logs.producer);
-                producer.broker_stopped(o.broker, o.stop, &mut logs.producer);
-                let times = reconnect_attempts(rng, o.stop, o.producer_probes_until, o.cadence, usize::MAX);
-                producer.reconnect_failures(o.broker, &times, &mut logs.producer);
+                producer_outage(producer, o, rng, logs);
             }
             Step::Stop(i) => {
                 let o = &outages[i];
-                let failover = (consumer.coordinator == o.broker).then(|| failover_for(outages, o.broker, o.stop));
-                consumer.broker_stopped(o.broker, o.stop, failover, rng, &mut logs.consumer);
-                let times = match o.consumer_probes {
-                    ConsumerProbes::Few(n) => reconnect_attempts(rng, o.stop, o.stop + 15_000, Cadence::Backoff, n),
-                    ConsumerProbes::Until(end) => reconnect_attempts(rng, o.stop, end, o.cadence, usize::MAX),
-                };
-                consumer.reconnect_failures(o.broker, &times, &mut logs.consumer);
-                if let Some(up) = o.up {
-                    consumer.broker_back(o.broker, up, rng);
-                }
+                consumer_outage(consumer, o, outages, rng, logs);
             }
             Step::Move(i) => {
                 let to = moves[i].to;
@@ -530,6 +506,30 @@ pub fn play_moves(
 
 /// Where the coordinator goes when `broker` stops: the first other broker
 /// that is up (the next in-sync replica of the offsets partition).
+/// The producer's side of one broker outage: leaders move, the broker
+/// stops, reconnects fail until the probes end.
+fn producer_outage(producer: &mut Producer, o: &Outage, rng: &mut Rng, logs: &mut Logs) {
+    producer.leaders_moved(o.broker, o.down, rng, &mut logs.producer);
+    producer.broker_stopped(o.broker, o.stop, &mut logs.producer);
+    let times = reconnect_attempts(rng, o.stop, o.producer_probes_until, o.cadence, usize::MAX);
+    producer.reconnect_failures(o.broker, &times, &mut logs.producer);
+}
+
+/// The consumer's side of one broker outage: coordinator failover when it
+/// was the coordinator, failed reconnects, and the broker's return.
+fn consumer_outage(consumer: &mut Consumer, o: &Outage, outages: &[Outage], rng: &mut Rng, logs: &mut Logs) {
+    let failover = (consumer.coordinator == o.broker).then(|| failover_for(outages, o.broker, o.stop));
+    consumer.broker_stopped(o.broker, o.stop, failover, rng, &mut logs.consumer);
+    let times = match o.consumer_probes {
+        ConsumerProbes::Few(n) => reconnect_attempts(rng, o.stop, o.stop + 15_000, Cadence::Backoff, n),
+        ConsumerProbes::Until(end) => reconnect_attempts(rng, o.stop, end, o.cadence, usize::MAX),
+    };
+    consumer.reconnect_failures(o.broker, &times, &mut logs.consumer);
+    if let Some(up) = o.up {
+        consumer.broker_back(o.broker, up, rng);
+    }
+}
+
 fn failover_for(outages: &[Outage], broker: u8, t: i64) -> u8 {
     BROKERS
         .iter()
