@@ -249,6 +249,15 @@ fn first_lines(evs: &[&Event]) -> Vec<(u32, u64)> {
     evs.iter().take(EVIDENCE).map(|e| (e.input, e.line)).collect()
 }
 
+/// "at 10:46:48.014", or "between 10:46:48.014 and 10:47:02.277".
+fn when(s: i64, e: i64, zone: &Zone) -> String {
+    if s == e {
+        format!("at {}", clock(s, zone))
+    } else {
+        format!("between {} and {}", clock(s, zone), clock(e, zone))
+    }
+}
+
 fn who(client: Option<&str>) -> String {
     client.map_or_else(|| "a client".to_string(), |c| format!("client {c}"))
 }
@@ -271,8 +280,10 @@ fn lost(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
             start: s,
             end: e,
             message: format!(
-                "{} lost {total} record(s) between {} and {}: they expired before delivery, on {}",
-                who(client), clock(s, zone), clock(e, zone), list.join(", ")
+                "{} lost {total} record(s) {}: they expired before delivery, on {}",
+                who(client),
+                when(s, e, zone),
+                list.join(", ")
             ),
             advice: "These records were never written. Producers must outlast a broker restart: keep retries at its default (MAX_INT) and delivery.timeout.ms at 120000 or more, use acks=all with enable.idempotence=true, and handle failed sends in the application (resend or dead-letter them).".into(),
             evidence: first_lines(&evs),
@@ -296,7 +307,7 @@ fn grouped_by_client(events: &[Event], kind: Kind, zone: &Zone, out: &mut Vec<Fi
             clients: client.map(str::to_string).into_iter().collect(),
             start: s,
             end: e,
-            message: format!("{} failed {} request(s){on} for good between {} and {}", who(client), evs.len(), clock(s, zone), clock(e, zone)),
+            message: format!("{} failed {} request(s){on} for good {}", who(client), evs.len(), when(s, e, zone)),
             advice: "The client gave up: its retries or delivery.timeout.ms were too small to outlast a broker restart, or the error was not retriable (see the evidence). Keep retries at the default (MAX_INT), delivery.timeout.ms at 120000 or more, and acks=all with idempotence.".into(),
             evidence: first_lines(&evs),
         });
@@ -341,10 +352,9 @@ fn not_enough_replicas(events: &[Event], topics: Option<&Describe>, zone: &Zone,
         start: s,
         end: e,
         message: format!(
-            "writes were rejected with NOT_ENOUGH_REPLICAS {} time(s) between {} and {}{}",
+            "writes were rejected with NOT_ENOUGH_REPLICAS {} time(s) {}{}",
             evs.len(),
-            clock(s, zone),
-            clock(e, zone),
+            when(s, e, zone),
             if shown.is_empty() { String::new() } else { format!(" on {shown}") }
         ),
         advice,
@@ -384,10 +394,9 @@ fn unknown(timelines: &[Timeline], events: &[Event], zone: &Zone) -> Vec<Finding
                 start: s,
                 end: e,
                 message: format!(
-                    "{} WARN/ERROR line(s) from Kafka clients that no grammar rule knows ({n_in} inside broker outages, {n_out} outside), between {} and {}: \"{}\"",
+                    "{} WARN/ERROR line(s) from Kafka clients that no grammar rule knows ({n_in} inside broker outages, {n_out} outside), {}: \"{}\"",
                     evs.len(),
-                    clock(s, zone),
-                    clock(e, zone),
+                    when(s, e, zone),
                     template
                 ),
                 advice: "rollcall cannot tell whether this message is roll noise. Read the evidence lines; if the message is known, add a rule for it with --grammar FILE (the format is that of grammars/java.toml) so it is classified next time.".into(),
@@ -559,16 +568,25 @@ fn single_bootstrap(f: &Facts<'_>, out: &mut Vec<Finding>) {
             .iter()
             .filter(|e| e.kind == Kind::BootstrapFailed || (e.node.is_some_and(|n| n < 0) && e.is_symptom()))
             .collect();
-        let real = evs.iter().any(|e| e.node.is_some_and(|n| n >= 0));
+        // Stuck on its bootstrap address: failures there, for at least the
+        // gap, before it ever talked to a broker by id (or it never did).
+        let first_real = evs.iter().find(|e| e.node.is_some_and(|n| n >= 0)).map(|e| e.time);
+        let stuck: Vec<&&Event> = boot.iter().copied().filter(|e| first_real.is_none_or(|r| e.time < r)).collect();
+        let stuck_for = stuck.last().map_or(0, |l| l.time - stuck[0].time);
         let waits: Vec<&&Event> = evs.iter().filter(|e| e.rule == "java.metadata_wait_timeout").collect();
         let mut reasons = Vec::new();
-        if !boot.is_empty() && !real {
-            let hosts: BTreeSet<String> = boot.iter().filter_map(|e| e.host.clone()).collect();
+        if stuck.len() >= 2 && (stuck_for >= f.thresholds.gap_ms || first_real.is_none()) {
+            let hosts: BTreeSet<String> = stuck.iter().filter_map(|e| e.host.clone()).collect();
+            let then = match first_real {
+                Some(_) => "before it reached any broker by id",
+                None => "and never reached a broker by id",
+            };
             reasons.push(format!(
-                "it only ever reached for its bootstrap address{} ({} failure(s) from {}) and never talked to a broker by id",
+                "it failed on its bootstrap address{} {} time(s) for {} from {} {then}",
                 if hosts.len() == 1 { "" } else { "es" },
-                boot.len(),
-                clock(boot[0].time, zone)
+                stuck.len(),
+                human_duration(stuck_for),
+                clock(stuck[0].time, zone)
             ));
         }
         if !waits.is_empty() {
@@ -579,8 +597,8 @@ fn single_bootstrap(f: &Facts<'_>, out: &mut Vec<Finding>) {
         }
         let case = by.entry(client.to_string()).or_insert_with(|| BootstrapCase::new(evs[0].time));
         case.reasons.extend(reasons);
-        case.evidence.extend(boot.iter().chain(waits.iter()).take(EVIDENCE).map(|e| (e.input, e.line)));
-        case.start = case.start.min(boot.first().or(waits.first()).map_or(case.start, |e| e.time));
+        case.evidence.extend(stuck.iter().chain(waits.iter()).take(EVIDENCE).map(|e| (e.input, e.line)));
+        case.start = case.start.min(stuck.first().or(waits.first()).map_or(case.start, |e| e.time));
         case.seen = true;
     }
     for (client, BootstrapCase { reasons, evidence, start, seen }) in by {
@@ -641,10 +659,9 @@ fn unexplained(timelines: &[Timeline], events: &[Event], (ms, me): (i64, i64), z
         start: s,
         end: e,
         message: format!(
-            "{} disruption event(s) between {} and {} fall outside the maintenance window {} → {}{who}",
+            "{} disruption event(s) {} fall outside the maintenance window {} → {}{who}",
             evs.len(),
-            clock(s, zone),
-            clock(e, zone),
+            when(s, e, zone),
             clock(ms, zone),
             clock(me, zone)
         ),
@@ -809,14 +826,32 @@ mod tests {
         let sb: Vec<&Finding> = f.iter().filter(|f| f.kind == AnomalyKind::SingleBootstrap).collect();
         assert_eq!(sb.len(), 1);
         assert_eq!(sb[0].severity, Severity::Critical);
-        assert!(sb[0].message.contains("only ever reached for its bootstrap address"), "{}", sb[0].message);
-        evs.push({
-            let mut e = ev(9_000, Kind::ConnectionFailed, None);
+        assert!(sb[0].message.contains("and never reached a broker by id"), "{}", sb[0].message);
+        let by_id = |t: i64| {
+            let mut e = ev(t, Kind::ConnectionFailed, None);
             e.node = Some(2);
             e
-        });
+        };
+        evs.push(by_id(9_000));
         let f = findings(&facts(&[], &evs, &[], &zone));
-        assert!(f.iter().all(|f| f.kind != AnomalyKind::SingleBootstrap), "it reached broker 2 by id");
+        assert!(f.iter().all(|f| f.kind != AnomalyKind::SingleBootstrap), "4 s on bootstrap, then broker 2 by id");
+        // Stuck for longer than the gap before the first broker by id.
+        let mut evs: Vec<Event> = (0..40)
+            .map(|i| {
+                let mut e = ev(i * 1_000, Kind::ConnectionFailed, None);
+                e.node = Some(-1);
+                e
+            })
+            .collect();
+        evs.push(by_id(45_000));
+        let f = findings(&facts(&[], &evs, &[], &zone));
+        let sb: Vec<&Finding> = f.iter().filter(|f| f.kind == AnomalyKind::SingleBootstrap).collect();
+        assert!(
+            sb[0].message.contains("40 time(s) for 39.0s from")
+                && sb[0].message.ends_with("before it reached any broker by id"),
+            "{}",
+            sb[0].message
+        );
     }
 
     #[test]
