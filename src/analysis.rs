@@ -237,20 +237,26 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
         .map(|i| if i.format.is_some() && !i.info_seen { observed_end } else { i.range.map(|r| r.1) })
         .collect();
     let clients = impact::clients(&events, &ends, &t);
+    // One pass over events and dumps, not one per input: a directory of
+    // rotated files can hold thousands of inputs.
+    let mut roles: Vec<BTreeSet<Role>> = vec![BTreeSet::new(); inputs.len()];
+    let mut info: Vec<bool> = inputs.iter().map(|r| r.info_seen).collect();
+    for e in &events {
+        let i = e.input as usize;
+        roles[i].extend(e.role);
+        info[i] |= e.level.is_some_and(|l| l <= Level::Info);
+    }
+    for c in &configs {
+        roles[c.input as usize].extend(c.role);
+    }
     let views: Vec<InputView<'_>> = inputs
         .iter()
         .enumerate()
         .filter(|(i, _)| Some(*i as u32) != topics_input)
         .map(|(i, r)| InputView {
             format: r.format.as_deref(),
-            info_seen: r.info_seen
-                || events.iter().any(|e| e.input as usize == i && e.level.is_some_and(|l| l <= Level::Info)),
-            roles: events
-                .iter()
-                .filter(|e| e.input as usize == i)
-                .filter_map(|e| e.role)
-                .chain(configs.iter().filter(|c| c.input as usize == i).filter_map(|c| c.role))
-                .collect::<BTreeSet<Role>>(),
+            info_seen: info[i],
+            roles: std::mem::take(&mut roles[i]),
         })
         .collect();
     let mut blind_spots = impact::blind_spots(&views, &configs, opts.topics.is_some());

@@ -367,12 +367,20 @@ fn not_enough_replicas(events: &[Event], topics: Option<&Describe>, zone: &Zone,
 /// outage windows than outside them: a new client message that the roll
 /// provokes rises to the top instead of drowning among known ones.
 fn unknown(timelines: &[Timeline], events: &[Event], zone: &Zone) -> Vec<Finding> {
-    let windows: Vec<(i64, i64)> = timelines
+    let mut windows: Vec<(i64, i64)> = timelines
         .iter()
         .filter(|t| t.broker.is_some())
         .flat_map(|t| t.windows.iter().map(|w| (w.start, w.end)))
         .collect();
-    let inside = |t: i64| windows.iter().any(|&(s, e)| t >= s && t <= e);
+    windows.sort_unstable();
+    let longest = windows.iter().map(|(s, e)| e - s).max().unwrap_or(0);
+    // Windows starting after t cannot hold it; of the others only those that
+    // started within the longest window of t can (logs of many days hold
+    // thousands of windows and unknown lines alike).
+    let inside = |t: i64| {
+        let upto = windows.partition_point(|&(s, _)| s <= t);
+        windows[..upto].iter().rev().take_while(|&&(s, _)| s >= t - longest).any(|&(_, e)| t <= e)
+    };
     let mut groups: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
     for e in events.iter().filter(|e| e.kind == Kind::Unknown) {
         groups.entry(e.template.as_deref().unwrap_or("")).or_default().push(e);
