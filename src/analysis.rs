@@ -6,10 +6,10 @@
 //! events sorted by (time, input, line), so the output never depends on the
 //! thread count or on how an input was read (mapped, piped, compressed).
 
-use crate::broker::{self, Hints, Hosts};
+use crate::broker::{self, Hints};
 use crate::correlate::{self, Timeline};
 use crate::event::{Event, Level, Role};
-use crate::extract::{ChunkOut, ConfigDump, Extractor, Issue, RackFact};
+use crate::extract::{ChunkOut, ConfigDump, Extractor, Issue, IssueKind, RackFact};
 use crate::impact::{self, BlindSpot, ClientImpact, InputView, Roll};
 use crate::input::chunk::{split, StreamChunker};
 use crate::input::decompress::{decoder, Compression};
@@ -100,7 +100,6 @@ pub struct Analysis {
     pub inputs: Vec<InputReport>,
     pub events: Vec<Event>,
     pub time_range: Option<(i64, i64)>,
-    pub hosts: Hosts,
     pub timelines: Vec<Timeline>,
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
@@ -279,7 +278,6 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
         inputs,
         events,
         time_range: range,
-        hosts,
         timelines,
         findings,
         verdict,
@@ -353,10 +351,8 @@ impl Acc {
                 i.line += base;
                 i
             }));
-            self.range = widen(self.range, out.first_time.zip(out.last_time.or(out.first_time)));
-            if let (Some(f), None) = (out.first_time, out.last_time) {
-                self.range = widen(self.range, Some((f, f)));
-            }
+            let first = out.first_time.or(out.last_time);
+            self.range = widen(self.range, first.zip(out.last_time.or(first)));
             self.lines_before += out.newlines;
         }
         self.last_byte = data.last().copied();
@@ -367,46 +363,17 @@ impl Acc {
     }
 }
 
-/// Merges the byte-level issues of an input: one line per kind of
-/// problem (its first line and how often), and each over-long line.
+/// Merges the byte-level issues of an input's chunks: one entry per kind
+/// of problem (its first line, the counts added up), and each over-long line.
 fn merge_issues(issues: Vec<Issue>) -> Vec<InputError> {
-    let mut out: Vec<InputError> = Vec::new();
-    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut merged: Vec<Issue> = Vec::new();
     for i in issues {
-        let key: String = i
-            .message
-            .split(" (")
-            .next()
-            .unwrap_or("")
-            .trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ')
-            .to_string();
-        let long = i.message.starts_with("line longer");
-        match seen.iter().position(|(k, _)| *k == key) {
-            Some(p) if !long => {
-                // Same kind of problem again: keep the first line, add the count.
-                let first = &mut out[seen[p].1];
-                first.message = add_counts(&first.message, &i.message);
-            }
-            _ => {
-                seen.push((key, out.len()));
-                out.push(InputError { line: Some(i.line), message: i.message });
-            }
+        match merged.iter_mut().find(|m| m.kind == i.kind && !matches!(i.kind, IssueKind::LongLine(_))) {
+            Some(m) => m.count += i.count,
+            None => merged.push(i),
         }
     }
-    out
-}
-
-/// "3 NUL byte(s) ..." + "2 NUL byte(s) ..." → "5 NUL byte(s) ...".
-fn add_counts(a: &str, b: &str) -> String {
-    let num = |s: &str| -> Option<(u64, usize, usize)> {
-        let start = s.find(|c: char| c.is_ascii_digit())?;
-        let len = s[start..].find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len() - start);
-        Some((s[start..start + len].parse().ok()?, start, len))
-    };
-    match (num(a), num(b)) {
-        (Some((x, s, l)), Some((y, _, _))) => format!("{}{}{}", &a[..s], x + y, &a[s + l..]),
-        _ => a.to_string(),
-    }
+    merged.into_iter().map(|i| InputError { line: Some(i.line), message: i.message() }).collect()
 }
 
 fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, x: &Extractor) -> Extracted {

@@ -35,8 +35,6 @@ pub struct Window {
     pub open: bool,
     /// `None` while open.
     pub ended_by: Option<EndedBy>,
-    /// When the recovery evidence came, if it did.
-    pub recovered_at: Option<i64>,
     pub events: usize,
     pub kinds: BTreeMap<Kind, usize>,
     pub clients: BTreeSet<String>,
@@ -58,6 +56,18 @@ pub struct Timeline {
     pub windows: Vec<Window>,
 }
 
+/// Sorted times split where two are more than the gap apart: (start, end).
+pub fn runs(sorted: impl IntoIterator<Item = i64>, gap_ms: i64) -> Vec<(i64, i64)> {
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for t in sorted {
+        match out.last_mut() {
+            Some(cur) if t - cur.1 <= gap_ms => cur.1 = t,
+            _ => out.push((t, t)),
+        }
+    }
+    out
+}
+
 /// The gap-split time spans of the events' brokers: (broker, start, end).
 pub fn spans(events: &[&Event], gap_ms: i64) -> Vec<(String, i64, i64)> {
     let mut by: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
@@ -69,16 +79,7 @@ pub fn spans(events: &[&Event], gap_ms: i64) -> Vec<(String, i64, i64)> {
     let mut out = Vec::new();
     for (b, mut ts) in by {
         ts.sort_unstable();
-        let mut cur = (ts[0], ts[0]);
-        for &t in &ts[1..] {
-            if t - cur.1 > gap_ms {
-                out.push((b.to_string(), cur.0, cur.1));
-                cur = (t, t);
-            } else {
-                cur.1 = t;
-            }
-        }
-        out.push((b.to_string(), cur.0, cur.1));
+        out.extend(runs(ts, gap_ms).into_iter().map(|(s, e)| (b.to_string(), s, e)));
     }
     out
 }
@@ -160,7 +161,6 @@ fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i6
         } else {
             Some(EndedBy::LastSymptom)
         },
-        recovered_at,
         events: group.len(),
         kinds,
         clients,

@@ -4,8 +4,8 @@
 //! level or content cannot show, so that an empty result is never mistaken
 //! for "no impact".
 
-use crate::correlate::Timeline;
-use crate::event::{Event, Kind, Level, Role};
+use crate::correlate::{self, Timeline};
+use crate::event::{Event, Kind, Role};
 use crate::extract::ConfigDump;
 use crate::noise::Thresholds;
 use std::collections::{BTreeMap, BTreeSet};
@@ -97,17 +97,8 @@ pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> V
     for (client, evs) in by {
         let symptoms: Vec<&&Event> = evs.iter().filter(|e| e.is_symptom()).collect();
         let Some(last_symptom) = symptoms.last().map(|e| e.time) else { continue };
-        let mut disrupted = 0;
-        let mut span = (symptoms[0].time, symptoms[0].time);
-        for e in &symptoms[1..] {
-            if e.time - span.1 > t.gap_ms {
-                disrupted += span.1 - span.0;
-                span = (e.time, e.time);
-            } else {
-                span.1 = e.time;
-            }
-        }
-        disrupted += span.1 - span.0;
+        let disrupted: i64 =
+            correlate::runs(symptoms.iter().map(|e| e.time), t.gap_ms).iter().map(|(s, e)| e - s).sum();
         let mut records_lost = BTreeMap::new();
         for e in evs.iter().filter(|e| e.kind == Kind::RecordsExpired) {
             *records_lost.entry(e.topic_partition().unwrap_or_else(|| "unknown".into())).or_insert(0) +=
@@ -194,12 +185,6 @@ pub fn blind_spots(inputs: &[InputView<'_>], configs: &[ConfigDump], topics_give
     out
 }
 
-/// Does this input show INFO lines? From the levels its events and its
-/// first lines carry.
-pub fn info_seen(levels: impl IntoIterator<Item = Level>) -> bool {
-    levels.into_iter().any(|l| l <= Level::Info)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,7 +201,6 @@ mod tests {
                     end,
                     open: false,
                     ended_by: None,
-                    recovered_at: None,
                     events: 1,
                     kinds: BTreeMap::new(),
                     clients: BTreeSet::new(),

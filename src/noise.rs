@@ -112,7 +112,7 @@ pub fn findings(f: &Facts<'_>) -> Vec<Finding> {
     per_window(timelines, t, zone, &mut out);
     repeated(timelines, zone, &mut out);
     lost(events, zone, &mut out);
-    grouped_by_client(events, Kind::RetriesExhausted, zone, &mut out);
+    retries_exhausted(events, zone, &mut out);
     not_enough_replicas(events, f.topics, zone, &mut out);
     config_risk(f.configs, &mut out);
     topic_risk(f, &mut out);
@@ -291,8 +291,8 @@ fn lost(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
     }
 }
 
-fn grouped_by_client(events: &[Event], kind: Kind, zone: &Zone, out: &mut Vec<Finding>) {
-    for (client, evs) in by_client(events, kind) {
+fn retries_exhausted(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
+    for (client, evs) in by_client(events, Kind::RetriesExhausted) {
         let (s, e) = span(&evs);
         let topics: BTreeSet<String> = evs.iter().filter_map(|e| e.topic.clone()).collect();
         let on = if topics.is_empty() {

@@ -11,7 +11,7 @@
 pub mod prefilter;
 
 use crate::event::{Event, Kind, Level, Role};
-use crate::grammar::{parse_node, split_addr, split_tp, Grammar, Match};
+use crate::grammar::{parse_node, split_addr, split_tp, Grammar, Match, NODE_MARK};
 use crate::layout::{strip_cr, Layout, Record};
 use crate::timefmt::Zone;
 use memchr::memchr_iter;
@@ -24,11 +24,37 @@ pub const MAX_BODY: usize = 256 << 10;
 /// How far back a hit is walked to find its record's head.
 const MAX_WALK_BACK: usize = 256 << 10;
 
-/// A problem found in an input's bytes, at a 1-based line.
+/// What is wrong with an input's bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IssueKind {
+    Nul,
+    InvalidUtf8,
+    /// A line over the limit (`max_line` bytes).
+    LongLine(usize),
+}
+
+/// A problem found in an input's bytes: its first 1-based line and how
+/// many times it occurs there (NUL bytes, invalid sequences).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Issue {
     pub line: u64,
-    pub message: String,
+    pub kind: IssueKind,
+    pub count: u64,
+}
+
+impl Issue {
+    pub fn message(&self) -> String {
+        match self.kind {
+            IssueKind::Nul => format!("{} NUL byte(s) (binary data in a log); they were read as text", self.count),
+            IssueKind::InvalidUtf8 => format!(
+                "invalid UTF-8 ({} invalid sequence(s)); the lines were read with replacement characters",
+                self.count
+            ),
+            IssueKind::LongLine(max) => {
+                format!("line longer than {max} bytes; only its first {max} bytes were analysed")
+            }
+        }
+    }
 }
 
 /// What one chunk gives.
@@ -110,14 +136,6 @@ impl Extractor {
         literals.push(RACK_LITERAL.to_vec());
         let prefilter = Prefilter::new(&literals);
         Extractor { grammar, prefilter, zone, max_line: MAX_LINE }
-    }
-
-    pub fn grammar(&self) -> &Grammar {
-        &self.grammar
-    }
-
-    pub fn zone(&self) -> &Zone {
-        &self.zone
     }
 
     pub fn max_line(&self) -> usize {
@@ -247,10 +265,7 @@ impl Extractor {
         let (nul, high) = odd_bytes(data);
         if let Some(first) = nul {
             let n = memchr_iter(0, &data[first..]).count();
-            issues.push(Issue {
-                line: line_at(first),
-                message: format!("{n} NUL byte(s) (binary data in a log); they were read as text"),
-            });
+            issues.push(Issue { line: line_at(first), kind: IssueKind::Nul, count: n as u64 });
         }
         if let Some(from) = high {
             // Only text from the first non-ASCII byte on needs validating.
@@ -268,12 +283,7 @@ impl Extractor {
                         }
                     }
                 }
-                issues.push(Issue {
-                    line: line_at(first),
-                    message: format!(
-                        "invalid UTF-8 ({n} invalid sequence(s)); the lines were read with replacement characters"
-                    ),
-                });
+                issues.push(Issue { line: line_at(first), kind: IssueKind::InvalidUtf8, count: n });
             }
         }
         // Any line longer than max_line holds a newline-free window of half
@@ -285,13 +295,7 @@ impl Extractor {
                 let s = line_start(data, w);
                 let e = line_end(data, w);
                 if e - s > self.max_line {
-                    issues.push(Issue {
-                        line: line_at(s),
-                        message: format!(
-                            "line longer than {} bytes; only its first {} bytes were analysed",
-                            self.max_line, self.max_line
-                        ),
-                    });
+                    issues.push(Issue { line: line_at(s), kind: IssueKind::LongLine(self.max_line), count: 1 });
                     w = e + 1;
                     continue;
                 }
@@ -359,7 +363,7 @@ impl Extractor {
 
 /// Every `host:port (id: N rack: R)` in a message whose rack is known.
 fn racks_in(msg: &[u8], out: &mut Vec<RackFact>) {
-    for pos in memchr::memmem::find_iter(msg, b" (id: ") {
+    for pos in NODE_MARK.find_iter(msg) {
         let host_start = msg[..pos].iter().rposition(|&b| matches!(b, b' ' | b'[' | b'(' | b'=')).map_or(0, |k| k + 1);
         let Some((host, port)) = split_addr(&msg[host_start..pos]) else { continue };
         let after = &msg[pos + 6..];
@@ -628,12 +632,12 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         assert_eq!(out.events.len(), 1);
         assert_eq!(out.events[0].line, 2);
         let msgs: Vec<_> =
-            out.issues.iter().map(|i| (i.line, i.message.split(' ').nth(1).unwrap_or("").to_string())).collect();
+            out.issues.iter().map(|i| (i.line, i.message().split(' ').nth(1).unwrap_or("").to_string())).collect();
         assert_eq!(out.issues.len(), 2, "{msgs:?}");
         assert_eq!(out.issues[0].line, 2);
-        assert!(out.issues[0].message.contains("NUL"));
+        assert!(out.issues[0].message().contains("NUL"));
         assert_eq!(out.issues[1].line, 1);
-        assert!(out.issues[1].message.contains("invalid UTF-8"));
+        assert!(out.issues[1].message().contains("invalid UTF-8"));
     }
 
     #[test]

@@ -164,31 +164,34 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
         }
         let mut when = Vec::new();
         for w in &r.when {
-            let named = w.get_ref().kind.as_deref().map(Kind::parse);
-            match named {
-                None | Some(Some(_)) if named != Some(Some(Kind::Unknown)) => {
-                    let names_it =
-                        r.templates.iter().any(|t| t.get_ref().text.contains(&format!("{{{}}}", w.get_ref().capture)));
-                    if !names_it {
+            let w_spec = w.get_ref();
+            let kind = match w_spec.kind.as_deref() {
+                None => None,
+                Some(name) => match Kind::parse(name).filter(|k| *k != Kind::Unknown) {
+                    Some(k) => Some(k),
+                    None => {
                         errors.push(err(
                             at(w.span()),
-                            format!("rule {id}: 'when' names capture '{}' that no template has", w.get_ref().capture),
-                            None,
+                            format!("rule {id}: unknown event kind '{name}' in 'when'"),
+                            Some(format!("use one of: {}", kind_names())),
                         ));
+                        continue;
                     }
-                    when.push(When {
-                        capture: w.get_ref().capture.clone(),
-                        contains: memchr::memmem::Finder::new(w.get_ref().contains.as_bytes()).into_owned(),
-                        kind: named.flatten(),
-                        broker_answered: w.get_ref().broker_answered,
-                    })
-                }
-                _ => errors.push(err(
+                },
+            };
+            if !r.templates.iter().any(|t| t.get_ref().text.contains(&format!("{{{}}}", w_spec.capture))) {
+                errors.push(err(
                     at(w.span()),
-                    format!("rule {id}: unknown event kind '{}' in 'when'", w.get_ref().kind.as_deref().unwrap_or("")),
-                    Some(format!("use one of: {}", kind_names())),
-                )),
+                    format!("rule {id}: 'when' names capture '{}' that no template has", w_spec.capture),
+                    None,
+                ));
             }
+            when.push(When {
+                capture: w_spec.capture.clone(),
+                contains: memchr::memmem::Finder::new(w_spec.contains.as_bytes()).into_owned(),
+                kind,
+                broker_answered: w_spec.broker_answered,
+            });
         }
         let prefilter: Vec<Vec<u8>> = match r.prefilter.as_ref().map(|p| p.get_ref()) {
             Some(OneOrMany::One(p)) => vec![p.as_bytes().to_vec()],

@@ -396,9 +396,14 @@ pub fn split_addr(v: &[u8]) -> Option<(&[u8], u16)> {
     Some((host, port))
 }
 
+/// ` (id: `, the mark of a Java `Node.toString()`. Built once: it is looked
+/// for in every parsed record (racks) and every `{broker}` capture.
+pub static NODE_MARK: std::sync::LazyLock<memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memmem::Finder::new(b" (id: "));
+
 /// A Java `Node.toString()` → (id, host, port).
 pub fn parse_node(v: &[u8]) -> Option<(i64, &[u8], u16)> {
-    let open = memmem::find(v, b" (id: ")?;
+    let open = NODE_MARK.find(v)?;
     if !v.ends_with(b")") {
         return None;
     }

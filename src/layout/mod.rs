@@ -65,10 +65,6 @@ impl Layout {
         })
     }
 
-    pub fn pattern(&self) -> &str {
-        &self.pattern.source
-    }
-
     /// Does this line start a record? Anything else continues the one before.
     pub fn is_head(&self, line: &[u8]) -> bool {
         self.pattern.parse(strip_cr(line)).is_some()
