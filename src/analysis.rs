@@ -381,22 +381,28 @@ fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, 
         (None, Some(l)) => l.clone(),
         _ => spec.name.clone(),
     };
-    let mut report = InputReport {
-        name,
-        format: None,
-        compression: Compression::None,
-        lines: 0,
-        bytes: 0,
-        events: 0,
+    let mut r = Reading {
+        report: InputReport {
+            name,
+            format: None,
+            compression: Compression::None,
+            lines: 0,
+            bytes: 0,
+            events: 0,
+            errors: Vec::new(),
+            range: None,
+            info_seen: false,
+        },
+        acc: Acc::new(),
         errors: Vec::new(),
-        range: None,
-        info_seen: false,
+        opts,
+        layouts,
+        x,
+        idx,
     };
-    let mut acc = Acc::new();
-    let mut errors: Vec<InputError> = Vec::new();
     match &spec.path {
         Some(path) => match File::open(path) {
-            Err(e) => errors.push(InputError { line: None, message: format!("cannot read: {e}") }),
+            Err(e) => r.errors.push(InputError { line: None, message: format!("cannot read: {e}") }),
             Ok(f) => {
                 let len = f.metadata().map(|m| m.len()).unwrap_or(0);
                 let is_file = f.metadata().map(|m| m.is_file()).unwrap_or(false);
@@ -406,27 +412,17 @@ fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, 
                     // SAFETY (of the map): the file is only read; a log being
                     // appended to while we read it only adds bytes past `len`.
                     match unsafe { memmap2::Mmap::map(&f) } {
-                        Ok(map) => {
-                            report.bytes = map.len() as u64;
-                            mapped(&map, &mut report, &mut acc, &mut errors, opts, layouts, x, idx);
-                        }
-                        Err(_) => stream(f, &mut report, &mut acc, &mut errors, opts, layouts, x, idx),
+                        Ok(map) => r.mapped(&map),
+                        Err(_) => r.stream(f),
                     }
                 } else {
-                    stream(f, &mut report, &mut acc, &mut errors, opts, layouts, x, idx);
+                    r.stream(f);
                 }
             }
         },
-        None => stream(std::io::stdin().lock(), &mut report, &mut acc, &mut errors, opts, layouts, x, idx),
+        None => r.stream(std::io::stdin().lock()),
     }
-    fill_lone_client(&mut acc.events);
-    report.lines = acc.lines();
-    report.range = acc.range;
-    let mut all = merge_issues(acc.issues);
-    all.extend(errors);
-    report.errors = all;
-    report.events = acc.events.len();
-    Extracted { report, events: acc.events, configs: acc.configs, racks: acc.racks, range: acc.range }
+    r.finish()
 }
 
 /// Application lines that report a client's failure (`ErrorLoggingCallback`,
@@ -459,102 +455,107 @@ fn read_head(f: &File, buf: &mut [u8; 4]) -> usize {
     f.read_at(buf, 0).unwrap_or(0)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn mapped(
-    data: &[u8],
-    report: &mut InputReport,
-    acc: &mut Acc,
-    errors: &mut Vec<InputError>,
-    opts: &Options,
-    layouts: &Layouts,
-    x: &Extractor,
+/// One input being read: what it yields so far, and what reads it.
+struct Reading<'a> {
+    report: InputReport,
+    acc: Acc,
+    errors: Vec<InputError>,
+    opts: &'a Options,
+    layouts: &'a Layouts,
+    x: &'a Extractor,
     idx: u32,
-) {
-    let sample = &data[..data.len().min(64 << 10)];
-    match layouts.detect(sample) {
-        Ok(layout) => {
-            report.format = Some(layout.name.clone());
-            report.info_seen = sample_has_info(layout, sample);
-            acc.block(x, layout, data, opts.chunk_size, idx);
-        }
-        Err(e) => {
-            acc.lines_before = memchr::memchr_iter(b'\n', data).count() as u64;
-            acc.last_byte = data.last().copied();
-            errors.push(InputError { line: Some(1), message: e.to_string() });
-        }
-    }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn stream<R: Read>(
-    src: R,
-    report: &mut InputReport,
-    acc: &mut Acc,
-    errors: &mut Vec<InputError>,
-    opts: &Options,
-    layouts: &Layouts,
-    x: &Extractor,
-    idx: u32,
-) {
-    let (reader, comp) = match decoder(src) {
-        Ok(v) => v,
-        Err(e) => {
-            errors.push(InputError { line: None, message: format!("cannot read: {e}") });
-            return;
-        }
-    };
-    report.compression = comp;
-    let mut ch = StreamChunker::new(reader, opts.chunk_size.saturating_mul(STREAM_CHUNKS), x.max_line());
-    let mut layout: Option<&Layout> = None;
-    let mut unknown = false;
-    loop {
-        let (chunk, err) = match layout {
-            Some(l) => ch.next_chunk(&|line: &[u8]| l.is_head(line)),
-            // Until the layout is known, any line may start a record; the
-            // first chunk decides the layout.
-            None => ch.next_chunk(&|_: &[u8]| true),
-        };
-        if let Some(data) = chunk {
-            if layout.is_none() && !unknown {
-                match layouts.detect(&data[..data.len().min(64 << 10)]) {
-                    Ok(l) => {
-                        report.format = Some(l.name.clone());
-                        report.info_seen = sample_has_info(l, &data[..data.len().min(64 << 10)]);
-                        layout = Some(l);
-                    }
-                    Err(e) => {
-                        errors.push(InputError { line: Some(1), message: e.to_string() });
-                        unknown = true;
-                    }
-                }
+impl<'a> Reading<'a> {
+    /// Picks the layout from the input's first bytes; an input in no known
+    /// layout is an error at line 1.
+    fn detect(&mut self, data: &[u8]) -> Option<&'a Layout> {
+        let sample = &data[..data.len().min(64 << 10)];
+        match self.layouts.detect(sample) {
+            Ok(l) => {
+                self.report.format = Some(l.name.clone());
+                self.report.info_seen = sample_has_info(l, sample);
+                Some(l)
             }
-            match layout {
-                Some(l) if !unknown => {
-                    // Re-split: the first chunk was cut without the layout.
-                    acc.block(x, l, data, opts.chunk_size, idx);
-                }
-                _ => {
-                    acc.lines_before += memchr::memchr_iter(b'\n', data).count() as u64;
-                    acc.last_byte = data.last().copied();
-                }
+            Err(e) => {
+                self.errors.push(InputError { line: Some(1), message: e.to_string() });
+                None
             }
-        }
-        let done = chunk.is_none();
-        if let Some(e) = err {
-            let kind = match comp {
-                Compression::Gzip => Some("gzip"),
-                Compression::Zstd => Some("zstd"),
-                Compression::None => None,
-            };
-            let message = match kind {
-                Some(k) => format!("{k} stream ends early or is corrupt after {} bytes: {e}", ch.bytes),
-                None => format!("read error after {} bytes: {e}", ch.bytes),
-            };
-            errors.push(InputError { line: None, message });
-        }
-        if done {
-            break;
         }
     }
-    report.bytes = ch.bytes;
+
+    /// Analyses a block of whole records, or only counts its lines when
+    /// the input's layout is unknown.
+    fn feed(&mut self, layout: Option<&Layout>, data: &[u8]) {
+        match layout {
+            Some(l) => self.acc.block(self.x, l, data, self.opts.chunk_size, self.idx),
+            None => {
+                self.acc.lines_before += memchr::memchr_iter(b'\n', data).count() as u64;
+                self.acc.last_byte = data.last().copied().or(self.acc.last_byte);
+            }
+        }
+    }
+
+    fn mapped(&mut self, data: &[u8]) {
+        self.report.bytes = data.len() as u64;
+        let layout = self.detect(data);
+        self.feed(layout, data);
+    }
+
+    fn stream<R: Read>(&mut self, src: R) {
+        let (reader, comp) = match decoder(src) {
+            Ok(v) => v,
+            Err(e) => {
+                self.errors.push(InputError { line: None, message: format!("cannot read: {e}") });
+                return;
+            }
+        };
+        self.report.compression = comp;
+        let mut ch = StreamChunker::new(reader, self.opts.chunk_size.saturating_mul(STREAM_CHUNKS), self.x.max_line());
+        // `None` until the first chunk decides; `Some(None)`: no layout fits.
+        let mut layout: Option<Option<&Layout>> = None;
+        loop {
+            let (chunk, err) = match layout {
+                Some(Some(l)) => ch.next_chunk(&|line: &[u8]| l.is_head(line)),
+                // Until the layout is known, any line may start a record.
+                _ => ch.next_chunk(&|_: &[u8]| true),
+            };
+            let done = chunk.is_none();
+            if let Some(data) = chunk {
+                let l = *layout.get_or_insert_with(|| self.detect(data));
+                // The first chunk was cut without the layout: block() re-splits it.
+                self.feed(l, data);
+            }
+            if let Some(e) = err {
+                let message = match comp {
+                    Compression::Gzip | Compression::Zstd => {
+                        format!("{} stream ends early or is corrupt after {} bytes: {e}", comp.name(), ch.bytes)
+                    }
+                    Compression::None => format!("read error after {} bytes: {e}", ch.bytes),
+                };
+                self.errors.push(InputError { line: None, message });
+            }
+            if done {
+                break;
+            }
+        }
+        self.report.bytes = ch.bytes;
+    }
+
+    fn finish(mut self) -> Extracted {
+        fill_lone_client(&mut self.acc.events);
+        self.report.lines = self.acc.lines();
+        self.report.range = self.acc.range;
+        let mut errors = merge_issues(self.acc.issues);
+        errors.extend(self.errors);
+        self.report.errors = errors;
+        self.report.events = self.acc.events.len();
+        Extracted {
+            report: self.report,
+            events: self.acc.events,
+            configs: self.acc.configs,
+            racks: self.acc.racks,
+            range: self.acc.range,
+        }
+    }
 }
