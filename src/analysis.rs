@@ -13,6 +13,7 @@ use crate::extract::{ChunkOut, ConfigDump, Extractor, Issue, IssueKind, RackFact
 use crate::impact::{self, BlindSpot, ClientImpact, InputView, Roll};
 use crate::input::chunk::{split, StreamChunker};
 use crate::input::decompress::{decoder, Compression};
+use crate::input::readahead::ReadAhead;
 use crate::input::{self, InputSpec};
 use crate::layout::{Layout, Layouts};
 use crate::noise::{self, Finding, Thresholds};
@@ -74,6 +75,16 @@ pub struct InputReport {
     pub range: Option<(i64, i64)>,
     /// Some line at INFO or below was seen (else: a WARN-only blind spot).
     pub info_seen: bool,
+    /// Its events went to the live sink as they were found (a pipe or a
+    /// FIFO, with `--format events`).
+    pub live: bool,
+}
+
+/// Where the events of a live input (a pipe, a FIFO) go as soon as the
+/// lines that hold them have been analysed, before the input ends.
+pub trait EventSink: Sync {
+    /// Events of `input`, in line order, with what their own lines tell.
+    fn found(&self, input: &str, events: &[Event]);
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,9 +144,14 @@ struct Extracted {
 /// Runs the whole analysis. Input problems are recorded in the report of
 /// the input concerned; nothing here fails as a whole.
 pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
+    run_live(opts, layouts, x, None)
+}
+
+/// [`run`], handing the events of live inputs to `sink` as they are found.
+pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&dyn EventSink>) -> Analysis {
     let (specs, errors) = input::expand(&opts.inputs);
     let mut reports: Vec<Extracted> =
-        specs.par_iter().enumerate().map(|(i, s)| extract_input(s, i as u32, opts, layouts, x)).collect();
+        specs.par_iter().enumerate().map(|(i, s)| extract_input(s, i as u32, opts, layouts, x, sink)).collect();
     for e in errors {
         let name = e.input().to_string();
         reports.push(Extracted {
@@ -149,6 +165,7 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
                 errors: vec![InputError { line: None, message: e.detail() }],
                 range: None,
                 info_seen: false,
+                live: false,
             },
             events: Vec::new(),
             configs: Vec::new(),
@@ -183,6 +200,7 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
             errors: Vec::new(),
             range: None,
             info_seen: true,
+            live: false,
         });
         (inputs.len() - 1) as u32
     });
@@ -376,7 +394,14 @@ fn merge_issues(issues: Vec<Issue>) -> Vec<InputError> {
     merged.into_iter().map(|i| InputError { line: Some(i.line), message: i.message() }).collect()
 }
 
-fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, x: &Extractor) -> Extracted {
+fn extract_input(
+    spec: &InputSpec,
+    idx: u32,
+    opts: &Options,
+    layouts: &Layouts,
+    x: &Extractor,
+    sink: Option<&dyn EventSink>,
+) -> Extracted {
     let name = match (&spec.path, &opts.stdin_label) {
         (None, Some(l)) => l.clone(),
         _ => spec.name.clone(),
@@ -392,6 +417,7 @@ fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, 
             errors: Vec::new(),
             range: None,
             info_seen: false,
+            live: false,
         },
         acc: Acc::new(),
         errors: Vec::new(),
@@ -399,6 +425,7 @@ fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, 
         layouts,
         x,
         idx,
+        sink: None,
     };
     match &spec.path {
         Some(path) => match File::open(path) {
@@ -416,11 +443,16 @@ fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, 
                         Err(_) => r.stream(f),
                     }
                 } else {
+                    // A FIFO or a device is live; a compressed file is not.
+                    r.sink = sink.filter(|_| !is_file);
                     r.stream(f);
                 }
             }
         },
-        None => r.stream(std::io::stdin().lock()),
+        None => {
+            r.sink = sink.filter(|_| !stdin_is_file());
+            r.stream(std::io::stdin());
+        }
     }
     r.finish()
 }
@@ -440,6 +472,13 @@ fn fill_lone_client(events: &mut [Event]) {
     }
 }
 
+/// How much of an input's start decides its layout and whether it logs INFO.
+const SAMPLE_BYTES: usize = 64 << 10;
+
+fn sample(data: &[u8]) -> &[u8] {
+    &data[..data.len().min(SAMPLE_BYTES)]
+}
+
 /// Do the first lines of an input show any INFO (or lower) record?
 fn sample_has_info(layout: &Layout, sample: &[u8]) -> bool {
     sample
@@ -447,6 +486,12 @@ fn sample_has_info(layout: &Layout, sample: &[u8]) -> bool {
         .take(crate::layout::SAMPLE_LINES)
         .filter_map(|l| layout.record(crate::layout::strip_cr(l), b""))
         .any(|r| r.level.is_some_and(|l| l <= Level::Info))
+}
+
+/// Standard input redirected from a regular file is not live.
+fn stdin_is_file() -> bool {
+    use std::os::fd::AsFd;
+    std::io::stdin().as_fd().try_clone_to_owned().map(File::from).and_then(|f| f.metadata()).is_ok_and(|m| m.is_file())
 }
 
 /// Reads up to 4 bytes from the start of a file without moving its cursor.
@@ -464,17 +509,19 @@ struct Reading<'a> {
     layouts: &'a Layouts,
     x: &'a Extractor,
     idx: u32,
+    /// Set for a live input: where its events go as they are found.
+    sink: Option<&'a dyn EventSink>,
 }
 
 impl<'a> Reading<'a> {
     /// Picks the layout from the input's first bytes; an input in no known
     /// layout is an error at line 1.
     fn detect(&mut self, data: &[u8]) -> Option<&'a Layout> {
-        let sample = &data[..data.len().min(64 << 10)];
+        let sample = sample(data);
         match self.layouts.detect(sample) {
             Ok(l) => {
                 self.report.format = Some(l.name.clone());
-                self.report.info_seen = sample_has_info(l, sample);
+                self.report.info_seen |= sample_has_info(l, sample);
                 Some(l)
             }
             Err(e) => {
@@ -502,8 +549,11 @@ impl<'a> Reading<'a> {
         self.feed(layout, data);
     }
 
-    fn stream<R: Read>(&mut self, src: R) {
-        let (reader, comp) = match decoder(src) {
+    /// Reads a stream (a pipe, a FIFO, a compressed file) on a read-ahead
+    /// thread, analysing it block by block as it arrives.
+    fn stream<R: Read + Send + 'static>(&mut self, src: R) {
+        let opened = decoder(src).and_then(|(reader, comp)| Ok((ReadAhead::spawn(reader)?, comp)));
+        let (reader, comp) = match opened {
             Ok(v) => v,
             Err(e) => {
                 self.errors.push(InputError { line: None, message: format!("cannot read: {e}") });
@@ -511,20 +561,52 @@ impl<'a> Reading<'a> {
             }
         };
         self.report.compression = comp;
+        self.report.live = self.sink.is_some();
         let mut ch = StreamChunker::new(reader, self.opts.chunk_size.saturating_mul(STREAM_CHUNKS), self.x.max_line());
-        // `None` until the first chunk decides; `Some(None)`: no layout fits.
+        // `None` until the first lines decide; `Some(None)`: no layout fits.
         let mut layout: Option<Option<&Layout>> = None;
+        let mut sampled = 0usize;
         loop {
-            let (chunk, err) = match layout {
+            let (chunk, err, last) = match layout {
                 Some(Some(l)) => ch.next_chunk(&|line: &[u8]| l.is_head(line)),
                 // Until the layout is known, any line may start a record.
                 _ => ch.next_chunk(&|_: &[u8]| true),
             };
             let done = chunk.is_none();
+            let mut held = false;
             if let Some(data) = chunk {
-                let l = *layout.get_or_insert_with(|| self.detect(data));
-                // The first chunk was cut without the layout: block() re-splits it.
-                self.feed(l, data);
+                // A live input's first line may be a lone stack-trace line:
+                // wait for more lines while no layout fits and more can come.
+                if layout.is_none() && !last && err.is_none() && self.layouts.detect(sample(data)).is_err() {
+                    held = true;
+                } else {
+                    let l = *layout.get_or_insert_with(|| self.detect(data));
+                    // The first piece was cut without the layout: block() re-splits it.
+                    let before = self.acc.events.len();
+                    if let Some(l) = l.filter(|_| sampled < SAMPLE_BYTES) {
+                        // INFO lines anywhere in the first 64 KiB, however
+                        // slowly a live input brings them.
+                        self.report.info_seen |= sample_has_info(l, sample(data));
+                        sampled += data.len();
+                    }
+                    self.feed(l, data);
+                    if let Some(sink) = self.sink {
+                        let new = &self.acc.events[before..];
+                        let (since, until) = (self.opts.since, self.opts.until);
+                        let kept: Vec<Event> = new
+                            .iter()
+                            .filter(|e| since.is_none_or(|s| e.time >= s) && until.is_none_or(|u| e.time <= u))
+                            .cloned()
+                            .collect();
+                        if !kept.is_empty() {
+                            sink.found(&self.report.name, &kept);
+                        }
+                    }
+                }
+            }
+            if held {
+                ch.hold();
+                continue;
             }
             if let Some(e) = err {
                 let message = match comp {

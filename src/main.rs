@@ -8,6 +8,7 @@ use rollcall::extract::Extractor;
 use rollcall::grammar;
 use rollcall::layout::Layouts;
 use rollcall::report;
+use rollcall::report::events::Live;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -72,15 +73,37 @@ fn run(cfg: Config) -> io::Result<u8> {
         pool = pool.num_threads(n);
     }
     let pool = pool.build().map_err(io::Error::other)?;
-    let a = pool.install(|| analysis::run(&cfg.options, &layouts, &x));
+    // `--format events` writes a live input's events as they are found,
+    // then the other inputs' events at the end, to the same place.
+    let (a, events_out) = if cfg.format == report::Format::Events && !cfg.quiet {
+        let out: Box<dyn Write + Send> = match &cfg.out {
+            Some(path) => Box::new(io::BufWriter::new(
+                std::fs::File::create(path)
+                    .map_err(|e| io::Error::new(e.kind(), format!("--out {}: {e}", path.display())))?,
+            )),
+            None => Box::new(io::stdout()),
+        };
+        let topics = cfg.options.topics.as_ref().map(|t| &t.describe);
+        let live = Live::new(out, cfg.options.zone, topics);
+        let a = pool.install(|| analysis::run_live(&cfg.options, &layouts, &x, Some(&live)));
+        (a, Some(live.finish()))
+    } else {
+        (pool.install(|| analysis::run(&cfg.options, &layouts, &x)), None)
+    };
     for i in &a.inputs {
         for e in &i.errors {
             let at = e.line.map_or(String::new(), |l| format!(":{l}"));
             eprintln!("rollcall: {}{at}: {}", report::printable(&i.name), report::printable(&e.message));
         }
     }
-    if !cfg.quiet {
-        match &cfg.out {
+    match events_out {
+        Some(out) => {
+            let mut w = io::BufWriter::new(out?);
+            report::events::write(&a, &mut w)?;
+            w.flush()?;
+        }
+        None if cfg.quiet => {}
+        None => match &cfg.out {
             Some(path) => {
                 let mut f = io::BufWriter::new(
                     std::fs::File::create(path)
@@ -96,7 +119,7 @@ fn run(cfg: Config) -> io::Result<u8> {
                 report::write(cfg.format, &a, &mut w, color)?;
                 w.flush()?;
             }
-        }
+        },
     }
     Ok(if a.has_input_errors() {
         USAGE

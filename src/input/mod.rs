@@ -9,6 +9,7 @@
 
 pub mod chunk;
 pub mod decompress;
+pub mod readahead;
 
 use std::io;
 use std::path::{Path, PathBuf};
