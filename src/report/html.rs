@@ -139,7 +139,7 @@ fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
         density.entry(e.client.as_deref().unwrap_or("(no client id)")).or_insert_with(|| vec![0; BINS])[b] += 1;
     }
     let rows = a.timelines.len() + a.findings.len() + density.len();
-    let height = AXIS + ROW * rows as f64 + 3.0 * ROW / 2.0;
+    let height = AXIS + ROW * rows as f64 + ROW / 2.0;
     let mut s = String::new();
     let _ = write!(
         s,

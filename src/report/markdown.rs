@@ -174,9 +174,13 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                     text(&kinds)
                 )?;
             }
-            if !t.hosts.is_empty() {
-                let hosts = t.hosts.iter().map(|h| text(h)).collect::<Vec<_>>().join(", ");
-                writeln!(out, "| | _hosts: {hosts}_ | | | | | | | |")?;
+        }
+        let named: Vec<_> = a.timelines.iter().filter(|t| t.broker.is_some() && !t.hosts.is_empty()).collect();
+        if !named.is_empty() {
+            writeln!(out)?;
+            for t in named {
+                let hosts = t.hosts.iter().map(|h| code(h)).collect::<Vec<_>>().join(", ");
+                writeln!(out, "- broker {}: {hosts}", text(t.broker.as_deref().unwrap_or_default()))?;
             }
         }
     }
