@@ -74,7 +74,15 @@ svg .bar{fill:#3b82f6}svg .bar.long{fill:#e0a800}svg .bar.open{fill:#c0392b}
 svg .mark.critical{fill:#c0392b}svg .mark.warning{fill:#e0a800}svg .band{fill:#c0392b;opacity:.10}
 svg .maint{fill:#27ae60;opacity:.07}svg .dens{fill:#7c8aa5}svg .sep{stroke:#c9ccd6}
 svg a:hover rect{stroke:#111;stroke-width:1}
+.legend i{display:inline-block;width:12px;height:10px;margin:0 4px 0 12px;border-radius:2px}
 ";
+
+/// What the colours of the timeline mean.
+const LEGEND: &str = "<p class=\"meta legend\"><i style=\"background:#3b82f6\"></i>outage window \
+<i style=\"background:#e0a800\"></i>longer than --max-outage \
+<i style=\"background:#c0392b\"></i>still out at the end of the logs \
+<i style=\"background:#f6d5d1\"></i>critical anomaly across its brokers \
+<i style=\"background:#7c8aa5\"></i>events per client (scaled per client)</p>";
 
 /// Time → x, over the analysis's time range.
 struct Scale {
@@ -333,6 +341,9 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         esc(&z.to_string())
     );
     s.push_str(&svg(a, &index));
+    if a.time_range.is_some() {
+        s.push_str(LEGEND);
+    }
     // The verdict.
     let _ = write!(s, "\n<div class=\"verdict {}\"><b>{}:</b> {}", a.verdict.as_str(), esc(h.label), esc(&h.summary));
     if let Some((message, advice)) = &h.first {
