@@ -36,10 +36,13 @@ fn every_fixture_validates_against_the_schema() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// What it shows, the arguments, and stdin if any.
+type Case<'a> = (&'a str, Vec<&'a str>, Option<&'a [u8]>);
+
 #[test]
 fn edge_shapes_validate_too() {
     let v = validator();
-    let cases: Vec<(&str, Vec<&str>, Option<&[u8]>)> = vec![
+    let cases: Vec<Case> = vec![
         ("no events at all", vec!["--format", "json", "-"], Some(b"nothing kafka here\n")),
         ("empty stdin", vec!["--format", "json", "-"], Some(b"")),
         ("an unreadable input", vec!["--format", "json", "fixtures/clean-roll/", "no/such/file.log"], None),
@@ -65,31 +68,25 @@ fn edge_shapes_validate_too() {
     }
 }
 
+/// One way to break a good document.
+type Breakage = fn(&mut Value);
+
 #[test]
 fn the_schema_refuses_documents_that_break_the_contract() {
     let v = validator();
     let good = run_fixture("two-brokers-out", "json").json();
     assert!(problems(&v, &good).is_empty());
-    let broken: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
-        ("no verdict", Box::new(|d| drop(d.as_object_mut().unwrap().remove("verdict")))),
-        ("an unknown verdict", Box::new(|d| d["verdict"] = json!("fine"))),
-        ("schema_version 2", Box::new(|d| d["schema_version"] = json!(2))),
-        ("a time without milliseconds", Box::new(|d| d["time_range"]["start"] = json!("2024-02-06T10:40:00Z"))),
-        (
-            "a time without an offset",
-            Box::new(|d| d["brokers"][0]["windows"][0]["end"] = json!("2024-02-06T10:41:43.264")),
-        ),
-        ("a numeric broker id", Box::new(|d| d["brokers"][0]["broker"] = json!(1))),
-        ("an anomaly kind outside the contract", Box::new(|d| d["anomalies"][0]["kind"] = json!("gremlins"))),
-        (
-            "an event kind outside the contract",
-            Box::new(|d| d["brokers"][0]["windows"][0]["kinds"]["gremlins"] = json!(1)),
-        ),
-        ("evidence line 0", Box::new(|d| d["anomalies"][0]["evidence"][0]["line"] = json!(0))),
-        (
-            "a window without open",
-            Box::new(|d| drop(d["brokers"][0]["windows"][0].as_object_mut().unwrap().remove("open"))),
-        ),
+    let broken: &[(&str, Breakage)] = &[
+        ("no verdict", |d| drop(d.as_object_mut().unwrap().remove("verdict"))),
+        ("an unknown verdict", |d| d["verdict"] = json!("fine")),
+        ("schema_version 2", |d| d["schema_version"] = json!(2)),
+        ("a time without milliseconds", |d| d["time_range"]["start"] = json!("2024-02-06T10:40:00Z")),
+        ("a time without an offset", |d| d["brokers"][0]["windows"][0]["end"] = json!("2024-02-06T10:41:43.264")),
+        ("a numeric broker id", |d| d["brokers"][0]["broker"] = json!(1)),
+        ("an anomaly kind outside the contract", |d| d["anomalies"][0]["kind"] = json!("gremlins")),
+        ("an event kind outside the contract", |d| d["brokers"][0]["windows"][0]["kinds"]["gremlins"] = json!(1)),
+        ("evidence line 0", |d| d["anomalies"][0]["evidence"][0]["line"] = json!(0)),
+        ("a window without open", |d| drop(d["brokers"][0]["windows"][0].as_object_mut().unwrap().remove("open"))),
     ];
     for (what, breaks) in broken {
         let mut doc = good.clone();

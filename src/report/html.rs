@@ -331,10 +331,10 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     let range = a.time_range.map_or(String::new(), |(s, e)| {
         format!(", {} {} → {} ({})", date(s, z), clock(s, z), clock(e, z), human_duration(e - s))
     });
-    let _ = write!(
+    let _ = writeln!(
         s,
         "<p class=\"meta\">{} from {} ({lines} lines){}; times in {}. Hover a bar for its evidence lines, \
-         click it for the details below.</p>\n",
+         click it for the details below.</p>",
         plural(a.events.len(), "event", "events"),
         plural(a.inputs.len(), "input", "inputs"),
         esc(&range),
@@ -392,10 +392,10 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 .map(|b| format!("broker {}", esc(b)))
                 .chain(f.clients.iter().map(|c| format!("client {}", esc(c))))
                 .collect();
-            let _ = write!(
+            let _ = writeln!(
                 s,
                 "<article id=\"a-{k}\" class=\"{class}\"><b>{}.</b> {sev} <code>{}</code>: {}\
-                 <div class=\"meta\">{} → {}{}</div><div><b>Advice:</b> {}</div>{}</article>\n",
+                 <div class=\"meta\">{} → {}{}</div><div><b>Advice:</b> {}</div>{}</article>",
                 k + 1,
                 f.kind.as_str(),
                 esc(&f.message),
