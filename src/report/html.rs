@@ -18,8 +18,8 @@
 //! line holding `<script>` is shown, never run — in element content and in
 //! attribute values alike.
 
-use super::{event_index, event_summary, evidence_ref, headline, plural, printable, step_after};
-use crate::analysis::{Analysis, Verdict};
+use super::{event_index, event_summary, evidence_ref, headline, plural, printable, scope, step_after};
+use crate::analysis::Analysis;
 use crate::correlate::EndedBy;
 use crate::event::Event;
 use crate::noise::Severity;
@@ -327,18 +327,10 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         esc(h.label)
     );
     let _ = write!(s, "<h1>Rolling update: {}</h1>", esc(&h.label.to_lowercase()));
-    let lines: u64 = a.inputs.iter().map(|i| i.lines).sum();
-    let range = a.time_range.map_or(String::new(), |(s, e)| {
-        format!(", {} {} → {} ({})", date(s, z), clock(s, z), clock(e, z), human_duration(e - s))
-    });
     let _ = writeln!(
         s,
-        "<p class=\"meta\">{} from {} ({lines} lines){}; times in {}. Hover a bar for its evidence lines, \
-         click it for the details below.</p>",
-        plural(a.events.len(), "event", "events"),
-        plural(a.inputs.len(), "input", "inputs"),
-        esc(&range),
-        esc(&z.to_string())
+        "<p class=\"meta\">{}. Hover a bar for its evidence lines, click it for the details below.</p>",
+        esc(&scope(a))
     );
     s.push_str(&svg(a, &index));
     if a.time_range.is_some() {
@@ -497,11 +489,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         s,
         "</ul>\n<p class=\"meta\">Report by rollcall {}; verdict <code>{}</code>.</p>\n</body></html>\n",
         env!("CARGO_PKG_VERSION"),
-        match a.verdict {
-            Verdict::Clean => "clean",
-            Verdict::ExpectedNoise => "expected_noise",
-            Verdict::Anomalous => "anomalous",
-        }
+        a.verdict.as_str()
     );
     out.write_all(s.as_bytes())
 }

@@ -12,11 +12,11 @@
 //! emphasis or code. Only ASCII punctuation is escaped: CommonMark takes a
 //! backslash before any of it literally, so the escapes are always safe.
 
-use super::{event_index, event_summary, evidence_ref, headline, plural, printable, step_after};
+use super::{event_index, event_summary, evidence_ref, headline, plural, printable, scope, step_after};
 use crate::analysis::Analysis;
 use crate::correlate::EndedBy;
 use crate::noise::Severity;
-use crate::timefmt::{clock, date, human_duration, rfc3339};
+use crate::timefmt::{clock, human_duration, rfc3339};
 use std::io::{self, Write};
 
 /// Log-derived text for Markdown prose or a table cell.
@@ -59,17 +59,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "- **Do:** {}", text(advice))?;
     }
     writeln!(out)?;
-    let lines: u64 = a.inputs.iter().map(|i| i.lines).sum();
-    let range = a.time_range.map_or(String::new(), |(s, e)| {
-        format!(", {} {} → {} ({})", date(s, z), clock(s, z), clock(e, z), human_duration(e - s))
-    });
-    writeln!(
-        out,
-        "_{} from {} ({lines} lines){range}; times in {}._",
-        plural(a.events.len(), "event", "events"),
-        plural(a.inputs.len(), "input", "inputs"),
-        text(&z.to_string())
-    )?;
+    writeln!(out, "_{}._", text(&scope(a)))?;
 
     if !a.roll.steps.is_empty() {
         writeln!(out)?;

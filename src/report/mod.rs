@@ -18,7 +18,7 @@ use crate::analysis::{Analysis, Verdict};
 use crate::event::Event;
 use crate::impact::RollStep;
 use crate::noise::Severity;
-use crate::timefmt::{clock, human_duration};
+use crate::timefmt::{clock, date, human_duration};
 use std::collections::HashMap;
 use std::io::{self, Write};
 
@@ -105,6 +105,20 @@ pub fn headline(a: &Analysis) -> Headline {
             Headline { label: "CLEAN", summary: "no Kafka client disruption in these logs.".to_string(), first: None }
         }
     }
+}
+
+/// What the report covers: events, inputs, lines, the time range and zone.
+pub fn scope(a: &Analysis) -> String {
+    let z = &a.zone;
+    let lines: u64 = a.inputs.iter().map(|i| i.lines).sum();
+    let range = a.time_range.map_or(String::new(), |(s, e)| {
+        format!(", {} {} → {} ({})", date(s, z), clock(s, z), clock(e, z), human_duration(e - s))
+    });
+    format!(
+        "{} from {} ({lines} lines){range}; times in {z}",
+        plural(a.events.len(), "event", "events"),
+        plural(a.inputs.len(), "input", "inputs"),
+    )
 }
 
 pub fn plural(n: usize, one: &str, many: &str) -> String {

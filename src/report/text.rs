@@ -9,10 +9,10 @@
 //! so `grep` sees whole lines. Log text goes through `printable` first: the
 //! only escape sequences in the output are the colours written here.
 
-use super::{headline, plural, printable, step_after, Style};
+use super::{headline, plural, printable, scope, step_after, Style};
 use crate::analysis::{Analysis, Verdict};
 use crate::noise::Severity;
-use crate::timefmt::{clock, date, human_duration};
+use crate::timefmt::{clock, human_duration};
 use std::io::{self, Write};
 
 struct Paint {
@@ -162,20 +162,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write, style: Style) -> io::Result<()> 
         o.line(2, 2, &format!("{} {message}", c.bold("First:")))?;
         o.line(2, 2, &format!("{} {advice}", c.bold("Do:")))?;
     }
-    let lines: u64 = a.inputs.iter().map(|i| i.lines).sum();
-    let range = a.time_range.map_or(String::new(), |(s, e)| {
-        format!(", {} {} → {} ({})", date(s, z), clock(s, z), clock(e, z), human_duration(e - s))
-    });
-    o.line(
-        2,
-        2,
-        &c.dim(&format!(
-            "{} from {} ({} lines){range}; times in {z}",
-            plural(a.events.len(), "event", "events"),
-            plural(a.inputs.len(), "input", "inputs"),
-            lines
-        )),
-    )?;
+    o.line(2, 2, &c.dim(&scope(a)))?;
     // 2. The roll sequence: the order brokers went out, and the rule.
     if !a.roll.steps.is_empty() {
         o.blank()?;
