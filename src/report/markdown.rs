@@ -52,7 +52,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     let h = headline(a);
     writeln!(out, "## rollcall: {}", h.label)?;
     writeln!(out)?;
-    writeln!(out, "**{}** {}", h.label, text(&h.summary))?;
+    writeln!(out, "**{}:** {}", h.label, text(&h.summary))?;
     if let Some((message, advice)) = &h.first {
         writeln!(out)?;
         writeln!(out, "- **First:** {}", text(message))?;
