@@ -2,7 +2,7 @@
 
 use crate::analysis::{Options, TopicsFile};
 use crate::noise::Thresholds;
-use crate::report::Format;
+use crate::report::{Format, Style};
 use crate::timefmt::{parse_duration, parse_time, Zone};
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
@@ -85,6 +85,11 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// Wrap the text report at N columns. Default: the terminal's width on
+    /// a terminal, no wrapping into a file or a pipe.
+    #[arg(long, value_name = "N")]
+    pub width: Option<usize>,
+
     /// Print no report; only the exit code (and errors on stderr) tell.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -119,6 +124,7 @@ pub struct Config {
     pub layout: Option<String>,
     pub threads: Option<usize>,
     pub color: ColorChoice,
+    pub width: Option<usize>,
     pub quiet: bool,
     pub max_line: Option<usize>,
 }
@@ -168,6 +174,9 @@ impl Config {
                 Some(TopicsFile { name, lines, bytes: text.len() as u64, describe })
             }
         };
+        if a.width == Some(0) {
+            return Err("--width must be at least 1".into());
+        }
         if a.threads == Some(0) {
             return Err("--threads must be at least 1".into());
         }
@@ -199,6 +208,7 @@ impl Config {
             layout: a.layout,
             threads: a.threads,
             color: a.color,
+            width: a.width,
             quiet: a.quiet,
             max_line: a.max_line,
         })
@@ -212,6 +222,16 @@ impl Config {
             ColorChoice::Auto => {
                 stdout_is_terminal && self.out.is_none() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
+        }
+    }
+
+    /// The text report's look: `terminal_width` is that of stdout when it is
+    /// a terminal (and the report goes there); `--width` overrides it.
+    pub fn style(&self, stdout_is_terminal: bool, terminal_width: Option<usize>) -> Style {
+        let to_terminal = stdout_is_terminal && self.out.is_none();
+        Style {
+            color: self.use_color(stdout_is_terminal),
+            width: self.width.or(if to_terminal { terminal_width } else { None }),
         }
     }
 }
@@ -253,5 +273,18 @@ mod tests {
         assert!(c.use_color(false));
         c.color = ColorChoice::Never;
         assert!(!c.use_color(true));
+    }
+
+    #[test]
+    fn width_is_the_terminals_unless_given_and_none_into_a_pipe_or_file() {
+        let c = cfg(&["--color", "never"]).unwrap();
+        assert_eq!(c.style(true, Some(93)).width, Some(93));
+        assert_eq!(c.style(false, Some(93)).width, None);
+        let c = cfg(&["--width", "60"]).unwrap();
+        assert_eq!(c.style(false, None).width, Some(60));
+        assert_eq!(c.style(true, Some(200)).width, Some(60));
+        let c = cfg(&["--out", "r.txt"]).unwrap();
+        assert_eq!(c.style(true, Some(93)), Style { color: false, width: None });
+        assert!(cfg(&["--width", "0"]).is_err());
     }
 }

@@ -109,14 +109,15 @@ fn run(cfg: Config) -> io::Result<u8> {
                     std::fs::File::create(path)
                         .map_err(|e| io::Error::new(e.kind(), format!("--out {}: {e}", path.display())))?,
                 );
-                report::write(cfg.format, &a, &mut f, cfg.use_color(false))?;
+                report::write(cfg.format, &a, &mut f, cfg.style(false, None))?;
                 f.flush()?;
             }
             None => {
                 let stdout = io::stdout();
-                let color = cfg.use_color(stdout.is_terminal());
+                let width = terminal_size::terminal_size_of(&stdout).map(|(w, _)| usize::from(w.0));
+                let style = cfg.style(stdout.is_terminal(), width);
                 let mut w = io::BufWriter::new(stdout.lock());
-                report::write(cfg.format, &a, &mut w, color)?;
+                report::write(cfg.format, &a, &mut w, style)?;
                 w.flush()?;
             }
         },
