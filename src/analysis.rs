@@ -445,8 +445,8 @@ fn sample_has_info(layout: &Layout, sample: &[u8]) -> bool {
     sample
         .split(|&b| b == b'\n')
         .take(crate::layout::SAMPLE_LINES)
-        .filter_map(|l| layout.record(crate::layout::strip_cr(l), b""))
-        .any(|r| r.level.is_some_and(|l| l <= Level::Info))
+        .filter_map(|l| layout.with_record(crate::layout::strip_cr(l), b"", |r| r.level))
+        .any(|level| level.is_some_and(|l| l <= Level::Info))
 }
 
 /// Reads up to 4 bytes from the start of a file without moving its cursor.
@@ -469,12 +469,12 @@ struct Reading<'a> {
 impl<'a> Reading<'a> {
     /// Picks the layout from the input's first bytes; an input in no known
     /// layout is an error at line 1.
-    fn detect(&mut self, data: &[u8]) -> Option<&'a Layout> {
+    fn detect(&mut self, data: &[u8]) -> Option<Layout> {
         let sample = &data[..data.len().min(64 << 10)];
-        match self.layouts.detect(sample) {
+        match self.layouts.detect_input(&self.report.name, sample) {
             Ok(l) => {
-                self.report.format = Some(l.name.clone());
-                self.report.info_seen = sample_has_info(l, sample);
+                self.report.format = Some(l.format());
+                self.report.info_seen = sample_has_info(&l, sample);
                 Some(l)
             }
             Err(e) => {
@@ -499,7 +499,7 @@ impl<'a> Reading<'a> {
     fn mapped(&mut self, data: &[u8]) {
         self.report.bytes = data.len() as u64;
         let layout = self.detect(data);
-        self.feed(layout, data);
+        self.feed(layout.as_ref(), data);
     }
 
     fn stream<R: Read>(&mut self, src: R) {
@@ -513,16 +513,19 @@ impl<'a> Reading<'a> {
         self.report.compression = comp;
         let mut ch = StreamChunker::new(reader, self.opts.chunk_size.saturating_mul(STREAM_CHUNKS), self.x.max_line());
         // `None` until the first chunk decides; `Some(None)`: no layout fits.
-        let mut layout: Option<Option<&Layout>> = None;
+        let mut layout: Option<Option<Layout>> = None;
         loop {
-            let (chunk, err) = match layout {
+            let (chunk, err) = match &layout {
                 Some(Some(l)) => ch.next_chunk(&|line: &[u8]| l.is_head(line)),
                 // Until the layout is known, any line may start a record.
                 _ => ch.next_chunk(&|_: &[u8]| true),
             };
             let done = chunk.is_none();
             if let Some(data) = chunk {
-                let l = *layout.get_or_insert_with(|| self.detect(data));
+                if layout.is_none() {
+                    layout = Some(self.detect(data));
+                }
+                let l = layout.as_ref().and_then(Option::as_ref);
                 // The first chunk was cut without the layout: block() re-splits it.
                 self.feed(l, data);
             }

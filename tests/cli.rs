@@ -87,10 +87,10 @@ fn text_report_opens_with_verdict_then_the_first_thing_to_do() {
 
 #[test]
 fn a_custom_layout_pattern_is_compiled_and_used() {
-    let log = "2024-02-06T10:47:03.491+09:00 [kafka-producer-network-thread | producer-1] WARN  org.apache.kafka.clients.NetworkClient - [Producer clientId=producer-1] Connection to node 3 (b-3.x.abc.c2.kafka.us-east-1.amazonaws.com/10.0.3.13:9094) could not be established. Node may not be available.\n";
+    let log = "2024-02-06T10:47:03.491+09:00 ~ WARN  ~ org.apache.kafka.clients.NetworkClient ~ [Producer clientId=producer-1] Connection to node 3 (b-3.x.abc.c2.kafka.us-east-1.amazonaws.com/10.0.3.13:9094) could not be established. Node may not be available.\n";
     let detected = rollcall(&["--format", "json"], Some(log.as_bytes()));
     assert_eq!(detected.code, 2, "no built-in layout reads this");
-    let pattern = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} [%t] %-5level %logger - %msg%n";
+    let pattern = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} ~ %-5level ~ %logger ~ %msg%n";
     let out = rollcall(&["--format", "json", "--layout", pattern], Some(log.as_bytes()));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let j = out.json();
