@@ -361,9 +361,10 @@ impl Extractor {
             Some(m) => fill(&mut ev, &m),
             None => ev.template = Some(mask(message)),
         }
-        // A JSON field naming the broker (kafkajs `broker`) is the identity
-        // when the message itself named none.
-        if ev.node.is_none() && ev.host.is_none() {
+        // A JSON field naming the broker (kafkajs `broker`) is the client's
+        // own name for it: it wins over an address in the text, which is the
+        // resolved IP (`connect ECONNREFUSED 10.0.1.12:9092`).
+        if ev.node.is_none() {
             if let Some((h, p)) = split_addr(rec.broker) {
                 ev.host = Some(lossy(h));
                 ev.port = Some(p);
