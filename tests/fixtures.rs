@@ -253,7 +253,8 @@ fn issue_5_wrapped_java_logs_give_the_timeline_of_the_plain_ones() {
         assert_eq!(w, p, "{wrapped}: windows, kinds, clients and evidence lines as in {plain}");
         assert_eq!(wa, pa, "{wrapped}: verdict and anomalies as in {plain}");
         let j = run_fixture(wrapped, "json").json();
-        let formats: Vec<&str> = j["inputs"].as_array().unwrap().iter().map(|i| i["format"].as_str().unwrap()).collect();
+        let formats: Vec<&str> =
+            j["inputs"].as_array().unwrap().iter().map(|i| i["format"].as_str().unwrap()).collect();
         let wrapper = if wrapped.starts_with("cri") { "cri" } else { "docker-json" };
         assert!(formats.iter().all(|f| f.ends_with(&format!(" in {wrapper}"))), "{formats:?}");
     }
@@ -269,7 +270,10 @@ fn issue_5_kafkajs_roll_names_brokers_by_their_msk_hosts() {
     let mut last_end = String::new();
     for b in brokers {
         let id = b["broker"].as_str().unwrap();
-        assert_eq!(b["hosts"], serde_json::json!([format!("b-{id}.demo-cluster.abc123.c2.kafka.us-east-1.amazonaws.com:9092")]));
+        assert_eq!(
+            b["hosts"],
+            serde_json::json!([format!("b-{id}.demo-cluster.abc123.c2.kafka.us-east-1.amazonaws.com:9092")])
+        );
         let w = b["windows"].as_array().unwrap();
         assert_eq!(w.len(), 1, "broker {id} restarts once");
         assert_eq!(w[0]["open"], false);

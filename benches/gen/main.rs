@@ -120,8 +120,12 @@ fn run(command: Command) -> io::Result<()> {
         Command::Scenario { name, dir, seed } if extra::NAMES.contains(&name.as_str()) => {
             extra::write(&name, &dir, seed)?
         }
-        Command::Scenario { name, dir, seed } if node::NAMES.contains(&name.as_str()) => node::write(&name, &dir, seed)?,
-        Command::Scenario { name, dir, seed } if wrap::NAMES.contains(&name.as_str()) => wrap::write(&name, &dir, seed)?,
+        Command::Scenario { name, dir, seed } if node::NAMES.contains(&name.as_str()) => {
+            node::write(&name, &dir, seed)?
+        }
+        Command::Scenario { name, dir, seed } if wrap::NAMES.contains(&name.as_str()) => {
+            wrap::write(&name, &dir, seed)?
+        }
         Command::Scenario { name, dir, seed } => scenario::write(&name, &dir, seed)?,
         Command::Topics { name, seed } => {
             let stdout = io::stdout();

@@ -63,7 +63,11 @@ pub fn write(name: &str, dir: &Path, seed: u64) -> io::Result<()> {
         let restart = if crash && b == 2 { rng.range(150_000, 170_000) } else { rng.range(40_000, 90_000) };
         let up = outage(b, t, t + restart, crash && b == 2, &mut rng, &mut lines);
         let rejoined = up + rng.range(2_000, 5_000);
-        lines.push(info(rejoined, "[ConsumerGroup] Consumer has joined the group", joined_fields(&mut rng, rejoined - up)));
+        lines.push(info(
+            rejoined,
+            "[ConsumerGroup] Consumer has joined the group",
+            joined_fields(&mut rng, rejoined - up),
+        ));
         end = rejoined + rng.range(60_000, 120_000);
         t = up + rng.range(60_000, 180_000);
     }
@@ -148,7 +152,11 @@ fn outage(b: u8, down: i64, up: i64, crash: bool, rng: &mut Rng, out: &mut Vec<L
                 ip(b)
             ),
         ));
-        out.push(err(t + rng.range(1, 4), "[BrokerPool] Failed to connect to broker, reconnecting".into(), retry(attempt, backoff)));
+        out.push(err(
+            t + rng.range(1, 4),
+            "[BrokerPool] Failed to connect to broker, reconnecting".into(),
+            retry(attempt, backoff),
+        ));
         attempt += 1;
         if crash && attempt == 6 && !crashed {
             crashed = true;

@@ -30,7 +30,7 @@ pub const JSON_LEVEL_MARKERS: &[&[u8]] =
 /// JSON-lines log still shows this piece verbatim, so the raw-byte scan
 /// keeps finding every candidate.
 fn json_safe(lit: &[u8]) -> &[u8] {
-    lit.split(|&b| matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | b'\'') || b < 0x20 || b >= 0x7f)
+    lit.split(|&b| matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | b'\'') || !(0x20..0x7f).contains(&b))
         .max_by_key(|piece| piece.len())
         .unwrap_or(lit)
 }

@@ -55,11 +55,7 @@ pub fn check_samples(grammar: &Grammar) -> Vec<Error> {
                 continue;
             };
             let Some((matched_id, kind)) = m else {
-                errors.push(err(
-                    s.line,
-                    format!("rule {}: sample {n} does not match", rule.id),
-                    Some(help),
-                ));
+                errors.push(err(s.line, format!("rule {}: sample {n} does not match", rule.id), Some(help)));
                 continue;
             };
             if matched_id != rule.id {

@@ -253,23 +253,37 @@ mod tests {
 
     #[test]
     fn pino_numbers_and_nested_paths() {
-        let l = JsonLayout { fields: JsonFields::parse_spec("time=time,level=level,logger=name,message=msg,error=err.stack").unwrap() };
+        let l = JsonLayout {
+            fields: JsonFields::parse_spec("time=time,level=level,logger=name,message=msg,error=err.stack").unwrap(),
+        };
         let line = br#"{"level":50,"time":1707216423491,"pid":1,"hostname":"h","name":"orders","msg":"boom \u003c\"x\"\u003e","err":{"type":"Error","stack":"Error: x\n at y"}}"#;
         let (lvl, msg, body, t) = l
             .with_record(line, b"", |r| {
-                (r.level, String::from_utf8_lossy(r.message).into_owned(), String::from_utf8_lossy(r.body).into_owned(), r.time)
+                (
+                    r.level,
+                    String::from_utf8_lossy(r.message).into_owned(),
+                    String::from_utf8_lossy(r.body).into_owned(),
+                    r.time,
+                )
             })
             .unwrap();
         assert_eq!(lvl, Some(Level::Error));
         assert_eq!(msg, "boom <\"x\">");
         assert_eq!(body, "Error: x\n at y");
         assert_eq!(t.unwrap().to_utc_millis(&Default::default()), Some(1707216423491));
-        let ecs = JsonLayout { fields: JsonFields::parse_spec("time=@timestamp,level=log.level,message=message").unwrap() };
+        let ecs =
+            JsonLayout { fields: JsonFields::parse_spec("time=@timestamp,level=log.level,message=message").unwrap() };
         assert!(ecs.fit(br#"{"@timestamp":"2024-02-06T10:47:03.491Z","log":{"level":"warn"},"message":"x"}"#).is_ok());
         assert!(ecs.fit(br#"{"@timestamp":"2024-02-06T10:47:03.491Z","log.level":"WARN","message":"x"}"#).is_ok());
-        assert_eq!(ecs.fit(br#"{"@timestamp":"2024-02-06T10:47:03.491Z","message":"x"}"#), Err("no level field \"log.level\"".into()));
+        assert_eq!(
+            ecs.fit(br#"{"@timestamp":"2024-02-06T10:47:03.491Z","message":"x"}"#),
+            Err("no level field \"log.level\"".into())
+        );
         assert_eq!(ecs.fit(b"[2024-02-06 10:47:03,491] WARN x"), Err("not a JSON object".into()));
-        assert_eq!(ecs.fit(br#"{"@timestamp":"yesterday","log.level":"WARN","message":"x"}"#), Err("time field \"@timestamp\" is not a timestamp".into()));
+        assert_eq!(
+            ecs.fit(br#"{"@timestamp":"yesterday","log.level":"WARN","message":"x"}"#),
+            Err("time field \"@timestamp\" is not a timestamp".into())
+        );
     }
 
     #[test]

@@ -135,7 +135,10 @@ impl Layout {
             Body::Pattern(p) => p.specificity(),
             Body::Json(j) => {
                 let f = &j.fields;
-                1 + [&f.time, &f.level, &f.logger, &f.thread, &f.broker, &f.client].iter().filter(|x| x.is_some()).count()
+                1 + [&f.time, &f.level, &f.logger, &f.thread, &f.broker, &f.client]
+                    .iter()
+                    .filter(|x| x.is_some())
+                    .count()
             }
         }
     }
@@ -574,7 +577,10 @@ mod tests {
         assert_eq!(first(kjs, "").0, "kafkajs");
         let logstash = r#"{"@timestamp":"2024-02-06T10:47:03.491+09:00","@version":"1","message":"[Producer clientId=p-1] Node 2 disconnected.","logger_name":"org.apache.kafka.clients.NetworkClient","thread_name":"kafka-producer-network-thread | p-1","level":"WARN","level_value":30000}"#;
         let (f, m, _, t) = first(logstash, "");
-        assert_eq!((f.as_str(), m.as_str(), t.as_str()), ("logstash", "[Producer clientId=p-1] Node 2 disconnected.", "2024-02-06T01:47:03.491Z"));
+        assert_eq!(
+            (f.as_str(), m.as_str(), t.as_str()),
+            ("logstash", "[Producer clientId=p-1] Node 2 disconnected.", "2024-02-06T01:47:03.491Z")
+        );
         let ecs = r#"{"@timestamp":"2024-02-06T10:47:03.491Z","log.level":"WARN","message":"x","ecs.version":"1.2.0","log.logger":"org.apache.kafka.clients.NetworkClient"}"#;
         assert_eq!(first(ecs, "").0, "ecs");
         let pino = r#"{"level":50,"time":1707216423491,"pid":7,"hostname":"h","name":"orders","msg":"boom"}"#;
@@ -590,7 +596,10 @@ mod tests {
         assert_eq!(b, "org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders-2:120001 ms has passed since batch creation");
         let docker = r#"{"log":"{\"level\":\"WARN\",\"timestamp\":\"2024-02-06T10:47:03.491Z\",\"logger\":\"kafkajs\",\"message\":\"[Connection] \u003cx\u003e\"}\n","stream":"stdout","time":"2024-02-06T10:47:03.5Z"}"#;
         let (f, m, _, t) = first(docker, "");
-        assert_eq!((f.as_str(), m.as_str(), t.as_str()), ("kafkajs in docker-json", "[Connection] <x>", "2024-02-06T10:47:03.491Z"));
+        assert_eq!(
+            (f.as_str(), m.as_str(), t.as_str()),
+            ("kafkajs in docker-json", "[Connection] <x>", "2024-02-06T10:47:03.491Z")
+        );
         let tail = "2024-02-06T10:47:03.491000+00:00 orders/i-0abc 2024-02-06 10:47:03.491 [main] WARN  org.apache.kafka.clients.NetworkClient - hi\n";
         assert_eq!(first(tail, "").0, "logback in aws-logs-tail");
         let syslog = "Feb  6 10:47:03 ip-10-0-0-1 orders[123]: [2024-02-06 10:47:03,491] WARN hi (org.apache.kafka.clients.NetworkClient)\n";
@@ -599,12 +608,14 @@ mod tests {
 
     #[test]
     fn time_only_layouts_take_their_date_from_the_name_or_flag() {
-        let text = "10:47:03.491 [kafka-producer-network-thread | p-1] WARN  org.apache.kafka.clients.NetworkClient - hi\n";
+        let text =
+            "10:47:03.491 [kafka-producer-network-thread | p-1] WARN  org.apache.kafka.clients.NetworkClient - hi\n";
         let (f, _, _, t) = first(text, "logs/app-2024-02-06.log");
         assert_eq!((f.as_str(), t.as_str()), ("logback-time-only", "2024-02-06T10:47:03.491Z"));
         let err = Layouts::builtin().detect_input("app.log", text.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("--date"), "{err}");
-        let l = Layouts::builtin().with_date(parse_date(b"2024-03-01")).detect_input("app.log", text.as_bytes()).unwrap();
+        let l =
+            Layouts::builtin().with_date(parse_date(b"2024-03-01")).detect_input("app.log", text.as_bytes()).unwrap();
         assert!(l.with_record(text.trim_end().as_bytes(), b"", |r| r.time.unwrap().month).unwrap() == 3);
         assert_eq!(date_in_name("x/app-2024-02-06.1.log"), Some((2024, 2, 6)));
         assert_eq!(date_in_name("app-12024-02-06.log"), None);

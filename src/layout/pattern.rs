@@ -293,7 +293,11 @@ impl Pattern {
                     } else {
                         name(e).to_string()
                     };
-                    let done = if matched.is_empty() { "nothing matched".to_string() } else { format!("{} matched", matched.join(", ")) };
+                    let done = if matched.is_empty() {
+                        "nothing matched".to_string()
+                    } else {
+                        format!("{} matched", matched.join(", "))
+                    };
                     return (k, format!("{done}, {what} did not at column {}", p + 1));
                 }
             }

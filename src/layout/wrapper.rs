@@ -146,7 +146,8 @@ pub fn string_end(s: &[u8]) -> Option<usize> {
     None
 }
 
-const MONTHS: [&[u8]; 12] = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
+const MONTHS: [&[u8]; 12] =
+    [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
 
 fn peel_syslog(line: &[u8]) -> Option<Peeled<'_>> {
     let mut s = line;
@@ -284,7 +285,8 @@ mod tests {
 
     #[test]
     fn cri_full_and_partial_lines() {
-        let p = Wrapper::Cri.peel(b"2024-02-06T10:47:03.491234567Z stderr F [2024-02-06 10:47:03,491] WARN x (y)").unwrap();
+        let p =
+            Wrapper::Cri.peel(b"2024-02-06T10:47:03.491234567Z stderr F [2024-02-06 10:47:03,491] WARN x (y)").unwrap();
         assert_eq!(text(&p), "[2024-02-06 10:47:03,491] WARN x (y)");
         assert!(!p.partial);
         assert_eq!(p.time.unwrap().milli, 491);
@@ -302,7 +304,8 @@ mod tests {
         assert!(!p.partial);
         assert_eq!(text(&p), r#"{"level":"ERROR","message":"a \"quoted\" <b> é 😀"}"#);
         assert_eq!(p.time.unwrap().second, 3);
-        let p = Wrapper::Docker.peel(br#"{"log":"first half","stream":"stdout","time":"2024-02-06T10:47:03Z"}"#).unwrap();
+        let p =
+            Wrapper::Docker.peel(br#"{"log":"first half","stream":"stdout","time":"2024-02-06T10:47:03Z"}"#).unwrap();
         assert!(p.partial);
         assert!(Wrapper::Docker.peel(br#"{"level":"ERROR"}"#).is_none());
         assert!(Wrapper::Docker.peel(br#"{"log":"unterminated \"#).is_none());
@@ -310,11 +313,14 @@ mod tests {
 
     #[test]
     fn aws_tail_export_and_syslog() {
-        let p = Wrapper::AwsTail.peel(b"2024-02-06T10:47:03.491000+00:00 orders/abc123 [2024-02-06 10:47:03,491] WARN x").unwrap();
+        let p = Wrapper::AwsTail
+            .peel(b"2024-02-06T10:47:03.491000+00:00 orders/abc123 [2024-02-06 10:47:03,491] WARN x")
+            .unwrap();
         assert_eq!(p.content, b"[2024-02-06 10:47:03,491] WARN x");
         let p = Wrapper::CloudWatchExport.peel(b"2024-02-06T10:47:03.491Z hello").unwrap();
         assert_eq!(p.content, b"hello");
-        let p = Wrapper::Syslog.peel(b"Feb  6 10:47:03 ip-10-0-0-1 orders[123]: [2024-02-06 10:47:03,491] WARN x").unwrap();
+        let p =
+            Wrapper::Syslog.peel(b"Feb  6 10:47:03 ip-10-0-0-1 orders[123]: [2024-02-06 10:47:03,491] WARN x").unwrap();
         assert_eq!(p.content, b"[2024-02-06 10:47:03,491] WARN x");
         assert!(p.time.is_none());
         let p = Wrapper::Syslog
