@@ -635,6 +635,33 @@ mod tests {
         assert!(err.contains("closest:") && err.contains("no "), "{err}");
     }
 
+    /// Never panic on input: truncated JSON and wrapped lines through
+    /// detection and every built-in layout, with every wrapper.
+    #[test]
+    fn truncated_records_never_panic() {
+        let ls = Layouts::builtin();
+        let samples = [
+            r#"{"level":50,"time":1e300,"msg":"x","err":{"stack":null}}"#,
+            r#"{"level":"ERROR","timestamp":"2024-02-06T10:47:03.491Z","logger":"kafkajs","message":"[Connection] x","broker":7}"#,
+            r#"{"log":"{\"level\":\"WARN\"}\n","stream":"stdout","time":"2024-02-06T10:47:03Z"}"#,
+            "2024-02-06T10:47:03.491234567Z stderr P [2024-02-06 10:47:03,491] WARN x (y)",
+            "10:47:03.491 [main] WARN  a.B - x",
+        ];
+        for text in samples {
+            for cut in 0..=text.len() {
+                let Some(t) = text.get(..cut) else { continue };
+                let _ = ls.detect_input("app-2024-02-06.log", t.as_bytes());
+                for base in ls.all() {
+                    for w in std::iter::once(None).chain(Wrapper::ALL.map(Some)) {
+                        let l = Layout { wrapper: w, date: Some((2024, 2, 6)), ..base.clone() };
+                        let _ = l.is_head(t.as_bytes());
+                        let _ = l.with_record(t.as_bytes(), t.as_bytes(), |r| r.time);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn forced_layouts_by_name_and_json_fields() {
         let ls = Layouts::forced("kafkajs").unwrap();

@@ -210,7 +210,7 @@ fn peel_5424(s: &[u8]) -> Option<Peeled<'_>> {
         while rest.first() == Some(&b'[') {
             let mut i = 1;
             loop {
-                let k = memchr::memchr3(b']', b'"', b'\\', &rest[i..])? + i;
+                let k = memchr::memchr3(b']', b'"', b'\\', rest.get(i..)?)? + i;
                 match rest[k] {
                     b']' => {
                         i = k + 1;
@@ -220,7 +220,7 @@ fn peel_5424(s: &[u8]) -> Option<Peeled<'_>> {
                     _ => i = k + 2,
                 }
             }
-            rest = &rest[i..];
+            rest = rest.get(i..)?;
         }
     }
     let content = rest.strip_prefix(b" ").unwrap_or(rest);
@@ -333,6 +333,37 @@ mod tests {
         let p = Wrapper::Syslog.peel(b"2024-02-06T10:47:03+0000 host app[1]: msg").unwrap();
         assert_eq!(p.content, b"msg");
         assert!(Wrapper::Syslog.peel(b"[2024-02-06 10:47:03,491] WARN x: y").is_none());
+    }
+
+    /// Never panic on input: every prefix of real and broken lines, with
+    /// some bytes flipped, through every wrapper.
+    #[test]
+    fn truncated_and_mangled_lines_never_panic() {
+        let lines: [&[u8]; 6] = [
+            b"2024-02-06T10:47:03.491234567Z stderr P x",
+            br#"{"log":"a \\ \" \u00e9 \ud83d\ude00\n","stream":"stdout","time":"2024-02-06T10:47:03Z"}"#,
+            b"2024-02-06T10:47:03.491000+00:00 s x",
+            b"<165>1 2024-02-06T10:47:03.491Z h a 1 m [x a=\"\\\"]\"] msg",
+            b"Feb  6 10:47:03 h a[1]: msg",
+            b"<13>Feb 16 10:47:03 h a: m",
+        ];
+        let mut out = Vec::new();
+        for l in lines {
+            for cut in 0..=l.len() {
+                for flip in [None, Some(b'\\'), Some(b'"'), Some(b'[')] {
+                    let mut v = l[..cut].to_vec();
+                    if let (Some(f), Some(last)) = (flip, v.last_mut()) {
+                        *last = f;
+                    }
+                    for w in Wrapper::ALL {
+                        if let Some(p) = w.peel(&v) {
+                            out.clear();
+                            p.append_to(&mut out);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
