@@ -18,11 +18,28 @@ pub struct Prefilter {
     literals: usize,
 }
 
-/// Level markers of JSON-lines layouts, matched without regard to case
-/// (`"level":"warn"`): pino/bunyan's numeric warn, error and fatal levels,
-/// with and without a space after the colon.
-pub const JSON_LEVEL_MARKERS: &[&[u8]] =
-    &[b"WARN", b"ERROR", b"FATAL", b"\":40", b"\":50", b"\":60", b"\": 40", b"\": 50", b"\": 60"];
+/// Level markers of JSON-lines layouts: upper-case words, lower-case quoted
+/// words (`"log.level":"warn"`, and the same inside Docker's escaping,
+/// `\"warn\"`), and pino/bunyan's numeric warn, error and fatal levels with
+/// and without a space after the colon. Listed, not matched case-blind:
+/// a case-insensitive automaton loses its SIMD scan (measured 3x slower).
+pub const JSON_LEVEL_MARKERS: &[&[u8]] = &[
+    b"WARN",
+    b"ERROR",
+    b"FATAL",
+    b"\"warn\"",
+    b"\"error\"",
+    b"\"fatal\"",
+    b"warn\\\"",
+    b"error\\\"",
+    b"fatal\\\"",
+    b"\":40",
+    b"\":50",
+    b"\":60",
+    b"\": 40",
+    b"\": 50",
+    b"\": 60",
+];
 
 /// The longest piece of a literal that reads the same inside a JSON string:
 /// `"`, `\\`, `<`, `>`, `&` (Go escapes those three), control bytes and
@@ -37,16 +54,15 @@ fn json_safe(lit: &[u8]) -> &[u8] {
 
 impl Prefilter {
     pub fn new(rule_literals: &[Vec<u8>]) -> Prefilter {
-        Prefilter::build(rule_literals, LEVEL_MARKERS, false)
+        Prefilter::build(rule_literals, LEVEL_MARKERS)
     }
 
-    /// For JSON-lines inputs: the same literals, the JSON level markers, and
-    /// ASCII case ignored (`"level":"error"`).
+    /// For JSON-lines inputs: the same literals and the JSON level markers.
     pub fn for_json(rule_literals: &[Vec<u8>]) -> Prefilter {
-        Prefilter::build(rule_literals, JSON_LEVEL_MARKERS, true)
+        Prefilter::build(rule_literals, JSON_LEVEL_MARKERS)
     }
 
-    fn build(rule_literals: &[Vec<u8>], markers: &[&[u8]], any_case: bool) -> Prefilter {
+    fn build(rule_literals: &[Vec<u8>], markers: &[&[u8]]) -> Prefilter {
         let mut lits: Vec<&[u8]> = rule_literals.iter().map(|l| json_safe(l)).filter(|l| l.len() >= 3).collect();
         lits.extend_from_slice(markers);
         // A literal that contains a shorter one adds nothing: the shorter
@@ -59,7 +75,6 @@ impl Prefilter {
         // behind it) beats forcing a DFA, 3.3 vs 2.2 GB/s at 31 literals.
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
-            .ascii_case_insensitive(any_case)
             .build(&lits)
             .expect("literal sets of this size always build");
         Prefilter { ac, literals: lits.len() }
@@ -107,6 +122,8 @@ mod tests {
         assert!(j.next(br#"{"log.level":"warn","message":"x"}"#, 0).is_some());
         assert!(j.next(br#"{"level":30,"msg":"x"}"#, 0).is_none());
         assert!(j.next(br#"{"log":"{\"level\":50}"}"#, 0).is_some());
+        assert!(j.next(br#"{"log":"{\"log.level\":\"error\"}"}"#, 0).is_some());
+        assert!(j.next(br#"{"log.level":"info","message":"an error here"}"#, 0).is_none());
     }
 
     #[test]
