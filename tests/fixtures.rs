@@ -294,3 +294,37 @@ fn issue_5_kafkajs_crash_points_at_the_crash_line() {
     assert!(lines[line - 1].contains("[Consumer] Crash: KafkaJSNumberOfRetriesExceeded"), "{}", lines[line - 1]);
     assert_eq!(a["brokers"], serde_json::json!(["2"]), "it crashed while broker 2 was out");
 }
+
+#[test]
+fn issue_5_kafkajs_json_inside_cri_and_docker_gives_the_same_windows() {
+    let windows = |j: &serde_json::Value| -> Vec<(String, String, String, serde_json::Value)> {
+        let mut v = Vec::new();
+        for b in j["brokers"].as_array().unwrap() {
+            for w in b["windows"].as_array().unwrap() {
+                v.push((b["broker"].to_string(), w["start"].to_string(), w["end"].to_string(), w["kinds"].clone()));
+            }
+        }
+        v
+    };
+    for name in ["kafkajs-clean-roll", "kafkajs-crash"] {
+        let plain = run_fixture(name, "json").json();
+        let text = String::from_utf8(read(format!("fixtures/{name}/kafkajs.log"))).unwrap();
+        let cri: String = text.lines().map(|l| format!("2024-02-06T10:50:00.000000001Z stdout F {l}\n")).collect();
+        let docker: String = text
+            .lines()
+            .map(|l| {
+                format!(
+                    "{{\"log\":{},\"stream\":\"stdout\",\"time\":\"2024-02-06T10:50:00.1Z\"}}\n",
+                    serde_json::json!(format!("{l}\n"))
+                )
+            })
+            .collect();
+        for (wrapper, wrapped) in [("cri", cri), ("docker-json", docker)] {
+            let out = rollcall(&["--format", "json"], Some(wrapped.as_bytes()));
+            let j = out.json();
+            assert_eq!(j["inputs"][0]["format"], format!("kafkajs in {wrapper}"));
+            assert_eq!(windows(&j), windows(&plain), "{name} in {wrapper}");
+            assert_eq!(kinds(&j), kinds(&plain), "{name} in {wrapper}");
+        }
+    }
+}
