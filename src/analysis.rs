@@ -484,8 +484,8 @@ fn sample_has_info(layout: &Layout, sample: &[u8]) -> bool {
     sample
         .split(|&b| b == b'\n')
         .take(crate::layout::SAMPLE_LINES)
-        .filter_map(|l| layout.record(crate::layout::strip_cr(l), b""))
-        .any(|r| r.level.is_some_and(|l| l <= Level::Info))
+        .filter_map(|l| layout.with_record(crate::layout::strip_cr(l), b"", |r| r.level))
+        .any(|level| level.is_some_and(|l| l <= Level::Info))
 }
 
 /// Standard input redirected from a regular file is not live.
@@ -516,12 +516,12 @@ struct Reading<'a> {
 impl<'a> Reading<'a> {
     /// Picks the layout from the input's first bytes; an input in no known
     /// layout is an error at line 1.
-    fn detect(&mut self, data: &[u8]) -> Option<&'a Layout> {
+    fn detect(&mut self, data: &[u8]) -> Option<Layout> {
         let sample = sample(data);
-        match self.layouts.detect(sample) {
+        match self.layouts.detect_input(&self.report.name, sample) {
             Ok(l) => {
-                self.report.format = Some(l.name.clone());
-                self.report.info_seen |= sample_has_info(l, sample);
+                self.report.format = Some(l.format());
+                self.report.info_seen |= sample_has_info(&l, sample);
                 Some(l)
             }
             Err(e) => {
@@ -546,7 +546,7 @@ impl<'a> Reading<'a> {
     fn mapped(&mut self, data: &[u8]) {
         self.report.bytes = data.len() as u64;
         let layout = self.detect(data);
-        self.feed(layout, data);
+        self.feed(layout.as_ref(), data);
     }
 
     /// Reads a stream (a pipe, a FIFO, a compressed file) on a read-ahead
@@ -564,10 +564,10 @@ impl<'a> Reading<'a> {
         self.report.live = self.sink.is_some();
         let mut ch = StreamChunker::new(reader, self.opts.chunk_size.saturating_mul(STREAM_CHUNKS), self.x.max_line());
         // `None` until the first lines decide; `Some(None)`: no layout fits.
-        let mut layout: Option<Option<&Layout>> = None;
+        let mut layout: Option<Option<Layout>> = None;
         let mut sampled = 0usize;
         loop {
-            let (chunk, err, last) = match layout {
+            let (chunk, err, last) = match &layout {
                 Some(Some(l)) => ch.next_chunk(&|line: &[u8]| l.is_head(line)),
                 // Until the layout is known, any line may start a record.
                 _ => ch.next_chunk(&|_: &[u8]| true),
@@ -577,10 +577,17 @@ impl<'a> Reading<'a> {
             if let Some(data) = chunk {
                 // A live input's first line may be a lone stack-trace line:
                 // wait for more lines while no layout fits and more can come.
-                if layout.is_none() && !last && err.is_none() && self.layouts.detect(sample(data)).is_err() {
+                if layout.is_none()
+                    && !last
+                    && err.is_none()
+                    && self.layouts.detect_input(&self.report.name, sample(data)).is_err()
+                {
                     held = true;
                 } else {
-                    let l = *layout.get_or_insert_with(|| self.detect(data));
+                    if layout.is_none() {
+                        layout = Some(self.detect(data));
+                    }
+                    let l = layout.as_ref().and_then(Option::as_ref);
                     // The first piece was cut without the layout: block() re-splits it.
                     let before = self.acc.events.len();
                     if let Some(l) = l.filter(|_| sampled < SAMPLE_BYTES) {

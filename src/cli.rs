@@ -54,10 +54,17 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub grammar: Vec<PathBuf>,
 
-    /// The log layout as a log4j/logback pattern, for every input
-    /// (e.g. '%d{ISO8601} [%t] %-5p %c - %m%n'). Default: detected per input.
-    #[arg(long, value_name = "PATTERN")]
+    /// The log layout for every input: a built-in layout's name (kafkajs,
+    /// logstash, ecs, pino, ...), JSON field names ('json:time=ts,level=severity,message=msg'),
+    /// or a log4j/logback pattern ('%d{ISO8601} [%t] %-5p %c - %m%n').
+    /// Wrappers (CRI, Docker, CloudWatch, syslog) are still peeled. Default: detected per input.
+    #[arg(long, value_name = "LAYOUT")]
     pub layout: Option<String>,
+
+    /// The date of time-only timestamps (`10:47:03.491`), YYYY-MM-DD.
+    /// Default: the first YYYY-MM-DD in the input's file name.
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
 
     /// The output of `kafka-topics.sh --describe`: partition leaders for
     /// attribution, and RF / min.insync.replicas checked against the practice.
@@ -122,6 +129,8 @@ pub struct Config {
     pub out: Option<PathBuf>,
     pub grammars: Vec<PathBuf>,
     pub layout: Option<String>,
+    /// `--date`: (year, month, day).
+    pub date: Option<(i64, u32, u32)>,
     pub threads: Option<usize>,
     pub color: ColorChoice,
     pub width: Option<usize>,
@@ -177,6 +186,14 @@ impl Config {
         if a.width == Some(0) {
             return Err("--width must be at least 1".into());
         }
+        let date = match a.date.as_deref() {
+            None => None,
+            Some(d) => Some(
+                crate::layout::parse_date(d.trim().as_bytes())
+                    .filter(|_| d.trim().len() == 10)
+                    .ok_or_else(|| format!("--date: '{d}' is not a date like 2024-02-06"))?,
+            ),
+        };
         if a.threads == Some(0) {
             return Err("--threads must be at least 1".into());
         }
@@ -206,6 +223,7 @@ impl Config {
             out: a.out,
             grammars: a.grammar,
             layout: a.layout,
+            date,
             threads: a.threads,
             color: a.color,
             width: a.width,
@@ -264,6 +282,8 @@ mod tests {
         assert!(cfg(&["--since", "2024-02-07", "--until", "2024-02-06"]).unwrap_err().contains("after"));
         assert!(cfg(&["-", "-"]).is_err());
         assert!(cfg(&["--threads", "0"]).is_err());
+        assert!(cfg(&["--date", "06/02/2024"]).unwrap_err().contains("--date"));
+        assert_eq!(cfg(&["--date", "2024-02-06"]).unwrap().date, Some((2024, 2, 6)));
         assert!(Config::from_args(Args::try_parse_from(["rollcall"]).unwrap(), true).unwrap_err().contains("no input"));
     }
 

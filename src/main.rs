@@ -63,7 +63,8 @@ fn run(cfg: Config) -> io::Result<u8> {
             }
         },
         None => Layouts::builtin(),
-    };
+    }
+    .with_date(cfg.date);
     let mut x = Extractor::new(g, cfg.options.zone);
     if let Some(n) = cfg.max_line {
         x = x.with_max_line(n);

@@ -125,6 +125,8 @@ const RACK_LITERAL: &[u8] = b" rack: ";
 pub struct Extractor {
     grammar: Grammar,
     prefilter: Prefilter,
+    /// For JSON-lines inputs: levels may be numbers or lower case.
+    json_prefilter: Prefilter,
     zone: Zone,
     max_line: usize,
 }
@@ -135,7 +137,8 @@ impl Extractor {
         literals.push(CONFIG_LITERAL.to_vec());
         literals.push(RACK_LITERAL.to_vec());
         let prefilter = Prefilter::new(&literals);
-        Extractor { grammar, prefilter, zone, max_line: MAX_LINE }
+        let json_prefilter = Prefilter::for_json(&literals);
+        Extractor { grammar, prefilter, json_prefilter, zone, max_line: MAX_LINE }
     }
 
     pub fn max_line(&self) -> usize {
@@ -151,6 +154,7 @@ impl Extractor {
     /// Extracts the events of a chunk that starts at a line boundary.
     pub fn chunk(&self, layout: &Layout, data: &[u8], input: u32) -> ChunkOut {
         let mut out = ChunkOut::default();
+        let prefilter = if layout.is_json() { &self.json_prefilter } else { &self.prefilter };
         self.scan_bytes(data, &mut out.issues);
         out.first_time = self.first_head_time(layout, data);
         out.last_time = self.last_head_time(layout, data);
@@ -158,7 +162,7 @@ impl Extractor {
         // Newlines counted so far, and up to where.
         let (mut counted, mut counted_to) = (0u64, 0usize);
         while pos < data.len() {
-            let Some(hit) = self.prefilter.next(data, pos) else {
+            let Some(hit) = prefilter.next(data, pos) else {
                 break;
             };
             let hit_line = line_start(data, hit);
@@ -175,14 +179,14 @@ impl Extractor {
             let head_line = self.cap(&data[head..head_end]);
             let body_start = (head_end + 1).min(rec_end);
             let body = trim_newline(&data[body_start..rec_end.min(body_start + MAX_BODY)]);
-            if let Some(rec) = layout.record(head_line, body) {
+            layout.with_record(head_line, body, |rec| {
                 racks_in(rec.message, &mut out.racks);
-                if let Some(c) = self.config_dump(layout, &rec, input, counted + 1) {
+                if let Some(c) = self.config_dump(layout, rec, input, counted + 1) {
                     out.configs.push(c);
-                } else if let Some(ev) = self.event(&rec, input, counted + 1) {
+                } else if let Some(ev) = self.event(rec, input, counted + 1) {
                     out.events.push(ev);
                 }
-            }
+            });
             pos = rec_end.max(hit + 1);
         }
         // One newline count per chunk, done piecewise between the records.
@@ -256,7 +260,7 @@ impl Extractor {
     }
 
     fn head_time(&self, layout: &Layout, line: &[u8]) -> Option<i64> {
-        layout.record(self.cap(line), b"")?.time?.to_utc_millis(&self.zone)
+        layout.with_record(self.cap(line), b"", |r| r.time)??.to_utc_millis(&self.zone)
     }
 
     /// NUL bytes, invalid UTF-8 and over-long lines: reported, never fatal.
@@ -325,7 +329,7 @@ impl Extractor {
     /// Classifies one record; `None` when it is not a Kafka client event.
     pub fn event(&self, rec: &Record<'_>, input: u32, line: u64) -> Option<Event> {
         let (ctx, message) = context(rec.message);
-        let client = ctx.map(|c| c.client);
+        let client = ctx.map(|c| c.client).or((!rec.client.is_empty()).then_some(rec.client));
         let m = self.grammar.classify(rec.logger, rec.level, message, rec.body);
         if m.is_none() && !is_unknown_candidate(rec, client.is_some()) {
             return None;
@@ -357,6 +361,15 @@ impl Extractor {
             Some(m) => fill(&mut ev, &m),
             None => ev.template = Some(mask(message)),
         }
+        // A JSON field naming the broker (kafkajs `broker`) is the client's
+        // own name for it: it wins over an address in the text, which is the
+        // resolved IP (`connect ECONNREFUSED 10.0.1.12:9092`).
+        if ev.node.is_none() {
+            if let Some((h, p)) = split_addr(rec.broker) {
+                ev.host = Some(lossy(h));
+                ev.port = Some(p);
+            }
+        }
         Some(ev)
     }
 }
@@ -384,7 +397,8 @@ fn racks_in(msg: &[u8], out: &mut Vec<RackFact>) {
 /// A WARN/ERROR line from a Kafka client logger (or carrying a Java
 /// LogContext prefix) that no rule recognised.
 fn is_unknown_candidate(rec: &Record<'_>, has_context: bool) -> bool {
-    matches!(rec.level, Some(Level::Warn | Level::Error | Level::Fatal)) && (has_context || is_kafka_logger(rec.logger))
+    matches!(rec.level, Some(Level::Warn | Level::Error | Level::Fatal))
+        && (has_context || is_kafka_logger(rec.logger) || rec.logger == b"kafkajs")
 }
 
 /// `org.apache.kafka.*`, and its abbreviations `o.a.k.*`, `org.apa.kaf.*`.
@@ -580,7 +594,7 @@ mod tests {
     fn seed_lines_give_their_events() {
         let x = extractor();
         let layouts = Layouts::builtin();
-        let layout = layouts.detect(SEED.as_bytes()).unwrap();
+        let layout = &layouts.detect(SEED.as_bytes()).unwrap();
         let out = x.chunk(layout, SEED.as_bytes(), 0);
         assert_eq!(out.newlines, 3);
         let kinds: Vec<_> = out.events.iter().map(|e| (e.kind, e.line)).collect();
@@ -600,7 +614,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
 [2024-02-06 10:50:02,000] INFO still good (com.example.App)
 ";
         let layouts = Layouts::builtin();
-        let out = x.chunk(layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 3);
+        let out = x.chunk(&layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 3);
         assert_eq!(out.events.len(), 1);
         let e = &out.events[0];
         assert_eq!((e.kind, e.line, e.count, e.input), (Kind::RecordsExpired, 2, Some(5), 3));
@@ -617,7 +631,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
 [2024-02-06 10:50:00,002] INFO [Producer clientId=p1] Something informational (org.apache.kafka.clients.producer.KafkaProducer)
 ";
         let layouts = Layouts::builtin();
-        let out = x.chunk(layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 0);
+        let out = x.chunk(&layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 0);
         assert_eq!(out.events.len(), 1);
         assert_eq!(out.events[0].kind, Kind::Unknown);
         assert_eq!(out.events[0].template.as_deref(), Some("Something new happened to <*>"));
@@ -628,7 +642,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         let x = extractor();
         let text = b"[2024-02-06 10:50:00,000] INFO ok \xff\xfe (com.example.App)\r\n[2024-02-06 10:50:01,000] WARN [Consumer clientId=c, groupId=g] Node 2 disconnected.\x00 (org.apache.kafka.clients.NetworkClient)\r\n";
         let layouts = Layouts::builtin();
-        let out = x.chunk(layouts.detect(text).unwrap(), text, 0);
+        let out = x.chunk(&layouts.detect(text).unwrap(), text, 0);
         assert_eq!(out.events.len(), 1);
         assert_eq!(out.events[0].line, 2);
         let msgs: Vec<_> =
@@ -663,7 +677,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         let long = format!("[2024-02-06 10:50:00,000] WARN [Consumer clientId=c, groupId=g] Node 3 disconnected. {} (org.apache.kafka.clients.NetworkClient)\n", "x".repeat(500));
         let text = format!("[2024-02-06 10:49:59,000] INFO a (com.example.App)\n{long}");
         let layouts = Layouts::builtin();
-        let out = x.chunk(layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 0);
+        let out = x.chunk(&layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 0);
         assert_eq!(out.issues.len(), 1);
         assert_eq!(out.issues[0].line, 2);
         assert_eq!(out.events.len(), 1, "the head of a long line is still analysed");
@@ -674,7 +688,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         let x = extractor();
         let layouts = Layouts::builtin();
         let kafka = "[2024-02-06 10:40:00,000] INFO ProducerConfig values: \n\tacks = 1\n\tbootstrap.servers = [b-1.x:9094]\n\tclient.id = producer-1\n\tretries = 3\n (org.apache.kafka.common.config.AbstractConfig)\n[2024-02-06 10:40:01,000] WARN [Producer clientId=producer-1] Node 1 disconnected. (org.apache.kafka.clients.NetworkClient)\n";
-        let out = x.chunk(layouts.detect(kafka.as_bytes()).unwrap(), kafka.as_bytes(), 0);
+        let out = x.chunk(&layouts.detect(kafka.as_bytes()).unwrap(), kafka.as_bytes(), 0);
         assert_eq!(out.configs.len(), 1);
         let c = &out.configs[0];
         assert_eq!(
@@ -687,7 +701,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         assert_eq!(out.events.len(), 1, "the line after the dump is still an event");
         assert_eq!(out.events[0].role, Some(Role::Producer));
         let spring = "2024-02-06T10:40:00.000Z  INFO 1 --- [orders-service] [           main] o.a.k.c.consumer.ConsumerConfig          : ConsumerConfig values: \n\tbootstrap.servers = [b-1.x:9094, b-2.x:9094]\n\tclient.id = consumer-g-1\n\n";
-        let out = x.chunk(layouts.detect(spring.as_bytes()).unwrap(), spring.as_bytes(), 0);
+        let out = x.chunk(&layouts.detect(spring.as_bytes()).unwrap(), spring.as_bytes(), 0);
         assert_eq!(out.configs[0].bootstrap_servers().len(), 2);
         assert_eq!(out.configs[0].role, Some(Role::Consumer));
     }

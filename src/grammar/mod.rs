@@ -16,7 +16,10 @@ pub use load::{load_builtin, load_file, load_str};
 use memchr::memmem;
 
 /// The built-in grammar files, embedded so the binary needs nothing beside it.
-pub const BUILTIN: &[(&str, &str)] = &[("grammars/java.toml", include_str!("../../grammars/java.toml"))];
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("grammars/java.toml", include_str!("../../grammars/java.toml")),
+    ("grammars/kafkajs.toml", include_str!("../../grammars/kafkajs.toml")),
+];
 
 /// A grammar problem, located in its file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
