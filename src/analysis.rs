@@ -13,6 +13,7 @@ use crate::extract::{ChunkOut, ConfigDump, Extractor, Issue, IssueKind, RackFact
 use crate::impact::{self, BlindSpot, ClientImpact, InputView, Roll};
 use crate::input::chunk::{split, StreamChunker};
 use crate::input::decompress::{decoder, Compression};
+use crate::input::endings::CrLines;
 use crate::input::{self, InputSpec};
 use crate::layout::{Layout, Layouts};
 use crate::noise::{self, Finding, Thresholds};
@@ -69,6 +70,12 @@ pub struct InputReport {
     pub lines: u64,
     pub bytes: u64,
     pub events: usize,
+    /// Records the layout parsed (of those the prefilter pointed at).
+    pub records: u64,
+    /// Kafka client lines that could not be understood (see
+    /// `ChunkOut::not_understood`), and the first of them.
+    pub not_understood: u64,
+    pub first_not_understood: Option<u64>,
     pub errors: Vec<InputError>,
     /// First and last time in the input.
     pub range: Option<(i64, i64)>,
@@ -146,6 +153,9 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
                 lines: 0,
                 bytes: 0,
                 events: 0,
+                records: 0,
+                not_understood: 0,
+                first_not_understood: None,
                 errors: vec![InputError { line: None, message: e.detail() }],
                 range: None,
                 info_seen: false,
@@ -180,6 +190,9 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
             lines: t.lines,
             bytes: t.bytes,
             events: 0,
+            records: 0,
+            not_understood: 0,
+            first_not_understood: None,
             errors: Vec::new(),
             range: None,
             info_seen: true,
@@ -305,6 +318,9 @@ struct Acc {
     racks: Vec<RackFact>,
     issues: Vec<Issue>,
     range: Option<(i64, i64)>,
+    records: u64,
+    not_understood: u64,
+    first_not_understood: Option<u64>,
 }
 
 impl Acc {
@@ -317,6 +333,9 @@ impl Acc {
             racks: Vec::new(),
             issues: Vec::new(),
             range: None,
+            records: 0,
+            not_understood: 0,
+            first_not_understood: None,
         }
     }
 
@@ -351,6 +370,11 @@ impl Acc {
                 i.line += base;
                 i
             }));
+            self.records += out.records;
+            self.not_understood += out.not_understood;
+            if self.first_not_understood.is_none() {
+                self.first_not_understood = out.first_not_understood.map(|l| l + base);
+            }
             let first = out.first_time.or(out.last_time);
             self.range = widen(self.range, first.zip(out.last_time.or(first)));
             self.lines_before += out.newlines;
@@ -389,6 +413,9 @@ fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, 
             lines: 0,
             bytes: 0,
             events: 0,
+            records: 0,
+            not_understood: 0,
+            first_not_understood: None,
             errors: Vec::new(),
             range: None,
             info_seen: false,
@@ -449,6 +476,22 @@ fn sample_has_info(layout: &Layout, sample: &[u8]) -> bool {
         .any(|r| r.level.is_some_and(|l| l <= Level::Info))
 }
 
+/// Where an input's text starts: its first byte that is not NUL or a line
+/// break. Blocks are tested whole (vectorised) and only the one with text
+/// is searched, so a hole of gigabytes costs one fast pass.
+fn first_text(data: &[u8]) -> Option<usize> {
+    let filler = |x: u8| x == 0 || x == b'\n' || x == b'\r';
+    let mut at = 0;
+    for b in data.chunks(4096) {
+        if b.iter().fold(true, |all, &x| all & filler(x)) {
+            at += b.len();
+            continue;
+        }
+        return b.iter().position(|&x| !filler(x)).map(|k| at + k);
+    }
+    None
+}
+
 /// Reads up to 4 bytes from the start of a file without moving its cursor.
 fn read_head(f: &File, buf: &mut [u8; 4]) -> usize {
     use std::os::unix::fs::FileExt;
@@ -467,11 +510,15 @@ struct Reading<'a> {
 }
 
 impl<'a> Reading<'a> {
-    /// Picks the layout from the input's first bytes; an input in no known
-    /// layout is an error at line 1.
-    fn detect(&mut self, data: &[u8]) -> Option<&'a Layout> {
-        let sample = &data[..data.len().min(64 << 10)];
-        match self.layouts.detect(sample) {
+    /// Picks the layout from the input's first text: a run of NUL bytes
+    /// and line breaks before it (a sparse or preallocated file, the hole
+    /// `copytruncate` leaves) is skipped. `None` while `data` holds no text;
+    /// `Some(None)` when no layout fits, an error at line 1.
+    fn detect(&mut self, data: &[u8]) -> Option<Option<&'a Layout>> {
+        let start = first_text(data)?;
+        let start = memchr::memrchr(b'\n', &data[..start]).map_or(0, |i| i + 1);
+        let sample = &data[start..data.len().min(start + (64 << 10))];
+        Some(match self.layouts.detect(sample) {
             Ok(l) => {
                 self.report.format = Some(l.name.clone());
                 self.report.info_seen = sample_has_info(l, sample);
@@ -481,7 +528,20 @@ impl<'a> Reading<'a> {
                 self.errors.push(InputError { line: Some(1), message: e.to_string() });
                 None
             }
+        })
+    }
+
+    /// An input that ended without any text: say what it held instead.
+    fn textless(&mut self, nul_seen: bool, bytes: u64) {
+        if bytes == 0 {
+            return;
         }
+        let message = if nul_seen {
+            format!("only NUL bytes ({bytes} bytes): a sparse, preallocated or zeroed file, not a log")
+        } else {
+            format!("only blank lines ({bytes} bytes)")
+        };
+        self.errors.push(InputError { line: Some(1), message });
     }
 
     /// Analyses a block of whole records, or only counts its lines when
@@ -497,9 +557,17 @@ impl<'a> Reading<'a> {
     }
 
     fn mapped(&mut self, data: &[u8]) {
+        if crate::input::endings::cr_only(&data[..data.len().min(64 << 10)]) == Some(true) {
+            return self.stream(data);
+        }
         self.report.bytes = data.len() as u64;
-        let layout = self.detect(data);
-        self.feed(layout, data);
+        match self.detect(data) {
+            Some(layout) => self.feed(layout, data),
+            None => {
+                self.feed(None, data);
+                self.textless(memchr::memchr(0, data).is_some(), data.len() as u64);
+            }
+        }
     }
 
     fn stream<R: Read>(&mut self, src: R) {
@@ -511,9 +579,11 @@ impl<'a> Reading<'a> {
             }
         };
         self.report.compression = comp;
+        let reader = CrLines::new(reader);
         let mut ch = StreamChunker::new(reader, self.opts.chunk_size.saturating_mul(STREAM_CHUNKS), self.x.max_line());
-        // `None` until the first chunk decides; `Some(None)`: no layout fits.
+        // `None` until a chunk with text decides; `Some(None)`: no layout fits.
         let mut layout: Option<Option<&Layout>> = None;
+        let mut nul_seen = false;
         loop {
             let (chunk, err) = match layout {
                 Some(Some(l)) => ch.next_chunk(&|line: &[u8]| l.is_head(line)),
@@ -522,9 +592,12 @@ impl<'a> Reading<'a> {
             };
             let done = chunk.is_none();
             if let Some(data) = chunk {
-                let l = *layout.get_or_insert_with(|| self.detect(data));
+                if layout.is_none() {
+                    layout = self.detect(data);
+                    nul_seen |= layout.is_none() && memchr::memchr(0, data).is_some();
+                }
                 // The first chunk was cut without the layout: block() re-splits it.
-                self.feed(l, data);
+                self.feed(layout.flatten(), data);
             }
             if let Some(e) = err {
                 let message = match comp {
@@ -533,19 +606,26 @@ impl<'a> Reading<'a> {
                     }
                     Compression::None => format!("read error after {} bytes: {e}", ch.bytes),
                 };
-                self.errors.push(InputError { line: None, message });
+                // The line the stream broke in: the last one read, if cut, or the next.
+                self.errors.push(InputError { line: Some(self.acc.lines_before + 1), message });
             }
             if done {
                 break;
             }
         }
         self.report.bytes = ch.bytes;
+        if layout.is_none() {
+            self.textless(nul_seen, ch.bytes);
+        }
     }
 
     fn finish(mut self) -> Extracted {
         fill_lone_client(&mut self.acc.events);
         self.report.lines = self.acc.lines();
         self.report.range = self.acc.range;
+        self.report.records = self.acc.records;
+        self.report.not_understood = self.acc.not_understood;
+        self.report.first_not_understood = self.acc.first_not_understood;
         let mut errors = merge_issues(self.acc.issues);
         errors.extend(self.errors);
         self.report.errors = errors;
