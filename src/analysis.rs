@@ -585,18 +585,24 @@ impl<'a> Reading<'a> {
         let mut layout: Option<Option<&Layout>> = None;
         let mut nul_seen = false;
         loop {
+            // The layout is told from the full buffer before the first cut,
+            // so that the first chunk ends between records like the others.
+            let mut early = None;
+            if layout.is_none() {
+                let (data, err) = ch.peek();
+                early = err;
+                let nul = memchr::memchr(0, data).is_some();
+                layout = self.detect(data);
+                nul_seen |= layout.is_none() && nul;
+            }
             let (chunk, err) = match layout {
                 Some(Some(l)) => ch.next_chunk(&|line: &[u8]| l.is_head(line)),
-                // Until the layout is known, any line may start a record.
+                // No text yet, or no layout: only lines are counted.
                 _ => ch.next_chunk(&|_: &[u8]| true),
             };
+            let err = early.or(err);
             let done = chunk.is_none();
             if let Some(data) = chunk {
-                if layout.is_none() {
-                    layout = self.detect(data);
-                    nul_seen |= layout.is_none() && memchr::memchr(0, data).is_some();
-                }
-                // The first chunk was cut without the layout: block() re-splits it.
                 self.feed(layout.flatten(), data);
             }
             if let Some(e) = err {

@@ -445,3 +445,31 @@ templates = [{ text = "Node {node} on fire" }]
     assert!(out.stderr.contains(&format!("{f}:1: ")), "{}", out.stderr);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Regression (issue 7, found by the chunking properties): a stream's
+/// first chunk was cut before its layout was known, at the last whole
+/// line of the buffer, so a record straddling that cut lost the
+/// continuation lines after it, here the `Expiring` line that makes the
+/// record `records_expired`.
+#[test]
+fn issue7_first_stream_chunk_ends_between_records() {
+    let head = "[2024-02-06 11:25:14,002] ERROR Error when sending message to topic orders with key: null, value: 62 bytes with error: (org.apache.kafka.clients.producer.internals.ErrorLoggingCallback)\n";
+    let cont = "org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders-2:120001 ms has passed since batch creation\n";
+    let at = "\tat org.apache.kafka.clients.producer.internals.Sender.sendProducerData(Sender.java:397)\n";
+    // --chunk-size 256 --max-line 1022: a 1024-byte stream buffer.
+    let mut text = String::new();
+    let mut n = 0;
+    while text.len() + head.len() + cont.len() < 1000 {
+        text.push_str(&format!("[2024-02-06 11:25:13,{n:03}] INFO filler {n} (com.example.App)\n"));
+        n += 1;
+    }
+    text.push_str(head);
+    text.push_str(cont);
+    assert!(text.len() < 1024 && text.len() + at.len() > 1024, "the stack line straddles the buffer's end");
+    text.push_str(at);
+    let args = ["--format", "events", "--chunk-size", "256", "--max-line", "1022", "--label", "s"];
+    let out = rollcall(&args, Some(text.as_bytes()));
+    assert!(out.stdout.contains("\"kind\":\"records_expired\""), "{}\n{}", out.stdout, out.stderr);
+    let whole = rollcall(&["--format", "events", "--label", "s"], Some(text.as_bytes()));
+    assert_eq!(out.stdout, whole.stdout);
+}

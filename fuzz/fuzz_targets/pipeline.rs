@@ -10,11 +10,35 @@ use rollcall::analysis::{self, Options};
 use rollcall::extract::Extractor;
 use rollcall::layout::Layouts;
 use rollcall::report::{self, Format};
+use rollcall::timefmt::Zone;
 use std::sync::OnceLock;
 
-fn fixed() -> &'static (Layouts, Extractor) {
-    static F: OnceLock<(Layouts, Extractor)> = OnceLock::new();
-    F.get_or_init(|| (Layouts::builtin(), Extractor::new(rollcall::grammar::load_builtin(), Default::default())))
+/// Layouts, zones and extractors built once (per zone, and with a short
+/// line limit that exercises the cut-line path on small inputs).
+struct Fixed {
+    layouts: Layouts,
+    zones: [Zone; 2],
+    x: [[Extractor; 2]; 2],
+}
+
+fn fixed() -> &'static Fixed {
+    static F: OnceLock<Fixed> = OnceLock::new();
+    F.get_or_init(|| {
+        let zones: [Zone; 2] = [Zone::default(), "Europe/Berlin".parse().expect("a known zone")];
+        let x = |z: Zone, short: bool| {
+            let x = Extractor::new(rollcall::grammar::load_builtin(), z);
+            if short {
+                x.with_max_line(64)
+            } else {
+                x
+            }
+        };
+        Fixed {
+            layouts: Layouts::builtin(),
+            zones,
+            x: [[x(zones[0], false), x(zones[0], true)], [x(zones[1], false), x(zones[1], true)]],
+        }
+    })
 }
 
 fn scratch() -> &'static std::path::Path {
@@ -27,16 +51,16 @@ fn scratch() -> &'static std::path::Path {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&knobs, rest)) = data.split_first() else { return };
-    let (layouts, x) = fixed();
+    let f = fixed();
     let path = scratch();
     if std::fs::write(path, rest).is_err() {
         return;
     }
     let chunk_size = [1, 7, 64, 4096, analysis::CHUNK_SIZE][(knobs & 7) as usize % 5];
-    let zone = if knobs & 8 != 0 { "Europe/Berlin".parse().unwrap() } else { Default::default() };
+    let z = usize::from(knobs & 8 != 0);
     let opts = Options {
         inputs: vec![path.display().to_string()],
-        zone,
+        zone: f.zones[z],
         thresholds: Default::default(),
         since: None,
         until: None,
@@ -45,13 +69,7 @@ fuzz_target!(|data: &[u8]| {
         topics: None,
         maintenance: None,
     };
-    let a = if knobs & 16 != 0 {
-        // A short line limit exercises the cut-line path on small inputs.
-        let short = Extractor::new(rollcall::grammar::load_builtin(), opts.zone).with_max_line(64);
-        analysis::run(&opts, layouts, &short)
-    } else {
-        analysis::run(&opts, layouts, x)
-    };
+    let a = analysis::run(&opts, &f.layouts, &f.x[z][usize::from(knobs & 16 != 0)]);
     for f in [Format::Text, Format::Json, Format::Events] {
         report::write(f, &a, &mut std::io::sink(), knobs & 32 != 0).expect("a sink never fails");
     }

@@ -49,7 +49,13 @@ fn next_head(data: &[u8], from: usize, is_head: &dyn Fn(&[u8]) -> bool) -> usize
         }
         p = e + 1;
     }
-    first.min(data.len())
+    if p >= data.len() {
+        // No head up to the end: the rest belongs to the record in
+        // progress. Cutting it at a line would orphan its continuation
+        // lines (a `Caused by:` that carries the event; issue 7).
+        return data.len();
+    }
+    first
 }
 
 /// Reads a stream into a reused buffer and hands out whole records.
@@ -132,6 +138,14 @@ impl<R: Read> StreamChunker<R> {
         }
     }
 
+    /// Fills the buffer and shows it without handing anything out, so that
+    /// the layout can be told before the first cut. An I/O error is
+    /// returned once, here or from `next_chunk`.
+    pub fn peek(&mut self) -> (&[u8], Option<io::Error>) {
+        let err = self.fill().err();
+        (&self.buf[..self.len], err)
+    }
+
     /// The next run of whole records, or `None` at the end. `is_head` tells
     /// where records start. An I/O error is returned once, after which the
     /// data read before it is still handed out.
@@ -199,6 +213,17 @@ mod tests {
             assert_eq!(joined, TEXT);
             for r in &parts {
                 assert!(head(&TEXT[r.start..]), "size {size}: chunk at {} starts mid-record", r.start);
+            }
+        }
+    }
+
+    #[test]
+    fn issue7_a_split_never_orphans_the_last_records_continuation_lines() {
+        // No head after the nominal cut: the rest stays with its record.
+        let text = b"[1] a\n[2] b\n\tat x\n\tat y\nCaused by: z\n";
+        for size in 1..text.len() {
+            for r in split(text, size, &head) {
+                assert!(head(&text[r.start..]), "size {size}: chunk at {} starts mid-record", r.start);
             }
         }
     }
