@@ -171,11 +171,7 @@ fn a_gzip_bomb_runs_in_bounded_memory_with_a_clear_error() {
     no_panic(&out);
     assert_eq!(out.code, 2, "{}", out.stderr);
     let size = n << 20;
-    assert!(
-        out.stderr.contains(&format!("{}:1: only NUL bytes ({size} bytes)", p.display())),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains(&format!("{}:1: only NUL bytes ({size} bytes)", p.display())), "{}", out.stderr);
     let j = out.json();
     assert_eq!(entry(&j, p.to_str().unwrap())["bytes"], size, "every byte was decompressed and counted");
     assert_eq!(entry(&j, GOOD)["events"], 3);
@@ -284,11 +280,7 @@ fn a_fifo_is_read_until_its_writer_closes() {
     let out = rollcall(&["--format", "json", dir.to_str().unwrap()], None);
     assert!(t.elapsed() < Duration::from_secs(30), "a FIFO without a writer does not block the walk");
     assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains(&format!("{}: not a regular file or directory", p.display())),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains(&format!("{}: not a regular file or directory", p.display())), "{}", out.stderr);
     assert_eq!(entry(&out.json(), &format!("{}/good.log", dir.display()))["events"], 3);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -472,4 +464,71 @@ fn issue7_first_stream_chunk_ends_between_records() {
     assert!(out.stdout.contains("\"kind\":\"records_expired\""), "{}\n{}", out.stdout, out.stderr);
     let whole = rollcall(&["--format", "events", "--label", "s"], Some(text.as_bytes()));
     assert_eq!(out.stdout, whole.stdout);
+}
+
+/// Accounting (issue 7): per input, lines read, records parsed, and Kafka
+/// client lines not understood; `--strict` makes the last an exit 2.
+#[test]
+fn every_input_counts_what_it_could_not_understand() {
+    let out = rollcall(&["--format", "json", "fixtures/unknown-warnings/"], None);
+    assert_eq!(out.code, 1, "unknown warnings are an anomaly, not a failure: {}", out.stderr);
+    let j = out.json();
+    let c = entry(&j, "fixtures/unknown-warnings/consumer.log");
+    let events = rollcall(&["--format", "events", "fixtures/unknown-warnings/consumer.log"], None);
+    let unknown = events.stdout.lines().filter(|l| l.contains("\"kind\":\"unknown\"")).count() as u64;
+    assert!(unknown > 0);
+    assert_eq!(c["not_understood"], unknown, "each unknown warning is counted: {c}");
+    let first = c["first_not_understood"].as_u64().unwrap();
+    let first_unknown = events
+        .stdout
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"unknown\""))
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["line"].as_u64().unwrap());
+    assert_eq!(Some(first), first_unknown.min());
+    assert!(c["records"].as_u64().unwrap() >= c["events"].as_u64().unwrap());
+    let strict = rollcall(&["--strict", "-q", "fixtures/unknown-warnings/"], None);
+    assert_eq!(strict.code, 2);
+    assert!(
+        strict.stderr.contains(&format!(
+            "fixtures/unknown-warnings/consumer.log:{first}: {unknown} Kafka client line(s) not understood (--strict)"
+        )),
+        "{}",
+        strict.stderr
+    );
+    let clean = rollcall(&["--strict", "--format", "json", GOOD], None);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    let g = &clean.json()["inputs"][0];
+    assert_eq!((g["lines"].as_u64(), g["records"].as_u64(), g["not_understood"].as_u64()), (Some(3), Some(3), Some(0)));
+}
+
+/// A Kafka record whose date cannot be real, and a stack-trace line with no
+/// head before it: neither can become an event, both are counted.
+#[test]
+fn undated_and_headless_kafka_lines_are_counted_not_dropped() {
+    let text = [
+        "\tat org.apache.kafka.clients.NetworkClient.poll(NetworkClient.java:583) WARN\n",
+        "[2024-13-45 10:00:00,000] WARN [Producer clientId=p] Connection to node 1 (b-1.x.amazonaws.com/10.0.0.1:9094) could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)\n",
+        "[2024-02-06 10:00:00,000] WARN [Producer clientId=p] Connection to node 1 (b-1.x.amazonaws.com/10.0.0.1:9094) could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)\n",
+    ]
+    .concat();
+    let ev = rollcall(&["--format", "events", "--label", "odd"], Some(text.as_bytes()));
+    assert!(ev.stdout.contains("\"kind\":\"connection_failed\""), "{}", ev.stdout);
+    let out = rollcall(&["--format", "json", "--label", "odd"], Some(text.as_bytes()));
+    assert!(out.code <= 1, "{}", out.stderr);
+    let i = &out.json()["inputs"][0];
+    assert_eq!(i["events"], 1, "{i}");
+    assert_eq!(i["not_understood"], 2, "{i}");
+    assert_eq!(i["first_not_understood"], 1);
+    let strict = rollcall(&["--strict", "-q", "--label", "odd"], Some(text.as_bytes()));
+    assert_eq!(strict.code, 2);
+    assert!(strict.stderr.contains("odd:1: 2 Kafka client line(s) not understood"), "{}", strict.stderr);
+    // February 30th parses as a head, but no zone can place it in time.
+    let feb30 = text.replace("2024-13-45", "2024-02-30");
+    let out = rollcall(&["--format", "json", "--tz", "Europe/Berlin", "--label", "odd"], Some(feb30.as_bytes()));
+    let i = &out.json()["inputs"][0];
+    assert_eq!(
+        (i["records"].as_u64(), i["events"].as_u64(), i["not_understood"].as_u64()),
+        (Some(2), Some(1), Some(2)),
+        "{i}"
+    );
 }
