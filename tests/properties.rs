@@ -114,8 +114,11 @@ fn analyse(opts: &Options, threads: usize) -> Analysis {
     pool.install(|| analysis::run(opts, layouts, x))
 }
 
+/// lines, bytes, events, records, not understood, its first line, errors.
+type Counts = (u64, u64, usize, u64, u64, Option<u64>, usize);
+
 /// Per-input accounting, which must not depend on chunking either.
-fn counts(a: &Analysis) -> Vec<(u64, u64, usize, u64, u64, Option<u64>, usize)> {
+fn counts(a: &Analysis) -> Vec<Counts> {
     a.inputs
         .iter()
         .map(|i| (i.lines, i.bytes, i.events, i.records, i.not_understood, i.first_not_understood, i.errors.len()))
