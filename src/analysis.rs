@@ -45,6 +45,24 @@ pub struct Options {
     pub maintenance: Option<(i64, i64)>,
 }
 
+impl Options {
+    /// The command line's defaults for these inputs: UTC, the default
+    /// thresholds and chunk size, no filters (library users, tests, fuzzing).
+    pub fn new(inputs: Vec<String>) -> Options {
+        Options {
+            inputs,
+            zone: Zone::default(),
+            thresholds: Thresholds::default(),
+            since: None,
+            until: None,
+            chunk_size: CHUNK_SIZE,
+            stdin_label: None,
+            topics: None,
+            maintenance: None,
+        }
+    }
+}
+
 /// A `kafka-topics.sh --describe` output given with `--topics`.
 #[derive(Clone, Debug)]
 pub struct TopicsFile {

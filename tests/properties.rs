@@ -89,17 +89,7 @@ fn temp_file(data: &[u8]) -> PathBuf {
 }
 
 fn options(inputs: Vec<String>, chunk_size: usize) -> Options {
-    Options {
-        inputs,
-        zone: Zone::default(),
-        thresholds: Default::default(),
-        since: None,
-        until: None,
-        chunk_size,
-        stdin_label: None,
-        topics: None,
-        maintenance: None,
-    }
+    Options { chunk_size, ..Options::new(inputs) }
 }
 
 fn fixed() -> &'static (Layouts, Extractor) {

@@ -58,17 +58,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let chunk_size = [1, 7, 64, 4096, analysis::CHUNK_SIZE][(knobs & 7) as usize % 5];
     let z = usize::from(knobs & 8 != 0);
-    let opts = Options {
-        inputs: vec![path.display().to_string()],
-        zone: f.zones[z],
-        thresholds: Default::default(),
-        since: None,
-        until: None,
-        chunk_size,
-        stdin_label: None,
-        topics: None,
-        maintenance: None,
-    };
+    let opts = Options { zone: f.zones[z], chunk_size, ..Options::new(vec![path.display().to_string()]) };
     let a = analysis::run(&opts, &f.layouts, &f.x[z][usize::from(knobs & 16 != 0)]);
     for f in [Format::Text, Format::Json, Format::Events] {
         report::write(f, &a, &mut std::io::sink(), knobs & 32 != 0).expect("a sink never fails");

@@ -185,7 +185,7 @@ fn last_head_start(data: &[u8], end: usize, is_head: &dyn Fn(&[u8]) -> bool) -> 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn head(l: &[u8]) -> bool {
@@ -193,7 +193,7 @@ mod tests {
     }
 
     /// A reader that gives at most `n` bytes per read.
-    struct Trickle<'a>(&'a [u8], usize);
+    pub(crate) struct Trickle<'a>(pub &'a [u8], pub usize);
     impl Read for Trickle<'_> {
         fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
             let n = self.1.min(out.len()).min(self.0.len());

@@ -89,16 +89,9 @@ impl<R: Read> Read for CrLines<R> {
 mod tests {
     use super::*;
 
+    use crate::input::chunk::tests::Trickle;
+
     fn through(data: &[u8], read: usize) -> Vec<u8> {
-        struct Trickle<'a>(&'a [u8], usize);
-        impl Read for Trickle<'_> {
-            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-                let n = self.1.min(out.len()).min(self.0.len());
-                out[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
         let mut out = Vec::new();
         CrLines::new(Trickle(data, read)).read_to_end(&mut out).unwrap();
         out
