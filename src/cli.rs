@@ -101,6 +101,12 @@ pub struct Args {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
+    /// Exit 2 when any Kafka client line could not be understood (an
+    /// unknown WARN/ERROR, a record without a readable time), as for an
+    /// unreadable input; each input's first such line is named on stderr.
+    #[arg(long)]
+    pub strict: bool,
+
     /// The name stdin is reported under (e.g. the pod it came from).
     #[arg(long, value_name = "NAME")]
     pub label: Option<String>,
@@ -135,6 +141,7 @@ pub struct Config {
     pub color: ColorChoice,
     pub width: Option<usize>,
     pub quiet: bool,
+    pub strict: bool,
     pub max_line: Option<usize>,
 }
 
@@ -228,6 +235,7 @@ impl Config {
             color: a.color,
             width: a.width,
             quiet: a.quiet,
+            strict: a.strict,
             max_line: a.max_line,
         })
     }

@@ -97,6 +97,19 @@ fn run(cfg: Config) -> io::Result<u8> {
             eprintln!("rollcall: {}{at}: {}", report::printable(&i.name), report::printable(&e.message));
         }
     }
+    // --strict: a line nobody understood counts like an unreadable input.
+    let mut strict_failed = false;
+    if cfg.strict {
+        for i in a.inputs.iter().filter(|i| i.not_understood > 0) {
+            strict_failed = true;
+            let at = i.first_not_understood.map_or(String::new(), |l| format!(":{l}"));
+            eprintln!(
+                "rollcall: {}{at}: {} Kafka client line(s) not understood (--strict)",
+                report::printable(&i.name),
+                i.not_understood
+            );
+        }
+    }
     match events_out {
         Some(out) => {
             let mut w = io::BufWriter::new(out?);
@@ -123,7 +136,7 @@ fn run(cfg: Config) -> io::Result<u8> {
             }
         },
     }
-    Ok(if a.has_input_errors() {
+    Ok(if a.has_input_errors() || strict_failed {
         USAGE
     } else if a.findings.is_empty() {
         0

@@ -72,6 +72,30 @@ pub struct ChunkOut {
     /// Time of the first and last head line in the chunk.
     pub first_time: Option<i64>,
     pub last_time: Option<i64>,
+    /// Records the layout parsed, among those the prefilter pointed at.
+    pub records: u64,
+    /// Lines the prefilter pointed at that could not be understood: Kafka
+    /// WARN/ERROR records no rule matched (`unknown` events), Kafka records
+    /// whose time could not be read, and lines no record head could be
+    /// found for. Counted so that nothing is dropped silently (issue 7).
+    pub not_understood: u64,
+    /// The first of them, relative like `events`.
+    pub first_not_understood: Option<u64>,
+}
+
+impl ChunkOut {
+    fn not_understood_at(&mut self, line: u64) {
+        self.not_understood += 1;
+        self.first_not_understood.get_or_insert(line);
+    }
+}
+
+/// Why a record gave no event.
+enum NoEvent {
+    /// Not a Kafka client record: nothing to say about it.
+    NotKafka,
+    /// A Kafka client record without a usable time.
+    Undated,
 }
 
 /// A client's configuration as it printed it at start-up
@@ -169,6 +193,10 @@ impl Extractor {
             let Some(head) = self.walk_back(layout, data, hit_line, pos) else {
                 // A continuation line whose head is not in this chunk (the
                 // input starts mid-record): nothing to attach it to.
+                let to = hit_line.max(counted_to);
+                counted += memchr_iter(b'\n', &data[counted_to..to]).count() as u64;
+                counted_to = to;
+                out.not_understood_at(counted + 1);
                 pos = line_end(data, hit) + 1;
                 continue;
             };
@@ -179,14 +207,27 @@ impl Extractor {
             let head_line = self.cap(&data[head..head_end]);
             let body_start = (head_end + 1).min(rec_end);
             let body = trim_newline(&data[body_start..rec_end.min(body_start + MAX_BODY)]);
-            layout.with_record(head_line, body, |rec| {
+            let understood = layout.with_record(head_line, body, |rec| {
                 racks_in(rec.message, &mut out.racks);
                 if let Some(c) = self.config_dump(layout, rec, input, counted + 1) {
                     out.configs.push(c);
-                } else if let Some(ev) = self.event(rec, input, counted + 1) {
-                    out.events.push(ev);
+                } else {
+                    match self.read_event(rec, input, counted + 1) {
+                        Ok(ev) => {
+                            if ev.kind == Kind::Unknown {
+                                out.not_understood_at(counted + 1);
+                            }
+                            out.events.push(ev);
+                        }
+                        Err(NoEvent::Undated) => out.not_understood_at(counted + 1),
+                        Err(NoEvent::NotKafka) => {}
+                    }
                 }
             });
+            match understood {
+                Some(()) => out.records += 1,
+                None => out.not_understood_at(counted + 1),
+            }
             pos = rec_end.max(hit + 1);
         }
         // One newline count per chunk, done piecewise between the records.
@@ -328,13 +369,17 @@ impl Extractor {
 
     /// Classifies one record; `None` when it is not a Kafka client event.
     pub fn event(&self, rec: &Record<'_>, input: u32, line: u64) -> Option<Event> {
+        self.read_event(rec, input, line).ok()
+    }
+
+    fn read_event(&self, rec: &Record<'_>, input: u32, line: u64) -> Result<Event, NoEvent> {
         let (ctx, message) = context(rec.message);
         let client = ctx.map(|c| c.client).or((!rec.client.is_empty()).then_some(rec.client));
         let m = self.grammar.classify(rec.logger, rec.level, message, rec.body);
         if m.is_none() && !is_unknown_candidate(rec, client.is_some()) {
-            return None;
+            return Err(NoEvent::NotKafka);
         }
-        let time = rec.time?.to_utc_millis(&self.zone)?;
+        let time = rec.time.and_then(|t| t.to_utc_millis(&self.zone)).ok_or(NoEvent::Undated)?;
         let mut ev = Event {
             time,
             kind: Kind::Unknown,
@@ -370,7 +415,7 @@ impl Extractor {
                 ev.port = Some(p);
             }
         }
-        Some(ev)
+        Ok(ev)
     }
 }
 

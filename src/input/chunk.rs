@@ -50,7 +50,13 @@ fn next_head(data: &[u8], from: usize, is_head: &dyn Fn(&[u8]) -> bool) -> usize
         }
         p = e + 1;
     }
-    first.min(data.len())
+    if p >= data.len() {
+        // No head up to the end: the rest belongs to the record in
+        // progress. Cutting it at a line would orphan its continuation
+        // lines (a `Caused by:` that carries the event; issue 7).
+        return data.len();
+    }
+    first
 }
 
 /// Reads a stream into a reused buffer and hands out whole records.
@@ -160,6 +166,16 @@ impl<R: Feed> StreamChunker<R> {
         }
     }
 
+    /// Fills the buffer and shows it without handing anything out, so that
+    /// the layout can be told before the first cut. An I/O error is
+    /// returned once, here or from `next_chunk`. The flag is true when more
+    /// input cannot add to what is shown (the buffer is full or the input
+    /// has ended).
+    pub fn peek(&mut self) -> (&[u8], Option<io::Error>, bool) {
+        let err = self.fill().err();
+        (&self.buf[..self.len], err, self.eof || self.len == self.buf.len())
+    }
+
     /// The next run of whole records, or `None` at the end. `is_head` tells
     /// where records start. An I/O error is returned once, after which the
     /// data read before it is still handed out. The flag is true when more
@@ -185,13 +201,6 @@ impl<R: Feed> StreamChunker<R> {
         self.given = cut;
         (Some(&self.buf[..cut]), err, last)
     }
-
-    /// Takes back the piece last handed out: the next call hands it out
-    /// again with what arrives after it (a layout cannot be told from the
-    /// first line alone).
-    pub fn hold(&mut self) {
-        self.given = 0;
-    }
 }
 
 /// The start of the last head line that begins before `end` (exclusive)
@@ -211,7 +220,7 @@ fn last_head_start(data: &[u8], end: usize, is_head: &dyn Fn(&[u8]) -> bool) -> 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::input::readahead::Eager;
     use std::io::Read;
@@ -221,7 +230,7 @@ mod tests {
     }
 
     /// A reader that gives at most `n` bytes per read.
-    struct Trickle<'a>(&'a [u8], usize);
+    pub(crate) struct Trickle<'a>(pub &'a [u8], pub usize);
     impl Read for Trickle<'_> {
         fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
             let n = self.1.min(out.len()).min(self.0.len());
@@ -241,6 +250,17 @@ mod tests {
             assert_eq!(joined, TEXT);
             for r in &parts {
                 assert!(head(&TEXT[r.start..]), "size {size}: chunk at {} starts mid-record", r.start);
+            }
+        }
+    }
+
+    #[test]
+    fn issue7_a_split_never_orphans_the_last_records_continuation_lines() {
+        // No head after the nominal cut: the rest stays with its record.
+        let text = b"[1] a\n[2] b\n\tat x\n\tat y\nCaused by: z\n";
+        for size in 1..text.len() {
+            for r in split(text, size, &head) {
+                assert!(head(&text[r.start..]), "size {size}: chunk at {} starts mid-record", r.start);
             }
         }
     }
