@@ -41,6 +41,19 @@ measure() {
   sort -n "$tmp/times" | awk -v n="$RUNS" '{t[NR]=$1; if ($2>m) m=$2} END {print t[int((n+1)/2)], m}'
 }
 
+# first_event_ms LOG: writes LOG's lines up to its first warning into a
+# pipe that then stays open and quiet for 3 s, and prints how many ms after
+# the start the first event came out of `rollcall --format events`.
+first_event_ms() {
+  local n start
+  n=$(grep -n -m1 ' WARN ' "$1" | cut -d: -f1)
+  start=$(date +%s%N)
+  { head -n "$n" "$1"; sleep 3; } | "$BIN" --format events 2>/dev/null | {
+    IFS= read -r _ && echo $((($(date +%s%N) - start) / 1000000))
+    cat >/dev/null
+  }
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 printf '%-6s %-44s %9s %10s\n' size command seconds peak_MB
@@ -79,6 +92,7 @@ for size in $SIZES; do
   echo "  stream peak RSS MB             $((M[cat | rollcall] / 1024))   [< 64, same at 1G and 4G]"
   echo "  gz / zcat                      $(ratio "${T[rollcall file.gz]}" "${T[zcat file.gz > /dev/null]}")   [<= 1.2]"
   echo "  zst / zstd -dc                 $(ratio "${T[rollcall file.zst]}" "${T[zstd -dc file.zst > /dev/null]}")   [<= 1.2]"
+  echo "  first event on a quiet pipe    $(first_event_ms "$log") ms   [<= 1000]"
   echo
   rm -f "$log" "$log.gz" "$log.zst"
   unset T M
