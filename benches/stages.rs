@@ -103,6 +103,7 @@ fn stages(c: &mut Criterion) {
         stdin_label: None,
         topics: None,
         maintenance: None,
+        progress: None,
     };
     let events = analysis::run(&opts, &layouts, &x).events;
     grp.throughput(Throughput::Elements(events.len() as u64));

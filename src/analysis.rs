@@ -24,6 +24,8 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Default size of a parallel chunk.
 pub const CHUNK_SIZE: usize = 4 << 20;
@@ -44,6 +46,9 @@ pub struct Options {
     pub topics: Option<TopicsFile>,
     /// `--maintenance START..END`.
     pub maintenance: Option<(i64, i64)>,
+    /// Bytes of the input files read so far (compressed bytes for a
+    /// compressed file), for a progress bar; nothing reads it here.
+    pub progress: Option<Arc<AtomicU64>>,
 }
 
 impl Options {
@@ -60,6 +65,7 @@ impl Options {
             stdin_label: None,
             topics: None,
             maintenance: None,
+            progress: None,
         }
     }
 }
@@ -376,17 +382,29 @@ impl Acc {
     }
 
     /// Processes a block of whole records, in parallel chunks.
-    fn block(&mut self, x: &Extractor, layout: &Layout, data: &[u8], chunk_size: usize, input: u32) {
+    fn block(
+        &mut self,
+        x: &Extractor,
+        layout: &Layout,
+        data: &[u8],
+        chunk_size: usize,
+        input: u32,
+        progress: Option<&AtomicU64>,
+    ) {
         if data.is_empty() {
             return;
         }
         let is_head = |l: &[u8]| layout.is_head(l);
         let ranges = split(data, chunk_size, &is_head);
-        let outs: Vec<ChunkOut> = if ranges.len() == 1 {
-            vec![x.chunk(layout, data, input)]
-        } else {
-            ranges.par_iter().map(|r| x.chunk(layout, &data[r.clone()], input)).collect()
+        let chunk = |r: &std::ops::Range<usize>| {
+            let out = x.chunk(layout, &data[r.clone()], input);
+            if let Some(p) = progress {
+                p.fetch_add(r.len() as u64, Ordering::Relaxed);
+            }
+            out
         };
+        let outs: Vec<ChunkOut> =
+            if ranges.len() == 1 { vec![chunk(&(0..data.len()))] } else { ranges.par_iter().map(chunk).collect() };
         for out in outs {
             let base = self.lines_before;
             self.events.extend(out.events.into_iter().map(|mut e| {
@@ -471,6 +489,7 @@ fn extract_input(
         x,
         idx,
         sink: None,
+        counts_fed: true,
     };
     match &spec.path {
         Some(path) => match File::open(path) {
@@ -490,7 +509,8 @@ fn extract_input(
                 } else {
                     // A FIFO or a device is live; a compressed file is not.
                     r.sink = sink.filter(|_| !is_file);
-                    r.stream(f);
+                    r.counts_fed = false;
+                    r.stream(Counted { inner: f, progress: opts.progress.clone() });
                 }
             }
         },
@@ -531,6 +551,22 @@ fn sample_has_info(layout: &Layout, sample: &[u8]) -> bool {
         .take(crate::layout::SAMPLE_LINES)
         .filter_map(|l| layout.with_record(crate::layout::strip_cr(l), b"", |r| r.level))
         .any(|level| level.is_some_and(|l| l <= Level::Info))
+}
+
+/// A file counted as it is read, for the progress of compressed inputs.
+struct Counted<R> {
+    inner: R,
+    progress: Option<Arc<AtomicU64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(p) = &self.progress {
+            p.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
 }
 
 /// Standard input redirected from a regular file is not live.
@@ -580,6 +616,9 @@ struct Reading<'a> {
     idx: u32,
     /// Set for a live input: where its events go as they are found.
     sink: Option<&'a dyn EventSink>,
+    /// Progress is the bytes fed (a plain file), not the bytes read
+    /// underneath (a compressed one, counted by [`Counted`]).
+    counts_fed: bool,
 }
 
 impl<'a> Reading<'a> {
@@ -618,8 +657,9 @@ impl<'a> Reading<'a> {
     /// Analyses a block of whole records, or only counts its lines when
     /// the input's layout is unknown.
     fn feed(&mut self, layout: Option<&Layout>, data: &[u8]) {
+        let progress = self.opts.progress.as_deref().filter(|_| self.counts_fed);
         match layout {
-            Some(l) => self.acc.block(self.x, l, data, self.opts.chunk_size, self.idx),
+            Some(l) => self.acc.block(self.x, l, data, self.opts.chunk_size, self.idx, progress),
             None => {
                 self.acc.lines_before += memchr::memchr_iter(b'\n', data).count() as u64;
                 self.acc.last_byte = data.last().copied().or(self.acc.last_byte);

@@ -225,6 +225,7 @@ impl Config {
                 stdin_label: a.label,
                 topics,
                 maintenance,
+                progress: None,
             },
             format: a.format,
             out: a.out,

@@ -11,6 +11,8 @@ use rollcall::report;
 use rollcall::report::events::Live;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 const USAGE: u8 = 2;
 
@@ -74,6 +76,8 @@ fn run(cfg: Config) -> io::Result<u8> {
         pool = pool.num_threads(n);
     }
     let pool = pool.build().map_err(io::Error::other)?;
+    let mut cfg = cfg;
+    let bar = Progress::start(&mut cfg.options);
     // `--format events` writes a live input's events as they are found,
     // then the other inputs' events at the end, to the same place.
     let (a, events_out) = if cfg.format == report::Format::Events && !cfg.quiet {
@@ -91,6 +95,7 @@ fn run(cfg: Config) -> io::Result<u8> {
     } else {
         (pool.install(|| analysis::run(&cfg.options, &layouts, &x)), None)
     };
+    drop(bar);
     for i in &a.inputs {
         for e in &i.errors {
             let at = e.line.map_or(String::new(), |l| format!(":{l}"));
@@ -143,4 +148,62 @@ fn run(cfg: Config) -> io::Result<u8> {
     } else {
         1
     })
+}
+
+/// A progress bar on stderr for a long batch run: only when stderr is a
+/// terminal, never for stdin (its size is unknown, and a live pipe has no
+/// end), and only past `PROGRESS_MIN` bytes of files. It is cleared before
+/// anything else is written to stderr, so it never mixes with messages.
+struct Progress {
+    done: Arc<AtomicBool>,
+    ticker: Option<std::thread::JoinHandle<()>>,
+}
+
+const PROGRESS_MIN: u64 = 64 << 20;
+
+impl Progress {
+    fn start(opts: &mut analysis::Options) -> Option<Progress> {
+        if !io::stderr().is_terminal() || opts.inputs.iter().any(|i| i == "-") {
+            return None;
+        }
+        let (specs, _) = rollcall::input::expand(&opts.inputs);
+        let total: u64 = specs
+            .iter()
+            .filter_map(|s| s.path.as_ref())
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        if total < PROGRESS_MIN {
+            return None;
+        }
+        let read = Arc::new(AtomicU64::new(0));
+        opts.progress = Some(read.clone());
+        let done = Arc::new(AtomicBool::new(false));
+        let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let stop = done.clone();
+        let ticker = std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                bar.set_position(read.load(Ordering::Relaxed).min(total));
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            bar.finish_and_clear();
+        });
+        Some(Progress { done, ticker: Some(ticker) })
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(t) = self.ticker.take() {
+            // The ticker only draws; if it panicked there is nothing to clear.
+            let _ = t.join();
+        }
+    }
 }

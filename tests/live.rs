@@ -134,3 +134,31 @@ fn slowly(args: &[&str], pieces: &[&[u8]]) -> Out {
         code: o.status.code().unwrap_or(-1),
     }
 }
+
+/// A long batch run shows a progress bar on stderr when stderr is a
+/// terminal, and never when it is a pipe; stdout is the same either way.
+#[test]
+fn progress_only_on_a_terminal() {
+    let dir = temp_dir("progress");
+    let log = dir.join("big.log");
+    let gen = run(env!("CARGO_BIN_EXE_rollcall-gen"), &["bulk", "--bytes", "80M"], None);
+    assert_eq!(gen.code, 0, "{}", gen.stderr);
+    std::fs::write(&log, gen.stdout.as_bytes()).unwrap();
+    let log = log.to_str().unwrap();
+
+    let piped = rollcall(&["--format", "json", log], None);
+    assert!(piped.code <= 1, "{}", piped.stderr);
+    assert!(piped.stderr.is_empty(), "no progress into a pipe: {:?}", &piped.stderr[..piped.stderr.len().min(200)]);
+
+    let Some(script) = ["/usr/bin/script", "/bin/script"].into_iter().find(|p| std::path::Path::new(p).exists()) else {
+        eprintln!("SKIPPED: no `script` (util-linux) to give rollcall a terminal");
+        return;
+    };
+    let json = dir.join("out.json");
+    let cmd = format!("{} --format json {log} > {}", env!("CARGO_BIN_EXE_rollcall"), json.display());
+    let tty = Command::new(script).args(["-qec", &cmd, "/dev/null"]).output().unwrap();
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(shown.contains("MiB/76.29 MiB"), "a bar with the bytes read: {:?}", &shown[..shown.len().min(300)]);
+    assert_eq!(std::fs::read_to_string(&json).unwrap(), piped.stdout, "the report is untouched by the bar");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
