@@ -187,6 +187,7 @@ mod tests {
             role: None,
             attempts: None,
             template: None,
+            echo: false,
         }
     }
 

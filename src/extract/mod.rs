@@ -11,7 +11,7 @@
 pub mod prefilter;
 
 use crate::event::{Event, Kind, Level, Role};
-use crate::grammar::{parse_node, split_addr, split_tp, Grammar, Match, NODE_MARK};
+use crate::grammar::{parse_broker_name, parse_node, split_addr, split_tp, Grammar, Match, NODE_MARK};
 use crate::layout::{strip_cr, Layout, Record};
 use crate::timefmt::Zone;
 use memchr::memchr_iter;
@@ -325,7 +325,9 @@ impl Extractor {
     /// Classifies one record; `None` when it is not a Kafka client event.
     pub fn event(&self, rec: &Record<'_>, input: u32, line: u64) -> Option<Event> {
         let (ctx, message) = context(rec.message);
-        let client = ctx.map(|c| c.client);
+        // librdkafka's own layout carries the client name outside the message.
+        let client = ctx.map(|c| c.client).filter(|c| !c.is_empty()).or((!rec.client.is_empty()).then_some(rec.client));
+        let role = ctx.map(|c| c.role).filter(|r| !r.is_empty()).unwrap_or_else(|| rk_role(rec.client));
         let m = self.grammar.classify(rec.logger, rec.level, message, rec.body);
         if m.is_none() && !is_unknown_candidate(rec, client.is_some()) {
             return None;
@@ -344,7 +346,7 @@ impl Extractor {
             count: None,
             error: None,
             client: client.map(lossy),
-            role: ctx.and_then(|c| Role::from_name(c.role)),
+            role: Role::from_name(role),
             input,
             line,
             broker: None,
@@ -352,6 +354,7 @@ impl Extractor {
             answered: false,
             attempts: None,
             template: None,
+            echo: ctx.is_some_and(|c| c.echo),
         };
         match m {
             Some(m) => fill(&mut ev, &m),
@@ -384,7 +387,8 @@ fn racks_in(msg: &[u8], out: &mut Vec<RackFact>) {
 /// A WARN/ERROR line from a Kafka client logger (or carrying a Java
 /// LogContext prefix) that no rule recognised.
 fn is_unknown_candidate(rec: &Record<'_>, has_context: bool) -> bool {
-    matches!(rec.level, Some(Level::Warn | Level::Error | Level::Fatal)) && (has_context || is_kafka_logger(rec.logger))
+    matches!(rec.level, Some(Level::Warn | Level::Error | Level::Fatal))
+        && (has_context || !rec.client.is_empty() || is_kafka_logger(rec.logger))
 }
 
 /// `org.apache.kafka.*`, and its abbreviations `o.a.k.*`, `org.apa.kaf.*`.
@@ -401,6 +405,9 @@ pub struct Context<'a> {
     pub role: &'a [u8],
     /// The clientId, or the role word when there is none.
     pub client: &'a [u8],
+    /// The message repeats an error the client logged already (librdkafka's
+    /// error event, see `rdkafka_context`).
+    pub echo: bool,
 }
 
 /// Splits the Java LogContext prefix off a message:
@@ -410,8 +417,79 @@ pub fn split_context(msg: &[u8]) -> (Option<&[u8]>, &[u8]) {
     (ctx.map(|c| c.client), rest)
 }
 
-/// Like `split_context`, keeping the role word.
+/// Like `split_context`, keeping the role word. Java's LogContext prefix
+/// first, then librdkafka's (`rdkafka_context`).
 pub fn context(msg: &[u8]) -> (Option<Context<'_>>, &[u8]) {
+    match java_context(msg) {
+        (None, _) => rdkafka_context(msg).map_or((None, msg), |(c, rest)| (Some(c), rest)),
+        found => found,
+    }
+}
+
+static THRD: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"[thrd:"));
+static KAFKA_ERROR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"KafkaError{"));
+
+/// How far into a message librdkafka's thread tag may start: after a host
+/// logger's own words and the `FAC [name] ` or `name|FAC| ` relay prefix.
+const THRD_WITHIN: usize = 400;
+
+/// librdkafka's message, however it was relayed, split into the client's
+/// name and the text the librdkafka grammar reads:
+/// - `[thrd:main]: rest` (its own layout; the name is in the layout),
+/// - `FAIL [rdkafka#producer-1] [thrd:...]: rest` (confluent-kafka-python's
+///   log callback: `"%s [%s] %s", fac, rd_kafka_name(rk), buf`),
+/// - `rdkafka#producer-1|FAIL| [thrd:...]: rest` (the usual .NET `ILogger`
+///   handler, `{Name}|{Facility}| {Message}`),
+/// - `... KafkaError{code=_TRANSPORT,val=-195,str="rest"}` (an application
+///   logging the Python binding's error event, `KafkaError.__repr__`).
+///
+/// The thread tag is skipped, never read: it is cut at 63 bytes and keeps
+/// a bootstrap broker's name; the broker is the `proto://host:port/id`
+/// after it. An error event logged by librdkafka itself (facility `ERROR`)
+/// reads `rdkafka#producer-1: <broker>: <error>`; that name is taken too.
+fn rdkafka_context(msg: &[u8]) -> Option<(Context<'_>, &[u8])> {
+    let (mut name, mut rest, mut echo) = if let Some(k) = KAFKA_ERROR.find(msg) {
+        let body = &msg[k..];
+        let start = memchr::memmem::find(body, b",str=\"")? + 6;
+        let end = memchr::memmem::rfind(body, b"\"}")?;
+        (&b""[..], body.get(start..end)?, true)
+    } else {
+        let t = THRD.find(&msg[..msg.len().min(THRD_WITHIN)])?;
+        let close = t + memchr::memmem::find(&msg[t..], b"]: ")?;
+        (rk_name_before(&msg[..t]), &msg[close + 3..], false)
+    };
+    if let Some(colon) = memchr::memmem::find(rest, b": ") {
+        let lead = &rest[..colon];
+        if memchr::memchr(b'#', lead).is_some() && !lead.iter().any(|b| b.is_ascii_whitespace() || *b == b'/') {
+            name = lead;
+            rest = &rest[colon + 2..];
+            echo = true;
+        }
+    }
+    Some((Context { role: rk_role(name), client: name, echo }, rest))
+}
+
+/// The last `name#type-n` token before the thread tag (between spaces,
+/// brackets or bars), or empty.
+fn rk_name_before(s: &[u8]) -> &[u8] {
+    let Some(hash) = memchr::memrchr(b'#', s) else { return b"" };
+    let stop = |b: &u8| matches!(b, b' ' | b'[' | b']' | b'|');
+    let start = s[..hash].iter().rposition(stop).map_or(0, |k| k + 1);
+    let end = s[hash..].iter().position(stop).map_or(s.len(), |k| hash + k);
+    &s[start..end]
+}
+
+/// `rdkafka#producer-1` → `producer`.
+fn rk_role(name: &[u8]) -> &[u8] {
+    let Some(hash) = memchr::memchr(b'#', name) else { return b"" };
+    let kind = &name[hash + 1..];
+    memchr::memrchr(b'-', kind).map_or(kind, |d| &kind[..d])
+}
+
+/// Java's LogContext prefix: `[Consumer clientId=c-1, groupId=g] rest`.
+fn java_context(msg: &[u8]) -> (Option<Context<'_>>, &[u8]) {
     let none = (None, msg);
     let Some(inner_end) = msg.first().filter(|&&b| b == b'[').and_then(|_| memchr::memchr(b']', msg)) else {
         return none;
@@ -435,7 +513,7 @@ pub fn context(msg: &[u8]) -> (Option<Context<'_>>, &[u8]) {
     }
     let rest = &msg[inner_end + 1..];
     let role = &inner[..sp];
-    (Some(Context { role, client: client.unwrap_or(role) }), rest.strip_prefix(b" ").unwrap_or(rest))
+    (Some(Context { role, client: client.unwrap_or(role), echo: false }), rest.strip_prefix(b" ").unwrap_or(rest))
 }
 
 trait SplitOnce {
@@ -473,6 +551,13 @@ fn fill(ev: &mut Event, m: &Match<'_, '_>) {
                     ev.port = Some(p);
                 }
             }
+            "brokername" => {
+                if let Some((id, h, p)) = parse_broker_name(v) {
+                    ev.node = id;
+                    ev.host = Some(lossy(h));
+                    ev.port = Some(p);
+                }
+            }
             "tp" => {
                 if let Some((t, p)) = split_tp(v) {
                     ev.topic = Some(lossy(t));
@@ -492,6 +577,49 @@ fn fill(ev: &mut Event, m: &Match<'_, '_>) {
             _ => {}
         }
     }
+}
+
+/// How long after a librdkafka log line its error event may be printed.
+/// The event is queued for the application and printed when it next polls
+/// (librdkafka's own `ERROR` line comes from `rd_kafka_poll` on the app
+/// thread): seconds later, not milliseconds. Seen: 2 s.
+pub const ECHO_WINDOW_MS: i64 = 10_000;
+
+/// Counts a librdkafka failure once when it is told twice. An echo (the
+/// error event of a failure, `Event::echo`) is dropped when the same input
+/// holds an event of the same kind, broker and topic-partition, from the
+/// same client when both name one, that is not an echo and was logged from
+/// `ECHO_WINDOW_MS` before it to one second after it (clocks of two loggers
+/// may differ by that). An echo with no such twin is the only telling and
+/// stays: an application that logs only its error callback loses nothing.
+pub fn drop_echoes(events: &mut Vec<Event>) {
+    if !events.iter().any(|e| e.echo) {
+        return;
+    }
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    order.sort_by_key(|&i| (events[i].time, events[i].line));
+    let mut drop = vec![false; events.len()];
+    for (k, &i) in order.iter().enumerate() {
+        let e = &events[i];
+        if !e.echo {
+            continue;
+        }
+        let lo = order[..k].partition_point(|&j| events[j].time < e.time - ECHO_WINDOW_MS);
+        let hi = k + order[k..].partition_point(|&j| events[j].time <= e.time + 1000);
+        drop[i] = order[lo..hi].iter().any(|&j| {
+            let o = &events[j];
+            j != i
+                && !o.echo
+                && o.kind == e.kind
+                && (o.node, &o.host, o.port, &o.topic, o.partition) == (e.node, &e.host, e.port, &e.topic, e.partition)
+                && (o.client.is_none() || e.client.is_none() || o.client == e.client)
+        });
+    }
+    let mut i = 0;
+    events.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
 }
 
 /// Masks what varies between alike messages (numbers, hosts, ids), so that

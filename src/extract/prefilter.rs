@@ -10,7 +10,11 @@ use aho_corasick::{AhoCorasick, Input, MatchKind};
 
 /// Level words that make a line a candidate even when no rule literal is in
 /// it: an unknown WARN/ERROR from a Kafka client must never be dropped.
-pub const LEVEL_MARKERS: &[&[u8]] = &[b"WARN", b"ERROR", b"FATAL"];
+/// librdkafka's own layout writes its level as `%0|` .. `%4|` (EMERG to
+/// WARNING); .NET's console logger as `fail: ` and `crit: ` (its `warn: `
+/// would also find every "warn: " in messages, and is left to rule literals).
+pub const LEVEL_MARKERS: &[&[u8]] =
+    &[b"WARN", b"ERROR", b"FATAL", b"%0|", b"%1|", b"%2|", b"%3|", b"%4|", b"fail: ", b"crit: "];
 
 #[derive(Clone, Debug)]
 pub struct Prefilter {
@@ -70,6 +74,6 @@ mod tests {
     #[test]
     fn redundant_literals_are_dropped() {
         let p = Prefilter::new(&[b"WARN something".to_vec(), b"ERROR".to_vec()]);
-        assert_eq!(p.len(), 3);
+        assert_eq!(p.len(), LEVEL_MARKERS.len());
     }
 }

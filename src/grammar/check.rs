@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn a_wrong_sample_is_reported_with_help() {
-        let src = r#"
+        let src = r#"family = "x"
 [[rule]]
 id = "x.node_disconnected"
 kind = "disconnected"

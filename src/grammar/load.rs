@@ -9,9 +9,7 @@ use toml::Spanned;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSpec {
-    #[allow(dead_code)]
-    family: Option<String>,
-    #[allow(dead_code)]
+    family: Option<Spanned<String>>,
     description: Option<String>,
     #[serde(default)]
     rule: Vec<RuleSpec>,
@@ -88,10 +86,31 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
     })?;
     let mut errors = Vec::new();
     let mut rules = Vec::new();
+    let family = spec.family.as_ref().map(|f| f.get_ref().trim().to_string()).unwrap_or_default();
+    match &spec.family {
+        None => errors.push(err(
+            1,
+            "the grammar names no family".into(),
+            Some("start the file with `family = \"<client>\"`, e.g. family = \"librdkafka\"".into()),
+        )),
+        Some(f) if family.is_empty() || family.contains(|c: char| c.is_whitespace() || c == '.') => errors.push(err(
+            line_of(src, f.span().start),
+            format!("family '{}' is not a single word", f.get_ref()),
+            Some("use a short name without dots or spaces, e.g. \"sarama\"".into()),
+        )),
+        Some(_) => {}
+    }
     for r in spec.rule {
         let rule_line = line_of(src, r.id.span().start);
         let id = r.id.get_ref().clone();
         let at = |sp: std::ops::Range<usize>| line_of(src, sp.start);
+        if !family.is_empty() && !id.strip_prefix(family.as_str()).is_some_and(|rest| rest.starts_with('.')) {
+            errors.push(err(
+                at(r.id.span()),
+                format!("rule id '{id}' is not in the file's family '{family}'"),
+                Some(format!("rule ids are namespaced by family: \"{family}.<name>\"")),
+            ));
+        }
         let kind = match Kind::parse(r.kind.get_ref()) {
             Some(Kind::Unknown) | None => {
                 errors.push(err(
@@ -240,6 +259,7 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
             broker_answered: r.broker_answered,
             prefilter,
             samples,
+            family: family.clone(),
             file: file.to_string(),
             line: rule_line,
         });
@@ -255,7 +275,9 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
         }
     }
     if errors.is_empty() {
-        Ok(Grammar { rules })
+        let families =
+            vec![super::Family { name: family, description: spec.description.unwrap_or_default(), file: file.into() }];
+        Ok(Grammar { families, rules })
     } else {
         Err(errors)
     }
@@ -294,18 +316,31 @@ mod tests {
         assert_eq!(e[0].line, 5);
         assert!(e[0].to_string().starts_with("extra.toml:5: rule x.a: unknown event kind 'broken_kind'"));
         assert!(e[0].to_string().contains("= help: use one of: not_leader"));
-        let src = "[[rule]]\nid = \"x.b\"\nkind = \"disconnected\"\ntemplates = [{ text = \"{a}{b} oops\" }]\n";
+        let src = "family = \"x\"\n[[rule]]\nid = \"x.b\"\nkind = \"disconnected\"\ntemplates = [{ text = \"{a}{b} oops\" }]\n";
         let e = load_str("extra.toml", src).unwrap_err();
-        assert_eq!(e[0].line, 4);
+        assert_eq!(e[0].line, 5);
         let e = load_str("extra.toml", "[[rule]\n").unwrap_err();
         assert_eq!(e[0].line, 1);
     }
 
     #[test]
-    fn a_prefilter_literal_must_be_in_every_template() {
-        let src = "[[rule]]\nid = \"x.c\"\nkind = \"disconnected\"\nprefilter = \"disconnected\"\ntemplates = [{ text = \"Node {node} disconnected.\" }, { text = \"Node {node} went away.\" }]\n";
+    fn rule_ids_are_namespaced_by_family() {
+        let src = "family = \"sarama\"\n\n[[rule]]\nid = \"java.x\"\nkind = \"disconnected\"\ntemplates = [{ text = \"Node {node} disconnected.\" }]\n";
         let e = load_str("extra.toml", src).unwrap_err();
-        assert_eq!(e[0].line, 4);
+        assert_eq!(e[0].to_string(), "extra.toml:4: rule id 'java.x' is not in the file's family 'sarama'\n  = help: rule ids are namespaced by family: \"sarama.<name>\"");
+        let e = load_str(
+            "extra.toml",
+            "[[rule]]\nid = \"x.a\"\nkind = \"disconnected\"\ntemplates = [{ text = \"Node {node} disconnected.\" }]\n",
+        )
+        .unwrap_err();
+        assert!(e[0].to_string().starts_with("extra.toml:1: the grammar names no family"), "{}", e[0]);
+    }
+
+    #[test]
+    fn a_prefilter_literal_must_be_in_every_template() {
+        let src = "family = \"x\"\n[[rule]]\nid = \"x.c\"\nkind = \"disconnected\"\nprefilter = \"disconnected\"\ntemplates = [{ text = \"Node {node} disconnected.\" }, { text = \"Node {node} went away.\" }]\n";
+        let e = load_str("extra.toml", src).unwrap_err();
+        assert_eq!(e[0].line, 5);
         assert!(
             e[0].message.contains("\"Node {node} went away.\" contains none of its prefilter literals"),
             "{}",

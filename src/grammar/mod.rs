@@ -16,7 +16,15 @@ pub use load::{load_builtin, load_file, load_str};
 use memchr::memmem;
 
 /// The built-in grammar files, embedded so the binary needs nothing beside it.
-pub const BUILTIN: &[(&str, &str)] = &[("grammars/java.toml", include_str!("../../grammars/java.toml"))];
+/// One line per client family; a file's rule ids start with its `family`.
+/// Rules are tried in this order, so a family whose templates could match
+/// another family's lines must come after it (none do today).
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("grammars/java.toml", include_str!("../../grammars/java.toml")),
+    ("grammars/librdkafka.toml", include_str!("../../grammars/librdkafka.toml")),
+    ("grammars/sarama.toml", include_str!("../../grammars/sarama.toml")),
+    ("grammars/franz-go.toml", include_str!("../../grammars/franz-go.toml")),
+];
 
 /// A grammar problem, located in its file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,6 +57,8 @@ pub enum Shape {
     Node,
     /// A topic-partition: `orders-3`.
     TopicPartition,
+    /// A librdkafka broker name: `[proto://]host:port/id` (or `/bootstrap`).
+    BrokerName,
     Text,
 }
 
@@ -59,6 +69,7 @@ impl Shape {
             "addr" => Shape::Addr,
             "broker" => Shape::Node,
             "tp" => Shape::TopicPartition,
+            "brokername" => Shape::BrokerName,
             _ => Shape::Text,
         }
     }
@@ -72,6 +83,7 @@ impl Shape {
             Shape::Addr => split_addr(v).is_some(),
             Shape::Node => parse_node(v).is_some(),
             Shape::TopicPartition => split_tp(v).is_some(),
+            Shape::BrokerName => parse_broker_name(v).is_some(),
             Shape::Text => true,
         }
     }
@@ -269,6 +281,8 @@ pub struct Rule {
     pub broker_answered: bool,
     pub prefilter: Vec<Vec<u8>>,
     pub samples: Vec<Sample>,
+    /// The file's `family` (`java`, `librdkafka`, ...).
+    pub family: String,
     /// Where the rule is: file and line.
     pub file: String,
     pub line: usize,
@@ -326,14 +340,24 @@ impl Rule {
     }
 }
 
+/// A grammar file's header: the client family and what it covers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Family {
+    pub name: String,
+    pub description: String,
+    pub file: String,
+}
+
 /// All rules, in priority order (the first that matches a record wins).
 #[derive(Clone, Debug, Default)]
 pub struct Grammar {
+    pub families: Vec<Family>,
     pub rules: Vec<Rule>,
 }
 
 impl Grammar {
     pub fn extend(&mut self, other: Grammar) {
+        self.families.extend(other.families);
         self.rules.extend(other.rules);
     }
 
@@ -414,6 +438,30 @@ pub fn parse_node(v: &[u8]) -> Option<(i64, &[u8], u16)> {
     Some((id, host, port))
 }
 
+/// A librdkafka broker name (`rd_kafka_mk_brokername`, `src/rdkafka_broker.c`):
+/// `sasl_ssl://b-2.x:9096/2` → (Some(2), `b-2.x`, 9096). A bootstrap broker
+/// whose id is not known yet is `host:port/bootstrap` → (None, host, port).
+pub fn parse_broker_name(v: &[u8]) -> Option<(Option<i64>, &[u8], u16)> {
+    let v = match memchr::memmem::find(v, b"://") {
+        Some(k) => &v[k + 3..],
+        None => v,
+    };
+    let slash = memchr::memrchr(b'/', v)?;
+    let (hostport, id) = (&v[..slash], &v[slash + 1..]);
+    if memchr::memchr(b'/', hostport).is_some() {
+        return None;
+    }
+    let (host, port) = split_addr(hostport)?;
+    let id = if !id.is_empty() && id.iter().all(u8::is_ascii_digit) {
+        Some(std::str::from_utf8(id).ok()?.parse().ok()?)
+    } else if id.iter().all(|b| b.is_ascii_alphanumeric()) {
+        None
+    } else {
+        return None;
+    };
+    Some((id, host, port))
+}
+
 /// `orders-3` → (`orders`, 3). Topic names may contain `-`.
 pub fn split_tp(v: &[u8]) -> Option<(&[u8], i32)> {
     let dash = memchr::memrchr(b'-', v)?;
@@ -468,6 +516,11 @@ mod tests {
             Some((-1, &b"localhost"[..], 9092))
         );
         assert_eq!(split_tp(b"my-topic-12"), Some((&b"my-topic"[..], 12)));
+        assert_eq!(parse_broker_name(b"sasl_ssl://b-2.x:9096/2"), Some((Some(2), &b"b-2.x"[..], 9096)));
+        assert_eq!(parse_broker_name(b"b-1.x:9092/bootstrap"), Some((None, &b"b-1.x"[..], 9092)));
+        assert_eq!(parse_broker_name(b"10.0.0.1:9092/1"), Some((Some(1), &b"10.0.0.1"[..], 9092)));
+        assert_eq!(parse_broker_name(b"ssl://b-2.x:9094"), None);
+        assert_eq!(parse_broker_name(b"rdkafka#producer-1"), None);
         assert_eq!(split_tp(b"-1"), None);
     }
 }

@@ -1,10 +1,13 @@
 //! Layouts: a record's bytes in, `Record { time, level, logger, message }` out.
 //!
 //! Every layout is a log4j/logback conversion pattern (`grammars/layouts.toml`,
-//! or the user's `--layout`), compiled once by `pattern`. Detection samples
+//! or the user's `--layout`), compiled once by `pattern`, or one of the few
+//! lines no such pattern can describe (librdkafka's `%3|<epoch>|FAC|name|`),
+//! read by a hand parser named in `layouts.toml` with `parser`. Detection samples
 //! the first lines of an input and keeps the layout that parses most of them.
 //! Layouts borrow: a `Record` holds slices of the input, nothing is copied.
 
+pub mod librdkafka;
 pub mod pattern;
 pub mod timestamp;
 
@@ -21,6 +24,8 @@ pub struct Record<'a> {
     pub level: Option<Level>,
     pub logger: &'a [u8],
     pub thread: &'a [u8],
+    /// The client's name when the layout carries it (librdkafka); else empty.
+    pub client: &'a [u8],
     /// The message on the head line.
     pub message: &'a [u8],
     /// The continuation lines, newline-separated, without the last newline.
@@ -32,7 +37,56 @@ pub struct Layout {
     pub name: String,
     pub description: String,
     pub example: String,
-    pattern: Pattern,
+    pattern: Parser,
+}
+
+/// How a layout reads a line.
+#[derive(Clone, Debug)]
+enum Parser {
+    Pattern(Pattern),
+    /// `librdkafka::parse`.
+    Librdkafka,
+}
+
+impl Parser {
+    fn from_entry(e: &LayoutEntry) -> Result<Parser, String> {
+        match (e.parser.as_deref(), e.pattern.as_deref()) {
+            (Some("librdkafka"), None) => Ok(Parser::Librdkafka),
+            (None, Some(p)) => Ok(Parser::Pattern(Pattern::compile(p)?)),
+            (Some(other), None) => Err(format!("layout {}: unknown parser '{other}'", e.name)),
+            _ => Err(format!("layout {}: give either a pattern or a parser", e.name)),
+        }
+    }
+
+    fn parse<'a>(&self, line: &'a [u8]) -> Option<pattern::Head<'a>> {
+        match self {
+            Parser::Pattern(p) => p.parse(line),
+            Parser::Librdkafka => librdkafka::parse(line),
+        }
+    }
+
+    fn match_suffix<'a>(&self, line: &'a [u8]) -> Option<(usize, &'a [u8])> {
+        match self {
+            Parser::Pattern(p) => p.match_suffix(line),
+            Parser::Librdkafka => None,
+        }
+    }
+
+    fn specificity(&self) -> usize {
+        match self {
+            Parser::Pattern(p) => p.specificity(),
+            // Level, time and three `|` fields, all checked.
+            Parser::Librdkafka => 8,
+        }
+    }
+
+    /// The pattern text, or the parser's name.
+    fn source(&self) -> &str {
+        match self {
+            Parser::Pattern(p) => &p.source,
+            Parser::Librdkafka => "%LEVEL|seconds.millis|FAC|name| message (librdkafka)",
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -45,7 +99,9 @@ struct LayoutEntry {
     name: String,
     #[serde(default)]
     description: String,
-    pattern: String,
+    pattern: Option<String>,
+    /// A hand parser, for a line no pattern describes: `librdkafka`.
+    parser: Option<String>,
     #[serde(default)]
     example: String,
 }
@@ -61,8 +117,13 @@ impl Layout {
             name: name.to_string(),
             description: String::new(),
             example: String::new(),
-            pattern: Pattern::compile(pattern)?,
+            pattern: Parser::Pattern(Pattern::compile(pattern)?),
         })
+    }
+
+    /// The pattern the layout was compiled from, or its parser's shape.
+    pub fn source(&self) -> &str {
+        self.pattern.source()
     }
 
     /// Does this line start a record? Anything else continues the one before.
@@ -94,7 +155,15 @@ impl Layout {
                 }
             }
         }
-        Some(Record { time: h.time, level: Level::parse(h.level), logger, thread: h.thread, message: h.message, body })
+        Some(Record {
+            time: h.time,
+            level: Level::parse(h.level),
+            logger,
+            thread: h.thread,
+            client: h.client,
+            message: h.message,
+            body,
+        })
     }
 }
 
@@ -136,7 +205,7 @@ impl Layouts {
             .layout
             .into_iter()
             .map(|e| Layout {
-                pattern: Pattern::compile(&e.pattern).expect("built-in patterns compile (checked by tests)"),
+                pattern: Parser::from_entry(&e).expect("built-in patterns compile (checked by tests)"),
                 name: e.name,
                 description: e.description,
                 example: e.example,
@@ -170,7 +239,7 @@ impl Layouts {
         }
         best.map(|(l, _)| l).ok_or_else(|| Unrecognised {
             first_line: preview(lines.iter().find(|l| !l.is_empty()).copied().unwrap_or_default()),
-            forced: self.forced.then(|| self.list[0].pattern.source.clone()),
+            forced: self.forced.then(|| self.list[0].source().to_string()),
         })
     }
 }
