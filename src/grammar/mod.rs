@@ -9,6 +9,7 @@
 //! literals, so that a line no rule could match is never parsed.
 
 pub mod check;
+pub mod list;
 mod load;
 
 use crate::event::{Kind, Level};
