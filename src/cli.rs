@@ -315,7 +315,8 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(Command::try_parse_from(argv(&["rollcall", "check-grammar"])).is_err());
-        for paths in [&["rollcall", "./grammars"][..], &["rollcall", "--", "grammars"], &["rollcall", "a.log", "grammars"]]
+        for paths in
+            [&["rollcall", "./grammars"][..], &["rollcall", "--", "grammars"], &["rollcall", "a.log", "grammars"]]
         {
             match Command::try_parse_from(argv(paths)) {
                 Ok(Command::Analyse(a)) => assert!(a.inputs.iter().any(|i| i.ends_with("grammars")), "{paths:?}"),

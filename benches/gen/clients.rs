@@ -219,7 +219,11 @@ impl Rdkafka {
         while t < o.up {
             let after = rng.range(0, 2);
             if t - logged_at >= 9_000 {
-                let extra = if suppressed > 0 { format!(", {suppressed} identical error(s) suppressed") } else { String::new() };
+                let extra = if suppressed > 0 {
+                    format!(", {suppressed} identical error(s) suppressed")
+                } else {
+                    String::new()
+                };
                 let errstr = format!(
                     "Connect to ipv4#{}:{PORT} failed: Connection refused (after {after}ms in state CONNECT{extra})",
                     ip(o.broker)
@@ -330,14 +334,20 @@ fn sarama_producer_outage(o: Outage, rng: &mut Rng, out: &mut Lines) {
     let b = o.broker;
     let mut t = o.down - rng.range(300, 900);
     for p in cluster::partitions_led_by(b) {
-        out.push(sarama_line(t, &format!("producer/broker/{b} state change to [retrying] on {TOPIC}/{p} because {NOT_LEADER}")));
+        out.push(sarama_line(
+            t,
+            &format!("producer/broker/{b} state change to [retrying] on {TOPIC}/{p} because {NOT_LEADER}"),
+        ));
         out.push(sarama_line(t + 1, &format!("producer/leader/{TOPIC}/{p} abandoning broker {b}")));
         let next = BROKERS[(cluster::index(b) + 1) % 3];
         out.push(sarama_line(t + 40, &format!("producer/leader/{TOPIC}/{p} selected broker {next}")));
         t += rng.range(5, 40);
     }
     out.push(sarama_line(o.down, &format!("client/metadata got error from broker {b} while fetching metadata: EOF")));
-    out.push(sarama_line(o.down + 2, &format!("client/brokers deregistered broker #{b} at {}:{PORT}", cluster::host(b))));
+    out.push(sarama_line(
+        o.down + 2,
+        &format!("client/brokers deregistered broker #{b} at {}:{PORT}", cluster::host(b)),
+    ));
     sarama_dials(o, rng, out);
 }
 
@@ -372,15 +382,24 @@ fn sarama(rng: &mut Rng, overlap: bool) -> Vec<(&'static str, Lines)> {
     let coordinator = |b: u8| format!("{}:{PORT}", cluster::host(b));
     c.push(sarama_line(
         start + 200,
-        &format!("client/coordinator coordinator for consumergroup {GROUP} is #{HOME_COORDINATOR} ({})", coordinator(HOME_COORDINATOR)),
+        &format!(
+            "client/coordinator coordinator for consumergroup {GROUP} is #{HOME_COORDINATOR} ({})",
+            coordinator(HOME_COORDINATOR)
+        ),
     ));
     for o in &outages {
         sarama_producer_outage(*o, rng, &mut p);
         let t = o.down + rng.range(5, 200);
-        c.push(sarama_line(t, &format!("consumer/broker/{} disconnecting due to error processing FetchRequest: EOF", o.broker)));
+        c.push(sarama_line(
+            t,
+            &format!("consumer/broker/{} disconnecting due to error processing FetchRequest: EOF", o.broker),
+        ));
         if o.broker == HOME_COORDINATOR {
             let next = 3;
-            c.push(sarama_line(t + 300, &format!("client/coordinator coordinator for consumer group {GROUP} is not available")));
+            c.push(sarama_line(
+                t + 300,
+                &format!("client/coordinator coordinator for consumer group {GROUP} is not available"),
+            ));
             c.push(sarama_line(
                 t + rng.range(2_000, 4_000),
                 &format!("client/coordinator coordinator for consumergroup {GROUP} is #{next} ({})", coordinator(next)),
@@ -390,7 +409,10 @@ fn sarama(rng: &mut Rng, overlap: bool) -> Vec<(&'static str, Lines)> {
     }
     let mut t = start + rng.range(1_000, 3_000);
     while t < end {
-        p.push(sarama_line(t, &format!("client/metadata fetching metadata for all topics from broker {}:{PORT}", cluster::host(1))));
+        p.push(sarama_line(
+            t,
+            &format!("client/metadata fetching metadata for all topics from broker {}:{PORT}", cluster::host(1)),
+        ));
         t += 60_000;
     }
     vec![("producer.log", p), ("consumer.log", c)]
@@ -423,7 +445,13 @@ fn franz_go(rng: &mut Rng, overlap: bool) -> Vec<(&'static str, Lines)> {
     let (start, outages, end) = roll(rng, overlap, false);
     let mut p = Lines::new();
     let mut c = Lines::new();
-    p.push(kgo_line(start, "INFO", &format!("producing to a new topic for the first time, fetching metadata to learn its partitions; topic: {TOPIC}")));
+    p.push(kgo_line(
+        start,
+        "INFO",
+        &format!(
+            "producing to a new topic for the first time, fetching metadata to learn its partitions; topic: {TOPIC}"
+        ),
+    ));
     c.push(kgo_line(start, "INFO", &format!("beginning to manage the group lifecycle; group: {GROUP}")));
     for o in &outages {
         let b = o.broker;
@@ -432,12 +460,22 @@ fn franz_go(rng: &mut Rng, overlap: bool) -> Vec<(&'static str, Lines)> {
             p.push(kgo_line(t, "WARN", &format!("produce partition load error, bumping error count on first stored batch; broker: {b}, topic: {TOPIC}, partition: {part}, err: NOT_LEADER_FOR_PARTITION: This server is not the leader for that topic-partition., can_fail: true, batch0_should_fail: false, is_network_err: false, is_retryable_kerr: true, is_unknown_limit: false, will_fail: false")));
             t += rng.range(3, 30);
         }
-        p.push(kgo_line(t + 5, "INFO", &format!("immediate metadata update triggered; why: produce partition load error for topic {TOPIC}")));
+        p.push(kgo_line(
+            t + 5,
+            "INFO",
+            &format!("immediate metadata update triggered; why: produce partition load error for topic {TOPIC}"),
+        ));
         kgo_dials(*o, rng, &mut p);
         kgo_dials(*o, rng, &mut c);
         if b == HOME_COORDINATOR {
             let t = o.down + rng.range(100, 3_000);
-            c.push(kgo_line(t, "INFO", &format!("heartbeat errored; group: {GROUP}, err: NOT_COORDINATOR: This is not the correct coordinator.")));
+            c.push(kgo_line(
+                t,
+                "INFO",
+                &format!(
+                    "heartbeat errored; group: {GROUP}, err: NOT_COORDINATOR: This is not the correct coordinator."
+                ),
+            ));
         }
     }
     c.push(kgo_line(start + rng.range(3_000, 6_000), "INFO", &format!("assigning partitions; why: newly fetched offsets for group {GROUP}, how: assigning everything new, keeping current assignment, input: {TOPIC}[0 1 2 3 4 5]")));

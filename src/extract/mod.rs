@@ -830,6 +830,74 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
     }
 
     #[test]
+    fn librdkafka_relays_give_the_same_message_and_client() {
+        let inner = &b"ssl://b-2.x:9094/2: Connect to ipv4#10.0.1.12:9094 failed: Connection refused"[..];
+        let forms: [&[u8]; 4] = [
+            b"[thrd:ssl://b-2.x:9094/2]: ssl://b-2.x:9094/2: Connect to ipv4#10.0.1.12:9094 failed: Connection refused",
+            b"FAIL [rdkafka#producer-1] [thrd:ssl://b-2.x:9094/2]: ssl://b-2.x:9094/2: Connect to ipv4#10.0.1.12:9094 failed: Connection refused",
+            b"rdkafka#producer-1|FAIL| [thrd:ssl://b-2.x:9094/2]: ssl://b-2.x:9094/2: Connect to ipv4#10.0.1.12:9094 failed: Connection refused",
+            b"[thrd:app]: rdkafka#producer-1: ssl://b-2.x:9094/2: Connect to ipv4#10.0.1.12:9094 failed: Connection refused",
+        ];
+        for (k, f) in forms.iter().enumerate() {
+            let (ctx, rest) = context(f);
+            let ctx = ctx.unwrap();
+            assert_eq!(rest, inner, "form {k}");
+            assert_eq!(ctx.echo, k == 3, "form {k}");
+            if k > 0 {
+                assert_eq!((ctx.client, ctx.role), (&b"rdkafka#producer-1"[..], &b"producer"[..]), "form {k}");
+            }
+        }
+        let (ctx, rest) = context(b"Kafka error: KafkaError{code=_TRANSPORT,val=-195,str=\"ssl://b-2.x:9094/2: Connect to ipv4#10.0.1.12:9094 failed: Connection refused\"}");
+        assert!(ctx.unwrap().echo);
+        assert_eq!(rest, inner);
+        assert_eq!(context(b"Connect to nothing [thrd without a close").0, None);
+    }
+
+    fn ev(time: i64, echo: bool, host: &str, client: Option<&str>) -> Event {
+        Event {
+            time,
+            kind: Kind::ConnectionFailed,
+            rule: "librdkafka.connection_failed".into(),
+            level: None,
+            node: Some(2),
+            host: Some(host.into()),
+            port: Some(9094),
+            topic: None,
+            partition: None,
+            count: None,
+            error: None,
+            client: client.map(str::to_string),
+            role: None,
+            input: 0,
+            line: time as u64,
+            broker: None,
+            attributed: None,
+            answered: false,
+            attempts: None,
+            template: None,
+            echo,
+        }
+    }
+
+    #[test]
+    fn an_echo_is_dropped_only_when_its_first_telling_is_there() {
+        let c = Some("rdkafka#producer-1");
+        let mut v = vec![ev(1_000, false, "b-2", c), ev(2_500, true, "b-2", c), ev(3_000, true, "b-3", c)];
+        drop_echoes(&mut v);
+        let kept: Vec<i64> = v.iter().map(|e| e.time).collect();
+        assert_eq!(kept, vec![1_000, 3_000], "b-3's echo has no twin: it is the only telling");
+        let mut v = vec![ev(1_000, false, "b-2", c), ev(1_000 + ECHO_WINDOW_MS + 1, true, "b-2", c)];
+        drop_echoes(&mut v);
+        assert_eq!(v.len(), 2, "too late to be the same failure");
+        let mut v = vec![ev(1_000, false, "b-2", Some("rdkafka#consumer-1")), ev(1_200, true, "b-2", c)];
+        drop_echoes(&mut v);
+        assert_eq!(v.len(), 2, "another client's failure");
+        let mut v = vec![ev(1_000, false, "b-2", c), ev(1_200, true, "b-2", None)];
+        drop_echoes(&mut v);
+        assert_eq!(v.len(), 1, "an error callback line names no client");
+    }
+
+    #[test]
     fn context_prefix_and_logger_checks() {
         assert_eq!(
             split_context(b"[Consumer clientId=c-1, groupId=g] Node 2 disconnected."),

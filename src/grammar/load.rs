@@ -86,25 +86,32 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
     })?;
     let mut errors = Vec::new();
     let mut rules = Vec::new();
-    let family = spec.family.as_ref().map(|f| f.get_ref().trim().to_string()).unwrap_or_default();
+    // A file without `family` (the format before issue 5) takes it from its
+    // first rule id, so that older user grammars keep loading.
+    let family = match &spec.family {
+        Some(f) => f.get_ref().trim().to_string(),
+        None => spec.rule.first().and_then(|r| r.id.get_ref().split_once('.')).map_or("", |(f, _)| f).to_string(),
+    };
     match &spec.family {
-        None => errors.push(err(
-            1,
-            "the grammar names no family".into(),
-            Some("start the file with `family = \"<client>\"`, e.g. family = \"librdkafka\"".into()),
+        None if family.is_empty() && !spec.rule.is_empty() => errors.push(err(
+            line_of(src, spec.rule[0].id.span().start),
+            format!("rule id '{}' names no family", spec.rule[0].id.get_ref()),
+            Some("rule ids are \"<family>.<name>\"; or start the file with `family = \"<client>\"`".into()),
         )),
         Some(f) if family.is_empty() || family.contains(|c: char| c.is_whitespace() || c == '.') => errors.push(err(
             line_of(src, f.span().start),
             format!("family '{}' is not a single word", f.get_ref()),
             Some("use a short name without dots or spaces, e.g. \"sarama\"".into()),
         )),
-        Some(_) => {}
+        _ => {}
     }
     for r in spec.rule {
         let rule_line = line_of(src, r.id.span().start);
         let id = r.id.get_ref().clone();
         let at = |sp: std::ops::Range<usize>| line_of(src, sp.start);
-        if !family.is_empty() && !id.strip_prefix(family.as_str()).is_some_and(|rest| rest.starts_with('.')) {
+        if !family.is_empty()
+            && !id.strip_prefix(family.as_str()).is_some_and(|rest| rest.len() > 1 && rest.starts_with('.'))
+        {
             errors.push(err(
                 at(r.id.span()),
                 format!("rule id '{id}' is not in the file's family '{family}'"),
@@ -328,12 +335,15 @@ mod tests {
         let src = "family = \"sarama\"\n\n[[rule]]\nid = \"java.x\"\nkind = \"disconnected\"\ntemplates = [{ text = \"Node {node} disconnected.\" }]\n";
         let e = load_str("extra.toml", src).unwrap_err();
         assert_eq!(e[0].to_string(), "extra.toml:4: rule id 'java.x' is not in the file's family 'sarama'\n  = help: rule ids are namespaced by family: \"sarama.<name>\"");
-        let e = load_str(
-            "extra.toml",
-            "[[rule]]\nid = \"x.a\"\nkind = \"disconnected\"\ntemplates = [{ text = \"Node {node} disconnected.\" }]\n",
-        )
-        .unwrap_err();
-        assert!(e[0].to_string().starts_with("extra.toml:1: the grammar names no family"), "{}", e[0]);
+        let rule = |id: &str| {
+            format!("[[rule]]\nid = \"{id}\"\nkind = \"disconnected\"\ntemplates = [{{ text = \"Node {{node}} disconnected.\" }}]\n")
+        };
+        let g = load_str("extra.toml", &rule("site.a")).unwrap();
+        assert_eq!(g.families[0].name, "site", "a file without `family` takes its first rule's");
+        let e = load_str("extra.toml", &rule("plain")).unwrap_err();
+        assert!(e[0].to_string().starts_with("extra.toml:2: rule id 'plain' names no family"), "{}", e[0]);
+        let e = load_str("extra.toml", &format!("{}{}", rule("site.a"), rule("other.b"))).unwrap_err();
+        assert!(e[0].to_string().contains("rule id 'other.b' is not in the file's family 'site'"), "{}", e[0]);
     }
 
     #[test]
