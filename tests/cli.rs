@@ -211,44 +211,27 @@ fn a_path_named_grammars_is_read_when_it_is_not_the_first_word_alone() {
 #[test]
 fn check_grammar_accepts_a_good_file_and_shows_file_line_and_help_for_a_bad_one() {
     let dir = temp_dir("check-grammar");
-    let good = dir.join("good.toml");
-    std::fs::write(
-        &good,
-        r#"family = "acme"
+    let rule = |sample: &str, more: &str| {
+        format!(
+            r#"family = "acme"
 
 [[rule]]
 id = "acme.gone"
 kind = "disconnected"
-source = "acme/client.go"
-templates = [{ text = "broker {node} went away", versions = "1.0+" }]
+templates = [{{ text = "broker {{node}} went away", versions = "1.0+" }}]
 [[rule.sample]]
-line = "[sarama] 2024/02/06 10:47:03 broker 2 went away"
-expect = { node = "2" }
-"#,
-    )
-    .unwrap();
+line = "[sarama] 2024/02/06 10:47:03 broker 2 {sample}"
+{more}"#
+        )
+    };
+    let good = dir.join("good.toml");
+    std::fs::write(&good, rule("went away", "expect = { node = \"2\" }\n")).unwrap();
     let out = rollcall(&["check-grammar", good.to_str().unwrap()], None);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("ok, 1 rule(s), 1 sample(s) match"), "{}", out.stdout);
     let bad = dir.join("bad.toml");
-    std::fs::write(
-        &bad,
-        r#"family = "acme"
-
-[[rule]]
-id = "acme.gone"
-kind = "disconnected"
-templates = [{ text = "broker {node} went away" }]
-[[rule.sample]]
-line = "[sarama] 2024/02/06 10:47:03 broker 2 left"
-
-[[rule]]
-id = "librdkafka.connection_failed"
-kind = "connection_failed"
-templates = [{ text = "{oops" }]
-"#,
-    )
-    .unwrap();
+    let wrong_family = "\n[[rule]]\nid = \"librdkafka.connection_failed\"\nkind = \"connection_failed\"\ntemplates = [{ text = \"{oops\" }]\n";
+    std::fs::write(&bad, rule("left", wrong_family)).unwrap();
     let out = rollcall(&["check-grammar", bad.to_str().unwrap()], None);
     assert_eq!(out.code, 2);
     let b = bad.display();

@@ -106,16 +106,20 @@ fn rk_time(t: i64) -> String {
     format!("{}.{:03}", t.div_euclid(1000), t.rem_euclid(1000))
 }
 
+/// `2024-02-06<between>10:47:03<frac>491`: the date-time most runtimes print.
+fn date_time(t: i64, between: char, frac: char) -> String {
+    let (y, mo, d, h, mi, s, ms) = civil(t);
+    format!("{y:04}-{mo:02}-{d:02}{between}{h:02}:{mi:02}:{s:02}{frac}{ms:03}")
+}
+
 /// Python `logging`'s `%(asctime)s`: `2024-02-06 10:47:03,491`.
 fn py_time(t: i64) -> String {
-    let (y, mo, d, h, mi, s, ms) = civil(t);
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02},{ms:03}")
+    date_time(t, ' ', ',')
 }
 
 /// .NET console `TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff "`.
 fn net_time(t: i64) -> String {
-    let (y, mo, d, h, mi, s, ms) = civil(t);
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{ms:03}")
+    date_time(t, ' ', '.')
 }
 
 /// Go `log.LstdFlags`: `2024/02/06 10:47:03`.
@@ -126,8 +130,7 @@ fn go_time(t: i64) -> String {
 
 /// The franz-go prefix function: `time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00") + " "`.
 fn kgo_time(t: i64) -> String {
-    let (y, mo, d, h, mi, s, ms) = civil(t);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
+    date_time(t, 'T', '.') + "Z"
 }
 
 /// How a librdkafka line reaches the file.
@@ -139,6 +142,18 @@ enum Relay {
     Python,
     /// A .NET `SetLogHandler` writing `{Name}|{Facility}| {Message}` to `ILogger`.
     DotNet,
+}
+
+/// A syslog level as confluent-kafka-python's `logging` level name and as
+/// .NET's console logger word (`LogLevel` from the usual `SetLogHandler`).
+fn level_words(level: u8) -> (&'static str, &'static str) {
+    match level {
+        0..=2 => ("CRITICAL", "crit"),
+        3 => ("ERROR", "fail"),
+        4 => ("WARNING", "warn"),
+        5 | 6 => ("INFO", "info"),
+        _ => ("DEBUG", "dbug"),
+    }
 }
 
 struct Rdkafka {
@@ -154,23 +169,11 @@ impl Rdkafka {
         match self.relay {
             Relay::Native => format!("%{level}|{}|{fac}|{}| {buf}", rk_time(t), self.name),
             Relay::Python => {
-                let lvl = match level {
-                    0..=2 => "CRITICAL",
-                    3 => "ERROR",
-                    4 => "WARNING",
-                    5 | 6 => "INFO",
-                    _ => "DEBUG",
-                };
+                let lvl = level_words(level).0;
                 format!("{} {lvl} confluent_kafka {fac} [{}] {buf}", py_time(t), self.name)
             }
             Relay::DotNet => {
-                let lvl = match level {
-                    0..=2 => "crit",
-                    3 => "fail",
-                    4 => "warn",
-                    5 | 6 => "info",
-                    _ => "dbug",
-                };
+                let lvl = level_words(level).1;
                 format!("{} {lvl}: Orders.KafkaWorker[0] {}|{fac}| {buf}", net_time(t), self.name)
             }
         }
