@@ -122,20 +122,36 @@ const CONFIG_LITERAL: &[u8] = b"Config values:";
 /// `Setting offset ... leader=Optional[b-1...:9094 (id: 1 rack: use1-az1)]`).
 const RACK_LITERAL: &[u8] = b" rack: ";
 
+/// A prefilter per layout kind: its client families and level markers.
+type PrefilterKey = (Vec<String>, Vec<Vec<u8>>);
+
 pub struct Extractor {
     grammar: Grammar,
-    prefilter: Prefilter,
+    /// Built on first use per layout kind: a Java log is scanned only for
+    /// the Java rules' literals (a third of the time of all families').
+    prefilters: std::sync::Mutex<Vec<(PrefilterKey, std::sync::Arc<Prefilter>)>>,
     zone: Zone,
     max_line: usize,
 }
 
 impl Extractor {
     pub fn new(grammar: Grammar, zone: Zone) -> Extractor {
-        let mut literals = grammar.literals();
+        Extractor { grammar, prefilters: std::sync::Mutex::new(Vec::new()), zone, max_line: MAX_LINE }
+    }
+
+    /// The prefilter for inputs in `layout`, built once per layout kind.
+    fn prefilter(&self, layout: &Layout) -> std::sync::Arc<Prefilter> {
+        // A poisoned lock only means another thread panicked while holding it; the list is still whole.
+        let mut cache = self.prefilters.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, p)) = cache.iter().find(|((f, m), _)| *f == layout.families && *m == layout.markers) {
+            return p.clone();
+        }
+        let mut literals = self.grammar.literals_for(&layout.families);
         literals.push(CONFIG_LITERAL.to_vec());
         literals.push(RACK_LITERAL.to_vec());
-        let prefilter = Prefilter::new(&literals);
-        Extractor { grammar, prefilter, zone, max_line: MAX_LINE }
+        let p = std::sync::Arc::new(Prefilter::with_markers(&literals, &layout.markers));
+        cache.push(((layout.families.clone(), layout.markers.clone()), p.clone()));
+        p
     }
 
     pub fn max_line(&self) -> usize {
@@ -154,11 +170,12 @@ impl Extractor {
         self.scan_bytes(data, &mut out.issues);
         out.first_time = self.first_head_time(layout, data);
         out.last_time = self.last_head_time(layout, data);
+        let prefilter = self.prefilter(layout);
         let mut pos = 0;
         // Newlines counted so far, and up to where.
         let (mut counted, mut counted_to) = (0u64, 0usize);
         while pos < data.len() {
-            let Some(hit) = self.prefilter.next(data, pos) else {
+            let Some(hit) = prefilter.next(data, pos) else {
                 break;
             };
             let hit_line = line_start(data, hit);

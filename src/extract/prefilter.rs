@@ -10,11 +10,9 @@ use aho_corasick::{AhoCorasick, Input, MatchKind};
 
 /// Level words that make a line a candidate even when no rule literal is in
 /// it: an unknown WARN/ERROR from a Kafka client must never be dropped.
-/// librdkafka's own layout writes its level as `%0|` .. `%4|` (EMERG to
-/// WARNING); .NET's console logger as `fail: ` and `crit: ` (its `warn: `
-/// would also find every "warn: " in messages, and is left to rule literals).
-pub const LEVEL_MARKERS: &[&[u8]] =
-    &[b"WARN", b"ERROR", b"FATAL", b"%0|", b"%1|", b"%2|", b"%3|", b"%4|", b"fail: ", b"crit: "];
+/// Layouts that spell levels otherwise add their own (`markers` in
+/// `grammars/layouts.toml`: librdkafka's `%3|`, .NET's `fail: `).
+pub const LEVEL_MARKERS: &[&[u8]] = &[b"WARN", b"ERROR", b"FATAL"];
 
 #[derive(Clone, Debug)]
 pub struct Prefilter {
@@ -24,7 +22,12 @@ pub struct Prefilter {
 
 impl Prefilter {
     pub fn new(rule_literals: &[Vec<u8>]) -> Prefilter {
-        let mut lits: Vec<&[u8]> = rule_literals.iter().map(Vec::as_slice).collect();
+        Prefilter::with_markers(rule_literals, &[])
+    }
+
+    /// With a layout's own level markers besides `LEVEL_MARKERS`.
+    pub fn with_markers(rule_literals: &[Vec<u8>], markers: &[Vec<u8>]) -> Prefilter {
+        let mut lits: Vec<&[u8]> = rule_literals.iter().chain(markers).map(Vec::as_slice).collect();
         lits.extend_from_slice(LEVEL_MARKERS);
         // A literal that contains a shorter one adds nothing: the shorter
         // one already finds every line the longer one would.

@@ -167,6 +167,21 @@ mod tests {
     }
 
     #[test]
+    fn a_layout_is_scanned_for_its_families_literals_and_every_user_rule() {
+        let mut g = crate::grammar::load_builtin();
+        let user = "family = \"site\"\n[[rule]]\nid = \"site.x\"\nkind = \"disconnected\"\nprefilter = \"brand new\"\ntemplates = [{ text = \"a brand new {thing}\" }]\n";
+        g.extend(crate::grammar::load_str("site.toml", user).unwrap());
+        let java = g.literals_for(&["java".to_string()]);
+        let sarama = g.literals_for(&["sarama".to_string()]);
+        let has = |v: &[Vec<u8>], l: &str| v.iter().any(|x| x == l.as_bytes());
+        assert!(has(&java, "Expiring") && !has(&java, "client/"), "{java:?}");
+        assert!(has(&sarama, "client/") && !has(&sarama, "Expiring"));
+        assert!(has(&java, "brand new") && has(&sarama, "brand new"), "a user's rule is looked for everywhere");
+        assert_eq!(g.literals().len(), g.literals_for(&[]).len());
+        assert!(g.literals().len() > java.len());
+    }
+
+    #[test]
     fn a_wrong_sample_is_reported_with_help() {
         let src = r#"family = "x"
 [[rule]]

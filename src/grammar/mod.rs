@@ -366,9 +366,20 @@ impl Grammar {
     /// matches WARN/ERROR/FATAL lines adds none: the prefilter's level
     /// markers already find every such line, and fewer literals scan faster.
     pub fn literals(&self) -> Vec<Vec<u8>> {
+        self.literals_for(&[])
+    }
+
+    /// The literals of the rules an input in a layout of `families` can
+    /// match (empty: every family), and of every rule that is not built in
+    /// (a user's grammar may be for any layout). Each literal slows the one
+    /// scan of every byte, so a Java log is not scanned for Sarama's.
+    pub fn literals_for(&self, families: &[String]) -> Vec<Vec<u8>> {
         let covered = |r: &Rule| r.levels.as_ref().is_some_and(|ls| ls.iter().all(|l| *l >= Level::Warn));
+        let wanted = |r: &Rule| {
+            families.is_empty() || families.contains(&r.family) || !BUILTIN.iter().any(|(f, _)| *f == r.file)
+        };
         let mut v: Vec<Vec<u8>> =
-            self.rules.iter().filter(|r| !covered(r)).flat_map(|r| r.prefilter.iter().cloned()).collect();
+            self.rules.iter().filter(|r| wanted(r) && !covered(r)).flat_map(|r| r.prefilter.iter().cloned()).collect();
         v.sort();
         v.dedup();
         v

@@ -37,6 +37,11 @@ pub struct Layout {
     pub name: String,
     pub description: String,
     pub example: String,
+    /// The client families whose lines this layout carries (empty: any).
+    /// Only their rules' literals are scanned for.
+    pub families: Vec<String>,
+    /// Level words of this layout beside WARN/ERROR/FATAL (`%3|`, `fail: `).
+    pub markers: Vec<Vec<u8>>,
     pattern: Parser,
 }
 
@@ -104,6 +109,10 @@ struct LayoutEntry {
     parser: Option<String>,
     #[serde(default)]
     example: String,
+    #[serde(default)]
+    families: Vec<String>,
+    #[serde(default)]
+    markers: Vec<String>,
 }
 
 const BUILTIN: &str = include_str!("../../grammars/layouts.toml");
@@ -117,6 +126,8 @@ impl Layout {
             name: name.to_string(),
             description: String::new(),
             example: String::new(),
+            families: Vec::new(),
+            markers: Vec::new(),
             pattern: Parser::Pattern(Pattern::compile(pattern)?),
         })
     }
@@ -206,6 +217,8 @@ impl Layouts {
             .into_iter()
             .map(|e| Layout {
                 pattern: Parser::from_entry(&e).expect("built-in patterns compile (checked by tests)"),
+                families: e.families,
+                markers: e.markers.into_iter().map(String::into_bytes).collect(),
                 name: e.name,
                 description: e.description,
                 example: e.example,
