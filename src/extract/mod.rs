@@ -16,6 +16,7 @@ use crate::layout::{strip_cr, Layout, Record};
 use crate::timefmt::Zone;
 use memchr::memchr_iter;
 use prefilter::Prefilter;
+use std::collections::HashMap;
 
 /// Lines longer than this are analysed by their first `MAX_LINE` bytes.
 pub const MAX_LINE: usize = 1 << 20;
@@ -613,25 +614,40 @@ pub fn drop_echoes(events: &mut Vec<Event>) {
     if !events.iter().any(|e| e.echo) {
         return;
     }
-    let mut order: Vec<usize> = (0..events.len()).collect();
-    order.sort_by_key(|&i| (events[i].time, events[i].line));
-    let mut drop = vec![false; events.len()];
-    for (k, &i) in order.iter().enumerate() {
-        let e = &events[i];
-        if !e.echo {
-            continue;
-        }
-        let lo = order[..k].partition_point(|&j| events[j].time < e.time - ECHO_WINDOW_MS);
-        let hi = k + order[k..].partition_point(|&j| events[j].time <= e.time + 1000);
-        drop[i] = order[lo..hi].iter().any(|&j| {
-            let o = &events[j];
-            j != i
-                && !o.echo
-                && o.kind == e.kind
-                && (o.node, &o.host, o.port, &o.topic, o.partition) == (e.node, &e.host, e.port, &e.topic, e.partition)
-                && (o.client.is_none() || e.client.is_none() || o.client == e.client)
-        });
+    // Indexed by identity, so that a busy input (thousands of events in the
+    // window) costs a binary search per echo, not a scan of the window.
+    type Identity<'a> = (Kind, Option<i64>, Option<&'a str>, Option<u16>, Option<&'a str>, Option<i32>);
+    fn identity(e: &Event) -> Identity<'_> {
+        (e.kind, e.node, e.host.as_deref(), e.port, e.topic.as_deref(), e.partition)
     }
+    let drop: Vec<bool> = {
+        let mut any: HashMap<Identity<'_>, Vec<i64>> = HashMap::new();
+        let mut by_client: HashMap<(Identity<'_>, Option<&str>), Vec<i64>> = HashMap::new();
+        for e in events.iter().filter(|e| !e.echo) {
+            any.entry(identity(e)).or_default().push(e.time);
+            by_client.entry((identity(e), e.client.as_deref())).or_default().push(e.time);
+        }
+        any.values_mut().chain(by_client.values_mut()).for_each(|v| v.sort_unstable());
+        let within = |times: Option<&Vec<i64>>, t: i64| {
+            times.is_some_and(|v| {
+                let i = v.partition_point(|&x| x < t - ECHO_WINDOW_MS);
+                i < v.len() && v[i] <= t + 1000
+            })
+        };
+        events
+            .iter()
+            .map(|e| {
+                e.echo
+                    && match e.client.as_deref() {
+                        None => within(any.get(&identity(e)), e.time),
+                        Some(c) => {
+                            within(by_client.get(&(identity(e), Some(c))), e.time)
+                                || within(by_client.get(&(identity(e), None)), e.time)
+                        }
+                    }
+            })
+            .collect()
+    };
     let mut i = 0;
     events.retain(|_| {
         i += 1;
