@@ -13,6 +13,8 @@ use crate::extract::{ChunkOut, ConfigDump, Extractor, Issue, IssueKind, RackFact
 use crate::impact::{self, BlindSpot, ClientImpact, InputView, Roll};
 use crate::input::chunk::{split, StreamChunker};
 use crate::input::decompress::{decoder, Compression};
+use crate::input::endings::CrLines;
+use crate::input::readahead::{Eager, Feed, ReadAhead};
 use crate::input::{self, InputSpec};
 use crate::layout::{Layout, Layouts};
 use crate::noise::{self, Finding, Thresholds};
@@ -44,6 +46,24 @@ pub struct Options {
     pub maintenance: Option<(i64, i64)>,
 }
 
+impl Options {
+    /// The command line's defaults for these inputs: UTC, the default
+    /// thresholds and chunk size, no filters (library users, tests, fuzzing).
+    pub fn new(inputs: Vec<String>) -> Options {
+        Options {
+            inputs,
+            zone: Zone::default(),
+            thresholds: Thresholds::default(),
+            since: None,
+            until: None,
+            chunk_size: CHUNK_SIZE,
+            stdin_label: None,
+            topics: None,
+            maintenance: None,
+        }
+    }
+}
+
 /// A `kafka-topics.sh --describe` output given with `--topics`.
 #[derive(Clone, Debug)]
 pub struct TopicsFile {
@@ -69,11 +89,27 @@ pub struct InputReport {
     pub lines: u64,
     pub bytes: u64,
     pub events: usize,
+    /// Records the layout parsed (of those the prefilter pointed at).
+    pub records: u64,
+    /// Kafka client lines that could not be understood (see
+    /// `ChunkOut::not_understood`), and the first of them.
+    pub not_understood: u64,
+    pub first_not_understood: Option<u64>,
     pub errors: Vec<InputError>,
     /// First and last time in the input.
     pub range: Option<(i64, i64)>,
     /// Some line at INFO or below was seen (else: a WARN-only blind spot).
     pub info_seen: bool,
+    /// Its events went to the live sink as they were found (a pipe or a
+    /// FIFO, with `--format events`).
+    pub live: bool,
+}
+
+/// Where the events of a live input (a pipe, a FIFO) go as soon as the
+/// lines that hold them have been analysed, before the input ends.
+pub trait EventSink: Sync {
+    /// Events of `input`, in line order, with what their own lines tell.
+    fn found(&self, input: &str, events: &[Event]);
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,9 +169,14 @@ struct Extracted {
 /// Runs the whole analysis. Input problems are recorded in the report of
 /// the input concerned; nothing here fails as a whole.
 pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
+    run_live(opts, layouts, x, None)
+}
+
+/// [`run`], handing the events of live inputs to `sink` as they are found.
+pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&dyn EventSink>) -> Analysis {
     let (specs, errors) = input::expand(&opts.inputs);
     let mut reports: Vec<Extracted> =
-        specs.par_iter().enumerate().map(|(i, s)| extract_input(s, i as u32, opts, layouts, x)).collect();
+        specs.par_iter().enumerate().map(|(i, s)| extract_input(s, i as u32, opts, layouts, x, sink)).collect();
     for e in errors {
         let name = e.input().to_string();
         reports.push(Extracted {
@@ -146,9 +187,13 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
                 lines: 0,
                 bytes: 0,
                 events: 0,
+                records: 0,
+                not_understood: 0,
+                first_not_understood: None,
                 errors: vec![InputError { line: None, message: e.detail() }],
                 range: None,
                 info_seen: false,
+                live: false,
             },
             events: Vec::new(),
             configs: Vec::new(),
@@ -180,9 +225,13 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
             lines: t.lines,
             bytes: t.bytes,
             events: 0,
+            records: 0,
+            not_understood: 0,
+            first_not_understood: None,
             errors: Vec::new(),
             range: None,
             info_seen: true,
+            live: false,
         });
         (inputs.len() - 1) as u32
     });
@@ -305,6 +354,9 @@ struct Acc {
     racks: Vec<RackFact>,
     issues: Vec<Issue>,
     range: Option<(i64, i64)>,
+    records: u64,
+    not_understood: u64,
+    first_not_understood: Option<u64>,
 }
 
 impl Acc {
@@ -317,6 +369,9 @@ impl Acc {
             racks: Vec::new(),
             issues: Vec::new(),
             range: None,
+            records: 0,
+            not_understood: 0,
+            first_not_understood: None,
         }
     }
 
@@ -351,6 +406,11 @@ impl Acc {
                 i.line += base;
                 i
             }));
+            self.records += out.records;
+            self.not_understood += out.not_understood;
+            if self.first_not_understood.is_none() {
+                self.first_not_understood = out.first_not_understood.map(|l| l + base);
+            }
             let first = out.first_time.or(out.last_time);
             self.range = widen(self.range, first.zip(out.last_time.or(first)));
             self.lines_before += out.newlines;
@@ -376,7 +436,14 @@ fn merge_issues(issues: Vec<Issue>) -> Vec<InputError> {
     merged.into_iter().map(|i| InputError { line: Some(i.line), message: i.message() }).collect()
 }
 
-fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, x: &Extractor) -> Extracted {
+fn extract_input(
+    spec: &InputSpec,
+    idx: u32,
+    opts: &Options,
+    layouts: &Layouts,
+    x: &Extractor,
+    sink: Option<&dyn EventSink>,
+) -> Extracted {
     let name = match (&spec.path, &opts.stdin_label) {
         (None, Some(l)) => l.clone(),
         _ => spec.name.clone(),
@@ -389,9 +456,13 @@ fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, 
             lines: 0,
             bytes: 0,
             events: 0,
+            records: 0,
+            not_understood: 0,
+            first_not_understood: None,
             errors: Vec::new(),
             range: None,
             info_seen: false,
+            live: false,
         },
         acc: Acc::new(),
         errors: Vec::new(),
@@ -399,6 +470,7 @@ fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, 
         layouts,
         x,
         idx,
+        sink: None,
     };
     match &spec.path {
         Some(path) => match File::open(path) {
@@ -416,11 +488,16 @@ fn extract_input(spec: &InputSpec, idx: u32, opts: &Options, layouts: &Layouts, 
                         Err(_) => r.stream(f),
                     }
                 } else {
+                    // A FIFO or a device is live; a compressed file is not.
+                    r.sink = sink.filter(|_| !is_file);
                     r.stream(f);
                 }
             }
         },
-        None => r.stream(std::io::stdin().lock()),
+        None => {
+            r.sink = sink.filter(|_| !stdin_is_file());
+            r.stream(std::io::stdin());
+        }
     }
     r.finish()
 }
@@ -440,13 +517,50 @@ fn fill_lone_client(events: &mut [Event]) {
     }
 }
 
+/// How much of an input's start decides its layout and whether it logs INFO.
+const SAMPLE_BYTES: usize = 64 << 10;
+
+fn sample(data: &[u8]) -> &[u8] {
+    &data[..data.len().min(SAMPLE_BYTES)]
+}
+
 /// Do the first lines of an input show any INFO (or lower) record?
 fn sample_has_info(layout: &Layout, sample: &[u8]) -> bool {
     sample
         .split(|&b| b == b'\n')
         .take(crate::layout::SAMPLE_LINES)
-        .filter_map(|l| layout.record(crate::layout::strip_cr(l), b""))
-        .any(|r| r.level.is_some_and(|l| l <= Level::Info))
+        .filter_map(|l| layout.with_record(crate::layout::strip_cr(l), b"", |r| r.level))
+        .any(|level| level.is_some_and(|l| l <= Level::Info))
+}
+
+/// Standard input redirected from a regular file is not live.
+fn stdin_is_file() -> bool {
+    use std::os::fd::AsFd;
+    std::io::stdin().as_fd().try_clone_to_owned().map(File::from).and_then(|f| f.metadata()).is_ok_and(|m| m.is_file())
+}
+
+/// Where an input's text starts: its first byte that is not NUL or a line
+/// break. Blocks are tested whole (vectorised) and only the one with text
+/// is searched, so a hole of gigabytes costs one fast pass.
+/// The first 64 KiB of an input's text, after any run of NUL bytes and
+/// line breaks before it; `None` while there is no text.
+fn text_sample(data: &[u8]) -> Option<&[u8]> {
+    let start = first_text(data)?;
+    let start = memchr::memrchr(b'\n', &data[..start]).map_or(0, |i| i + 1);
+    Some(sample(&data[start..]))
+}
+
+fn first_text(data: &[u8]) -> Option<usize> {
+    let filler = |x: u8| x == 0 || x == b'\n' || x == b'\r';
+    let mut at = 0;
+    for b in data.chunks(4096) {
+        if b.iter().fold(true, |all, &x| all & filler(x)) {
+            at += b.len();
+            continue;
+        }
+        return b.iter().position(|&x| !filler(x)).map(|k| at + k);
+    }
+    None
 }
 
 /// Reads up to 4 bytes from the start of a file without moving its cursor.
@@ -464,24 +578,41 @@ struct Reading<'a> {
     layouts: &'a Layouts,
     x: &'a Extractor,
     idx: u32,
+    /// Set for a live input: where its events go as they are found.
+    sink: Option<&'a dyn EventSink>,
 }
 
 impl<'a> Reading<'a> {
-    /// Picks the layout from the input's first bytes; an input in no known
-    /// layout is an error at line 1.
-    fn detect(&mut self, data: &[u8]) -> Option<&'a Layout> {
-        let sample = &data[..data.len().min(64 << 10)];
-        match self.layouts.detect(sample) {
+    /// Picks the layout from the input's first text: a run of NUL bytes
+    /// and line breaks before it (a sparse or preallocated file, the hole
+    /// `copytruncate` leaves) is skipped. `None` while `data` holds no text;
+    /// `Some(None)` when no layout fits, an error at line 1.
+    fn detect(&mut self, data: &[u8]) -> Option<Option<Layout>> {
+        let sample = text_sample(data)?;
+        Some(match self.layouts.detect_input(&self.report.name, sample) {
             Ok(l) => {
-                self.report.format = Some(l.name.clone());
-                self.report.info_seen = sample_has_info(l, sample);
+                self.report.format = Some(l.format());
+                self.report.info_seen |= sample_has_info(&l, sample);
                 Some(l)
             }
             Err(e) => {
                 self.errors.push(InputError { line: Some(1), message: e.to_string() });
                 None
             }
+        })
+    }
+
+    /// An input that ended without any text: say what it held instead.
+    fn textless(&mut self, nul_seen: bool, bytes: u64) {
+        if bytes == 0 {
+            return;
         }
+        let message = if nul_seen {
+            format!("only NUL bytes ({bytes} bytes): a sparse, preallocated or zeroed file, not a log")
+        } else {
+            format!("only blank lines ({bytes} bytes)")
+        };
+        self.errors.push(InputError { line: Some(1), message });
     }
 
     /// Analyses a block of whole records, or only counts its lines when
@@ -497,13 +628,27 @@ impl<'a> Reading<'a> {
     }
 
     fn mapped(&mut self, data: &[u8]) {
+        if crate::input::endings::cr_only(&data[..data.len().min(64 << 10)]) == Some(true) {
+            return self.chunks(Eager(CrLines::new(data)), Compression::None);
+        }
         self.report.bytes = data.len() as u64;
-        let layout = self.detect(data);
-        self.feed(layout, data);
+        match self.detect(data) {
+            Some(layout) => self.feed(layout.as_ref(), data),
+            None => {
+                self.feed(None, data);
+                self.textless(memchr::memchr(0, data).is_some(), data.len() as u64);
+            }
+        }
     }
 
-    fn stream<R: Read>(&mut self, src: R) {
-        let (reader, comp) = match decoder(src) {
+    /// Reads a stream (a pipe, a FIFO, a compressed file) on a read-ahead
+    /// thread, analysing it block by block as it arrives.
+    fn stream<R: Read + Send + 'static>(&mut self, src: R) {
+        let opened = decoder(src).and_then(|(reader, comp)| {
+            let reader: Box<dyn Read + Send> = Box::new(CrLines::new(reader));
+            Ok((ReadAhead::spawn(reader)?, comp))
+        });
+        let (reader, comp) = match opened {
             Ok(v) => v,
             Err(e) => {
                 self.errors.push(InputError { line: None, message: format!("cannot read: {e}") });
@@ -511,20 +656,64 @@ impl<'a> Reading<'a> {
             }
         };
         self.report.compression = comp;
+        self.report.live = self.sink.is_some();
+        self.chunks(reader, comp);
+    }
+
+    /// Analyses a byte source block by block, as it arrives.
+    fn chunks<F: Feed>(&mut self, reader: F, comp: Compression) {
         let mut ch = StreamChunker::new(reader, self.opts.chunk_size.saturating_mul(STREAM_CHUNKS), self.x.max_line());
-        // `None` until the first chunk decides; `Some(None)`: no layout fits.
-        let mut layout: Option<Option<&Layout>> = None;
+        // `None` until a piece with text decides; `Some(None)`: no layout fits.
+        let mut layout: Option<Option<Layout>> = None;
+        let mut nul_seen = false;
+        let mut sampled = 0usize;
         loop {
-            let (chunk, err) = match layout {
+            // The layout is told from the whole buffer before the first cut,
+            // so that the first chunk ends between records like the others.
+            let mut early = None;
+            if layout.is_none() {
+                let (data, err, last) = ch.peek();
+                let nul = memchr::memchr(0, data).is_some();
+                // A live input's first line may be a lone stack-trace line:
+                // while no layout fits and more can come, wait for more lines.
+                let wait = !last
+                    && err.is_none()
+                    && text_sample(data).is_some_and(|t| self.layouts.detect_input(&self.report.name, t).is_err());
+                if wait {
+                    continue;
+                }
+                early = err;
+                layout = self.detect(data);
+                nul_seen |= layout.is_none() && nul;
+            }
+            let (chunk, err, _) = match &layout {
                 Some(Some(l)) => ch.next_chunk(&|line: &[u8]| l.is_head(line)),
-                // Until the layout is known, any line may start a record.
+                // No text yet, or no layout: only lines are counted.
                 _ => ch.next_chunk(&|_: &[u8]| true),
             };
+            let err = early.or(err);
             let done = chunk.is_none();
             if let Some(data) = chunk {
-                let l = *layout.get_or_insert_with(|| self.detect(data));
-                // The first chunk was cut without the layout: block() re-splits it.
+                let l = layout.as_ref().and_then(Option::as_ref);
+                let before = self.acc.events.len();
+                if let Some(l) = l.filter(|_| sampled < SAMPLE_BYTES) {
+                    // INFO lines anywhere in the first 64 KiB, however slowly
+                    // a live input brings them.
+                    self.report.info_seen |= sample_has_info(l, sample(data));
+                    sampled += data.len();
+                }
                 self.feed(l, data);
+                if let Some(sink) = self.sink {
+                    let (since, until) = (self.opts.since, self.opts.until);
+                    let kept: Vec<Event> = self.acc.events[before..]
+                        .iter()
+                        .filter(|e| since.is_none_or(|s| e.time >= s) && until.is_none_or(|u| e.time <= u))
+                        .cloned()
+                        .collect();
+                    if !kept.is_empty() {
+                        sink.found(&self.report.name, &kept);
+                    }
+                }
             }
             if let Some(e) = err {
                 let message = match comp {
@@ -533,13 +722,17 @@ impl<'a> Reading<'a> {
                     }
                     Compression::None => format!("read error after {} bytes: {e}", ch.bytes),
                 };
-                self.errors.push(InputError { line: None, message });
+                // The line the stream broke in: the last one read, if cut, or the next.
+                self.errors.push(InputError { line: Some(self.acc.lines_before + 1), message });
             }
             if done {
                 break;
             }
         }
         self.report.bytes = ch.bytes;
+        if layout.is_none() {
+            self.textless(nul_seen, ch.bytes);
+        }
     }
 
     fn finish(mut self) -> Extracted {
@@ -547,6 +740,9 @@ impl<'a> Reading<'a> {
         fill_lone_client(&mut self.acc.events);
         self.report.lines = self.acc.lines();
         self.report.range = self.acc.range;
+        self.report.records = self.acc.records;
+        self.report.not_understood = self.acc.not_understood;
+        self.report.first_not_understood = self.acc.first_not_understood;
         let mut errors = merge_issues(self.acc.issues);
         errors.extend(self.errors);
         self.report.errors = errors;

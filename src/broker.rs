@@ -56,51 +56,88 @@ pub struct Hints<'a> {
     pub bootstrap: Vec<(String, Vec<String>)>,
 }
 
-/// Fills `broker` and `attributed` on every event. `gap_ms` is the window
-/// gap, used to decide which broker was out when an event names none.
-pub fn resolve(events: &mut [Event], gap_ms: i64, hints: &Hints<'_>) -> Hosts {
-    // 1. What the logs say about hosts: host -> broker id.
-    let mut host_id: HashMap<String, String> = HashMap::new();
-    for e in events.iter() {
-        if let (Some(n), Some(h)) = (e.node, &e.host) {
-            if let Some(id) = id_of(n) {
-                host_id.entry(h.clone()).or_insert(id);
-            }
+/// What names a broker on a line: the node id ↔ host map and each client's
+/// bootstrap pseudo ids, learned from the lines seen so far. The batch
+/// analysis learns from every line before naming any; the live event stream
+/// names each event with what it has learned up to it.
+#[derive(Default)]
+pub struct Identity {
+    host_id: HashMap<String, String>,
+    /// Bootstrap pseudo ids are per client: (client, -1) -> host:port.
+    bootstrap: HashMap<(Option<String>, i64), (String, Option<u16>)>,
+}
+
+impl Identity {
+    pub fn new(hints: &Hints<'_>) -> Identity {
+        let mut id = Identity::default();
+        for (client, servers) in &hints.bootstrap {
+            id.learn_bootstrap(client, servers);
         }
+        id
     }
-    // Bootstrap pseudo ids are per client: (client, -1) -> host:port.
-    let mut bootstrap: HashMap<(Option<String>, i64), (String, Option<u16>)> = HashMap::new();
-    for (client, servers) in &hints.bootstrap {
+
+    /// A client's `bootstrap.servers`: -1 is its first entry, -2 the second.
+    pub fn learn_bootstrap(&mut self, client: &str, servers: &[String]) {
         for (k, s) in servers.iter().enumerate() {
             let (h, p) = match s.rsplit_once(':') {
                 Some((h, p)) => (h.to_string(), p.parse().ok()),
                 None => (s.clone(), None),
             };
-            bootstrap.entry((Some(client.clone()), -(k as i64) - 1)).or_insert((h, p));
+            self.bootstrap.entry((Some(client.to_string()), -(k as i64) - 1)).or_insert((h, p));
         }
     }
-    for e in events.iter() {
-        if let (Some(n), Some(h)) = (e.node, &e.host) {
-            if n < 0 {
-                bootstrap.entry((e.client.clone(), n)).or_insert((h.clone(), e.port));
+
+    /// What lines naming both a node and its host say.
+    pub fn learn(&mut self, events: &[Event]) {
+        for e in events {
+            if let (Some(n), Some(h)) = (e.node, &e.host) {
+                if let Some(id) = id_of(n) {
+                    self.host_id.entry(h.clone()).or_insert(id);
+                } else if n < 0 {
+                    self.bootstrap.entry((e.client.clone(), n)).or_insert((h.clone(), e.port));
+                }
             }
         }
     }
-    let by_host = |h: &str, port: Option<u16>| -> String {
-        host_id
+
+    fn by_host(&self, h: &str, port: Option<u16>) -> String {
+        self.host_id
             .get(h)
             .cloned()
             .or_else(|| msk_broker(h).map(|n| n.to_string()))
             .unwrap_or_else(|| port.map_or_else(|| h.to_string(), |p| format!("{h}:{p}")))
-    };
+    }
+
+    /// The broker an event's own line names, if it names one.
+    pub fn name(&self, e: &Event) -> Option<String> {
+        match (e.node, &e.host) {
+            (Some(n), _) if id_of(n).is_some() => id_of(n),
+            (_, Some(h)) => Some(self.by_host(h, e.port)),
+            (Some(n), None) => self.bootstrap.get(&(e.client.clone(), n)).map(|(h, p)| self.by_host(h, *p)),
+            (None, None) => None,
+        }
+    }
+
+    /// The partition's leader, where `--topics` tells it.
+    /// NOT_ENOUGH_REPLICAS is the leader's own answer: the leader is up and a
+    /// follower is out, so it is not the leader's outage (time decides).
+    pub fn leader(hints: &Hints<'_>, e: &Event) -> Option<String> {
+        if e.kind == crate::event::Kind::NotEnoughReplicas {
+            return None;
+        }
+        let (t, p) = (e.topic.as_ref()?, e.partition?);
+        hints.leaders?.leader(t, p).map(|l| l.to_string())
+    }
+}
+
+/// Fills `broker` and `attributed` on every event. `gap_ms` is the window
+/// gap, used to decide which broker was out when an event names none.
+pub fn resolve(events: &mut [Event], gap_ms: i64, hints: &Hints<'_>) -> Hosts {
+    let mut id = Identity::new(hints);
+    id.learn(events);
     let mut hosts = Hosts::new();
     for e in events.iter_mut() {
-        let broker = match (e.node, &e.host) {
-            (Some(n), _) if id_of(n).is_some() => id_of(n),
-            (_, Some(h)) => Some(by_host(h, e.port)),
-            (Some(n), None) => bootstrap.get(&(e.client.clone(), n)).map(|(h, p)| by_host(h, *p)),
-            (None, None) => None,
-        };
+        let broker = id.name(e);
         if let Some(b) = &broker {
             e.attributed = Some(Attribution::Line);
             if let Some(h) = &e.host {
@@ -112,16 +149,10 @@ pub fn resolve(events: &mut [Event], gap_ms: i64, hints: &Hints<'_>) -> Hosts {
         }
         e.broker = broker;
     }
-    if let Some(d) = hints.leaders {
-        // NOT_ENOUGH_REPLICAS is the leader's own answer: the leader is up and
-        // a follower is out, so it is not the leader's outage (time decides).
-        for e in events.iter_mut().filter(|e| e.broker.is_none() && e.kind != crate::event::Kind::NotEnoughReplicas) {
-            if let (Some(t), Some(p)) = (&e.topic, e.partition) {
-                if let Some(l) = d.leader(t, p) {
-                    e.broker = Some(l.to_string());
-                    e.attributed = Some(Attribution::Leader);
-                }
-            }
+    for e in events.iter_mut().filter(|e| e.broker.is_none()) {
+        if let Some(l) = Identity::leader(hints, e) {
+            e.broker = Some(l);
+            e.attributed = Some(Attribution::Leader);
         }
     }
     attribute_by_time(events, gap_ms);

@@ -2,7 +2,7 @@
 
 use crate::analysis::{Options, TopicsFile};
 use crate::noise::Thresholds;
-use crate::report::Format;
+use crate::report::{Format, Style};
 use crate::timefmt::{parse_duration, parse_time, Zone};
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
@@ -54,10 +54,17 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub grammar: Vec<PathBuf>,
 
-    /// The log layout as a log4j/logback pattern, for every input
-    /// (e.g. '%d{ISO8601} [%t] %-5p %c - %m%n'). Default: detected per input.
-    #[arg(long, value_name = "PATTERN")]
+    /// The log layout for every input: a built-in layout's name (kafkajs,
+    /// logstash, ecs, pino, ...), JSON field names ('json:time=ts,level=severity,message=msg'),
+    /// or a log4j/logback pattern ('%d{ISO8601} [%t] %-5p %c - %m%n').
+    /// Wrappers (CRI, Docker, CloudWatch, syslog) are still peeled. Default: detected per input.
+    #[arg(long, value_name = "LAYOUT")]
     pub layout: Option<String>,
+
+    /// The date of time-only timestamps (`10:47:03.491`), YYYY-MM-DD.
+    /// Default: the first YYYY-MM-DD in the input's file name.
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
 
     /// The output of `kafka-topics.sh --describe`: partition leaders for
     /// attribution, and RF / min.insync.replicas checked against the practice.
@@ -85,9 +92,20 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// Wrap the text report at N columns. Default: the terminal's width on
+    /// a terminal, no wrapping into a file or a pipe.
+    #[arg(long, value_name = "N")]
+    pub width: Option<usize>,
+
     /// Print no report; only the exit code (and errors on stderr) tell.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// Exit 2 when any Kafka client line could not be understood (an
+    /// unknown WARN/ERROR, a record without a readable time), as for an
+    /// unreadable input; each input's first such line is named on stderr.
+    #[arg(long)]
+    pub strict: bool,
 
     /// The name stdin is reported under (e.g. the pod it came from).
     #[arg(long, value_name = "NAME")]
@@ -176,9 +194,13 @@ pub struct Config {
     pub out: Option<PathBuf>,
     pub grammars: Vec<PathBuf>,
     pub layout: Option<String>,
+    /// `--date`: (year, month, day).
+    pub date: Option<(i64, u32, u32)>,
     pub threads: Option<usize>,
     pub color: ColorChoice,
+    pub width: Option<usize>,
     pub quiet: bool,
+    pub strict: bool,
     pub max_line: Option<usize>,
 }
 
@@ -227,6 +249,17 @@ impl Config {
                 Some(TopicsFile { name, lines, bytes: text.len() as u64, describe })
             }
         };
+        if a.width == Some(0) {
+            return Err("--width must be at least 1".into());
+        }
+        let date = match a.date.as_deref() {
+            None => None,
+            Some(d) => Some(
+                crate::layout::parse_date(d.trim().as_bytes())
+                    .filter(|_| d.trim().len() == 10)
+                    .ok_or_else(|| format!("--date: '{d}' is not a date like 2024-02-06"))?,
+            ),
+        };
         if a.threads == Some(0) {
             return Err("--threads must be at least 1".into());
         }
@@ -256,9 +289,12 @@ impl Config {
             out: a.out,
             grammars: a.grammar,
             layout: a.layout,
+            date,
             threads: a.threads,
             color: a.color,
+            width: a.width,
             quiet: a.quiet,
+            strict: a.strict,
             max_line: a.max_line,
         })
     }
@@ -271,6 +307,16 @@ impl Config {
             ColorChoice::Auto => {
                 stdout_is_terminal && self.out.is_none() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
+        }
+    }
+
+    /// The text report's look: `terminal_width` is that of stdout when it is
+    /// a terminal (and the report goes there); `--width` overrides it.
+    pub fn style(&self, stdout_is_terminal: bool, terminal_width: Option<usize>) -> Style {
+        let to_terminal = stdout_is_terminal && self.out.is_none();
+        Style {
+            color: self.use_color(stdout_is_terminal),
+            width: self.width.or(if to_terminal { terminal_width } else { None }),
         }
     }
 }
@@ -303,6 +349,8 @@ mod tests {
         assert!(cfg(&["--since", "2024-02-07", "--until", "2024-02-06"]).unwrap_err().contains("after"));
         assert!(cfg(&["-", "-"]).is_err());
         assert!(cfg(&["--threads", "0"]).is_err());
+        assert!(cfg(&["--date", "06/02/2024"]).unwrap_err().contains("--date"));
+        assert_eq!(cfg(&["--date", "2024-02-06"]).unwrap().date, Some((2024, 2, 6)));
         assert!(Config::from_args(Args::try_parse_from(["rollcall"]).unwrap(), true).unwrap_err().contains("no input"));
     }
 
@@ -331,5 +379,18 @@ mod tests {
         assert!(c.use_color(false));
         c.color = ColorChoice::Never;
         assert!(!c.use_color(true));
+    }
+
+    #[test]
+    fn width_is_the_terminals_unless_given_and_none_into_a_pipe_or_file() {
+        let c = cfg(&["--color", "never"]).unwrap();
+        assert_eq!(c.style(true, Some(93)).width, Some(93));
+        assert_eq!(c.style(false, Some(93)).width, None);
+        let c = cfg(&["--width", "60"]).unwrap();
+        assert_eq!(c.style(false, None).width, Some(60));
+        assert_eq!(c.style(true, Some(200)).width, Some(60));
+        let c = cfg(&["--out", "r.txt"]).unwrap();
+        assert_eq!(c.style(true, Some(93)), Style { color: false, width: None });
+        assert!(cfg(&["--width", "0"]).is_err());
     }
 }

@@ -7,6 +7,7 @@ use rollcall::extract::Extractor;
 use rollcall::grammar;
 use rollcall::layout::Layouts;
 use rollcall::report;
+use rollcall::report::events::Live;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -112,7 +113,8 @@ fn run(cfg: Config) -> io::Result<u8> {
             }
         },
         None => Layouts::builtin(),
-    };
+    }
+    .with_date(cfg.date);
     let mut x = Extractor::new(g, cfg.options.zone);
     if let Some(n) = cfg.max_line {
         x = x.with_max_line(n);
@@ -122,33 +124,69 @@ fn run(cfg: Config) -> io::Result<u8> {
         pool = pool.num_threads(n);
     }
     let pool = pool.build().map_err(io::Error::other)?;
-    let a = pool.install(|| analysis::run(&cfg.options, &layouts, &x));
+    // `--format events` writes a live input's events as they are found,
+    // then the other inputs' events at the end, to the same place.
+    let (a, events_out) = if cfg.format == report::Format::Events && !cfg.quiet {
+        let out: Box<dyn Write + Send> = match &cfg.out {
+            Some(path) => Box::new(io::BufWriter::new(
+                std::fs::File::create(path)
+                    .map_err(|e| io::Error::new(e.kind(), format!("--out {}: {e}", path.display())))?,
+            )),
+            None => Box::new(io::stdout()),
+        };
+        let topics = cfg.options.topics.as_ref().map(|t| &t.describe);
+        let live = Live::new(out, cfg.options.zone, topics);
+        let a = pool.install(|| analysis::run_live(&cfg.options, &layouts, &x, Some(&live)));
+        (a, Some(live.finish()))
+    } else {
+        (pool.install(|| analysis::run(&cfg.options, &layouts, &x)), None)
+    };
     for i in &a.inputs {
         for e in &i.errors {
             let at = e.line.map_or(String::new(), |l| format!(":{l}"));
             eprintln!("rollcall: {}{at}: {}", report::printable(&i.name), report::printable(&e.message));
         }
     }
-    if !cfg.quiet {
-        match &cfg.out {
+    // --strict: a line nobody understood counts like an unreadable input.
+    let mut strict_failed = false;
+    if cfg.strict {
+        for i in a.inputs.iter().filter(|i| i.not_understood > 0) {
+            strict_failed = true;
+            let at = i.first_not_understood.map_or(String::new(), |l| format!(":{l}"));
+            eprintln!(
+                "rollcall: {}{at}: {} Kafka client line(s) not understood (--strict)",
+                report::printable(&i.name),
+                i.not_understood
+            );
+        }
+    }
+    match events_out {
+        Some(out) => {
+            let mut w = io::BufWriter::new(out?);
+            report::events::write(&a, &mut w)?;
+            w.flush()?;
+        }
+        None if cfg.quiet => {}
+        None => match &cfg.out {
             Some(path) => {
                 let mut f = io::BufWriter::new(
                     std::fs::File::create(path)
                         .map_err(|e| io::Error::new(e.kind(), format!("--out {}: {e}", path.display())))?,
                 );
-                report::write(cfg.format, &a, &mut f, cfg.use_color(false))?;
+                report::write(cfg.format, &a, &mut f, cfg.style(false, None))?;
                 f.flush()?;
             }
             None => {
                 let stdout = io::stdout();
-                let color = cfg.use_color(stdout.is_terminal());
+                let width = terminal_size::terminal_size_of(&stdout).map(|(w, _)| usize::from(w.0));
+                let style = cfg.style(stdout.is_terminal(), width);
                 let mut w = io::BufWriter::new(stdout.lock());
-                report::write(cfg.format, &a, &mut w, color)?;
+                report::write(cfg.format, &a, &mut w, style)?;
                 w.flush()?;
             }
-        }
+        },
     }
-    Ok(if a.has_input_errors() {
+    Ok(if a.has_input_errors() || strict_failed {
         USAGE
     } else if a.findings.is_empty() {
         0

@@ -87,10 +87,10 @@ fn text_report_opens_with_verdict_then_the_first_thing_to_do() {
 
 #[test]
 fn a_custom_layout_pattern_is_compiled_and_used() {
-    let log = "2024-02-06T10:47:03.491+09:00 [kafka-producer-network-thread | producer-1] WARN  org.apache.kafka.clients.NetworkClient - [Producer clientId=producer-1] Connection to node 3 (b-3.x.abc.c2.kafka.us-east-1.amazonaws.com/10.0.3.13:9094) could not be established. Node may not be available.\n";
+    let log = "2024-02-06T10:47:03.491+09:00 ~ WARN  ~ org.apache.kafka.clients.NetworkClient ~ [Producer clientId=producer-1] Connection to node 3 (b-3.x.abc.c2.kafka.us-east-1.amazonaws.com/10.0.3.13:9094) could not be established. Node may not be available.\n";
     let detected = rollcall(&["--format", "json"], Some(log.as_bytes()));
     assert_eq!(detected.code, 2, "no built-in layout reads this");
-    let pattern = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} [%t] %-5level %logger - %msg%n";
+    let pattern = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} ~ %-5level ~ %logger ~ %msg%n";
     let out = rollcall(&["--format", "json", "--layout", pattern], Some(log.as_bytes()));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let j = out.json();
@@ -187,7 +187,7 @@ fn maintenance_and_topics_are_checked_before_anything_is_read() {
 fn grammars_lists_layouts_families_rules_and_versions() {
     let out = rollcall(&["grammars"], None);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    for family in ["java", "librdkafka", "sarama", "franz-go"] {
+    for family in ["java", "librdkafka", "sarama", "franz-go", "kafkajs"] {
         assert!(out.stdout.contains(&format!("\n{family} (grammars/{family}.toml, ")), "{family}:\n{}", out.stdout);
     }
     for layout in ["librdkafka", "python-logging", "dotnet-console", "go-log", "franz-go-basic", "kafka-log4j"] {
@@ -254,4 +254,88 @@ line = "[sarama] 2024/02/06 10:47:03 broker 2 {sample}"
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("no/such.toml"), "{}", missing.stderr);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn issue_5_an_unrecognised_input_is_named_with_the_closest_layout() {
+    let dir = temp_dir("unrecognised");
+    std::fs::write(dir.join("near.log"), "[2024-02-06 10:47:03,491] 42 Node 2 disconnected.\n").unwrap();
+    std::fs::write(dir.join("good.log"), "[2024-02-06 10:47:03,491] INFO [Producer clientId=p] Node 2 disconnected. (org.apache.kafka.clients.NetworkClient)\n").unwrap();
+    let out = rollcall(&["--format", "json", dir.to_str().unwrap()], None);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("near.log:1: unknown layout")
+            && out.stderr.contains("closest: kafka-log4j (timestamp matched, level field did not at column 27)"),
+        "{}",
+        out.stderr
+    );
+    let j = out.json();
+    let near =
+        j["inputs"].as_array().unwrap().iter().find(|i| i["name"].as_str().unwrap().ends_with("near.log")).unwrap();
+    assert!(near["format"].is_null() && near["errors"][0]["message"].as_str().unwrap().contains("closest"));
+    assert_eq!(j["brokers"][0]["broker"], "2", "the readable input is still analysed");
+}
+
+#[test]
+fn issue_5_time_only_logs_take_the_date_from_the_name_or_date() {
+    let dir = temp_dir("time-only");
+    let line = "10:47:03.491 [kafka-producer-network-thread | p-1] INFO  org.apache.kafka.clients.NetworkClient - [Producer clientId=p-1] Node 2 disconnected.\n";
+    std::fs::write(dir.join("app.log"), line).unwrap();
+    std::fs::write(dir.join("app-2024-02-07.log"), line).unwrap();
+    let undated = dir.join("app.log");
+    let out = rollcall(&["--format", "json", undated.to_str().unwrap()], None);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("app.log:1: layout logback-time-only has time-only timestamps")
+            && out.stderr.contains("--date"),
+        "{}",
+        out.stderr
+    );
+    let out = rollcall(&["--format", "json", "--date", "2024-02-06", undated.to_str().unwrap()], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["brokers"][0]["windows"][0]["start"], "2024-02-06T10:47:03.491Z");
+    let dated = dir.join("app-2024-02-07.log");
+    let out = rollcall(&["--format", "json", dated.to_str().unwrap()], None);
+    assert_eq!(out.json()["brokers"][0]["windows"][0]["start"], "2024-02-07T10:47:03.491Z");
+    let bad = rollcall(&["--date", "7 Feb", dated.to_str().unwrap()], None);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("--date"), "{}", bad.stderr);
+}
+
+#[test]
+fn issue_5_layout_names_and_json_fields_override_detection() {
+    let log = "{\"ts\":\"2024-02-06T10:47:03.491Z\",\"sev\":\"error\",\"text\":\"[Connection] Connection error: connect ECONNREFUSED 10.0.2.12:9092\",\"logger\":\"kafkajs\",\"peer\":\"b-2.x.kafka.us-east-1.amazonaws.com:9092\"}\n";
+    let detected = rollcall(&["--format", "json"], Some(log.as_bytes()));
+    assert_eq!(detected.code, 2, "no preset has these names");
+    let spec = "json:time=ts,level=sev,message=text,logger=logger,broker=peer";
+    let out = rollcall(&["--format", "json", "--layout", spec], Some(log.as_bytes()));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let j = out.json();
+    assert_eq!(j["inputs"][0]["format"], "custom-json");
+    assert_eq!(j["brokers"][0]["broker"], "2");
+    let kafka = "[2024-02-06 10:47:03,491] WARN [Producer clientId=p] Node 2 disconnected. (org.apache.kafka.clients.NetworkClient)\n";
+    let forced = rollcall(&["--layout", "kafkajs"], Some(kafka.as_bytes()));
+    assert_eq!(forced.code, 2);
+    assert!(forced.stderr.contains("no line matches --layout 'kafkajs'"), "{}", forced.stderr);
+    let unknown = rollcall(&["--layout", "kafkajz"], Some(kafka.as_bytes()));
+    assert!(unknown.stderr.contains("no built-in layout"), "{}", unknown.stderr);
+}
+
+#[test]
+fn issue_5_escaped_docker_lines_are_read_as_the_application_wrote_them() {
+    // Docker escapes `"` and (as Go does) `<`, `>` and `&` inside the line; the
+    // raw-byte prefilter still finds the candidates (its literals avoid escapable
+    // bytes, see prefilter.rs) and the layout reads the unescaped text.
+    let inner = r#"[2024-02-06 10:47:03,491] INFO [Consumer clientId=c-1, groupId=g] Discovered group coordinator b-2.x.kafka.us-east-1.amazonaws.com:9092 (id: 2147483645 rack: null) (org.apache.kafka.clients.consumer.internals.ConsumerCoordinator)"#;
+    let warn = r#"[2024-02-06 10:47:04,000] INFO [Consumer clientId=c-1, groupId=g] Node 2 disconnected. \u003c\"quoted\" \u0026 more\u003e (org.apache.kafka.clients.NetworkClient)"#;
+    let log = format!(
+        "{{\"log\":\"{}\\n\",\"stream\":\"stdout\",\"time\":\"2024-02-06T10:47:03.491Z\"}}\n{{\"log\":\"{warn}\\n\",\"stream\":\"stdout\",\"time\":\"2024-02-06T10:47:04.000Z\"}}\n",
+        inner
+    );
+    let out = rollcall(&["--format", "events"], Some(log.as_bytes()));
+    let kinds: Vec<serde_json::Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(kinds.len(), 2, "{}", out.stdout);
+    assert_eq!(kinds[0]["kind"], "coordinator_discovered");
+    assert_eq!(kinds[1]["kind"], "disconnected");
+    assert_eq!(kinds[1]["line"], 2);
 }

@@ -34,6 +34,11 @@ const EXPECT: &[(&str, &str, &[&str], i32)] = &[
     ("heavy-retries", "expected_noise", &[], 0),
     ("coordinator-moves", "expected_noise", &[], 0),
     ("slow-restarts", "expected_noise", &[], 0),
+    // Issue 5: other clients and wrapped logs.
+    ("kafkajs-clean-roll", "expected_noise", &[], 0),
+    ("kafkajs-crash", "anomalous", &["retries_exhausted"], 1),
+    ("cri-clean-roll", "expected_noise", &[], 0),
+    ("docker-records-expired", "anomalous", &["records_lost"], 1),
 ];
 
 /// The generator scenario behind each fixture (most have their own).
@@ -345,4 +350,97 @@ fn librdkafka_timed_out_messages_are_records_lost_during_broker_2() {
     assert!(a["message"].as_str().unwrap().contains(&format!("lost {timed_out} record(s)")), "{}", a["message"]);
     let formats: Vec<&str> = j["inputs"].as_array().unwrap().iter().map(|i| i["format"].as_str().unwrap()).collect();
     assert!(formats.contains(&"dotnet-console") && formats.contains(&"python-logging"), "{formats:?}");
+}
+
+/// The broker windows and anomalies of a report, with input names made
+/// relative to their fixture so that two fixtures compare.
+fn timeline(name: &str) -> (serde_json::Value, serde_json::Value) {
+    let text = run_fixture(name, "json").stdout.replace(&format!("fixtures/{name}/"), "");
+    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let kinds: Vec<&str> = j["anomalies"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
+    (j["brokers"].clone(), serde_json::json!([kinds, j["verdict"]]))
+}
+
+#[test]
+fn issue_5_wrapped_java_logs_give_the_timeline_of_the_plain_ones() {
+    for (wrapped, plain) in [("cri-clean-roll", "clean-roll"), ("docker-records-expired", "records-expired")] {
+        let (w, wa) = timeline(wrapped);
+        let (p, pa) = timeline(plain);
+        assert_eq!(w, p, "{wrapped}: windows, kinds, clients and evidence lines as in {plain}");
+        assert_eq!(wa, pa, "{wrapped}: verdict and anomalies as in {plain}");
+        let j = run_fixture(wrapped, "json").json();
+        let formats: Vec<&str> =
+            j["inputs"].as_array().unwrap().iter().map(|i| i["format"].as_str().unwrap()).collect();
+        let wrapper = if wrapped.starts_with("cri") { "cri" } else { "docker-json" };
+        assert!(formats.iter().all(|f| f.ends_with(&format!(" in {wrapper}"))), "{formats:?}");
+    }
+}
+
+#[test]
+fn issue_5_kafkajs_roll_names_brokers_by_their_msk_hosts() {
+    let j = run_fixture("kafkajs-clean-roll", "json").json();
+    assert_eq!(j["inputs"][0]["format"], "kafkajs");
+    let brokers = j["brokers"].as_array().unwrap();
+    let ids: Vec<&str> = brokers.iter().map(|b| b["broker"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec!["1", "2", "3"]);
+    let mut last_end = String::new();
+    for b in brokers {
+        let id = b["broker"].as_str().unwrap();
+        assert_eq!(
+            b["hosts"],
+            serde_json::json!([format!("b-{id}.demo-cluster.abc123.c2.kafka.us-east-1.amazonaws.com:9092")])
+        );
+        let w = b["windows"].as_array().unwrap();
+        assert_eq!(w.len(), 1, "broker {id} restarts once");
+        assert_eq!(w[0]["open"], false);
+        assert!(w[0]["duration_ms"].as_i64().unwrap() > 30_000, "the whole restart, not one line");
+        assert!(w[0]["start"].as_str().unwrap() > last_end.as_str(), "one at a time");
+        last_end = w[0]["end"].as_str().unwrap().to_string();
+        assert_eq!(w[0]["clients"], serde_json::json!(["orders-api"]));
+    }
+}
+
+#[test]
+fn issue_5_kafkajs_crash_points_at_the_crash_line() {
+    let j = run_fixture("kafkajs-crash", "json").json();
+    let a = j["anomalies"].as_array().unwrap().iter().find(|a| a["kind"] == "retries_exhausted").unwrap();
+    let log = String::from_utf8(read("fixtures/kafkajs-crash/kafkajs.log")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    let line = a["evidence"][0]["line"].as_u64().unwrap() as usize;
+    assert!(lines[line - 1].contains("[Consumer] Crash: KafkaJSNumberOfRetriesExceeded"), "{}", lines[line - 1]);
+    assert_eq!(a["brokers"], serde_json::json!(["2"]), "it crashed while broker 2 was out");
+}
+
+#[test]
+fn issue_5_kafkajs_json_inside_cri_and_docker_gives_the_same_windows() {
+    let windows = |j: &serde_json::Value| -> Vec<(String, String, String, serde_json::Value)> {
+        let mut v = Vec::new();
+        for b in j["brokers"].as_array().unwrap() {
+            for w in b["windows"].as_array().unwrap() {
+                v.push((b["broker"].to_string(), w["start"].to_string(), w["end"].to_string(), w["kinds"].clone()));
+            }
+        }
+        v
+    };
+    for name in ["kafkajs-clean-roll", "kafkajs-crash"] {
+        let plain = run_fixture(name, "json").json();
+        let text = String::from_utf8(read(format!("fixtures/{name}/kafkajs.log"))).unwrap();
+        let cri: String = text.lines().map(|l| format!("2024-02-06T10:50:00.000000001Z stdout F {l}\n")).collect();
+        let docker: String = text
+            .lines()
+            .map(|l| {
+                format!(
+                    "{{\"log\":{},\"stream\":\"stdout\",\"time\":\"2024-02-06T10:50:00.1Z\"}}\n",
+                    serde_json::json!(format!("{l}\n"))
+                )
+            })
+            .collect();
+        for (wrapper, wrapped) in [("cri", cri), ("docker-json", docker)] {
+            let out = rollcall(&["--format", "json"], Some(wrapped.as_bytes()));
+            let j = out.json();
+            assert_eq!(j["inputs"][0]["format"], format!("kafkajs in {wrapper}"));
+            assert_eq!(windows(&j), windows(&plain), "{name} in {wrapper}");
+            assert_eq!(kinds(&j), kinds(&plain), "{name} in {wrapper}");
+        }
+    }
 }

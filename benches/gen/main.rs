@@ -15,6 +15,8 @@
 //! - `scenario NAME DIR` for the other clients (`clients.rs`): librdkafka
 //!   (its own layout, Python `logging`, .NET `ILogger`), Sarama and franz-go,
 //!   each a clean roll and one kind of trouble.
+//! - kafkajs scenarios (`node.rs`): a Node service's kafkajs JSON log; and
+//!   wrapped scenarios (`wrap.rs`): Java logs inside CRI or Docker json-file.
 //! - `bulk`: one long application log of any size for benchmarks, in which
 //!   rolling-restart noise is about 1% of the lines.
 //!
@@ -33,10 +35,12 @@ mod clock;
 mod cluster;
 mod extra;
 mod layout;
+mod node;
 mod noise;
 mod rng;
 mod scenario;
 mod templates;
+mod wrap;
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -75,7 +79,7 @@ enum Command {
 
 /// Every scenario name, the first four first.
 fn scenario_names() -> impl Iterator<Item = &'static str> {
-    scenario::NAMES.into_iter().chain(extra::NAMES).chain(clients::NAMES)
+    scenario::NAMES.into_iter().chain(extra::NAMES).chain(clients::NAMES).chain(node::NAMES).chain(wrap::NAMES)
 }
 
 fn check_scenario(name: &str) -> Result<(), String> {
@@ -122,6 +126,12 @@ fn run(command: Command) -> io::Result<()> {
         }
         Command::Scenario { name, dir, seed } if clients::NAMES.contains(&name.as_str()) => {
             clients::write(&name, &dir, seed)?
+        }
+        Command::Scenario { name, dir, seed } if node::NAMES.contains(&name.as_str()) => {
+            node::write(&name, &dir, seed)?
+        }
+        Command::Scenario { name, dir, seed } if wrap::NAMES.contains(&name.as_str()) => {
+            wrap::write(&name, &dir, seed)?
         }
         Command::Scenario { name, dir, seed } => scenario::write(&name, &dir, seed)?,
         Command::Topics { name, seed } => {

@@ -277,7 +277,10 @@ mod tests {
     use super::*;
 
     fn lines(name: &str, file: &str) -> Vec<String> {
-        let dir = std::env::temp_dir().join(format!("rollcall-gen-test-{name}-{}", std::process::id()));
+        // Tests run in parallel and may write the same scenario at once.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("rollcall-gen-test-{name}-{}-{n}", std::process::id()));
         write(name, &dir, 1).unwrap();
         let text = fs::read_to_string(dir.join(file)).unwrap();
         fs::remove_dir_all(&dir).unwrap();

@@ -73,6 +73,30 @@ pub struct ChunkOut {
     /// Time of the first and last head line in the chunk.
     pub first_time: Option<i64>,
     pub last_time: Option<i64>,
+    /// Records the layout parsed, among those the prefilter pointed at.
+    pub records: u64,
+    /// Lines the prefilter pointed at that could not be understood: Kafka
+    /// WARN/ERROR records no rule matched (`unknown` events), Kafka records
+    /// whose time could not be read, and lines no record head could be
+    /// found for. Counted so that nothing is dropped silently (issue 7).
+    pub not_understood: u64,
+    /// The first of them, relative like `events`.
+    pub first_not_understood: Option<u64>,
+}
+
+impl ChunkOut {
+    fn not_understood_at(&mut self, line: u64) {
+        self.not_understood += 1;
+        self.first_not_understood.get_or_insert(line);
+    }
+}
+
+/// Why a record gave no event.
+enum NoEvent {
+    /// Not a Kafka client record: nothing to say about it.
+    NotKafka,
+    /// A Kafka client record without a usable time.
+    Undated,
 }
 
 /// A client's configuration as it printed it at start-up
@@ -123,13 +147,15 @@ const CONFIG_LITERAL: &[u8] = b"Config values:";
 /// `Setting offset ... leader=Optional[b-1...:9094 (id: 1 rack: use1-az1)]`).
 const RACK_LITERAL: &[u8] = b" rack: ";
 
-/// A prefilter per layout kind: its client families and level markers.
-type PrefilterKey = (Vec<String>, Vec<Vec<u8>>);
+/// A prefilter per layout kind: its client families, its level markers, and
+/// whether it is JSON lines.
+type PrefilterKey = (Vec<String>, Vec<Vec<u8>>, bool);
 
 pub struct Extractor {
     grammar: Grammar,
     /// Built on first use per layout kind: a Java log is scanned only for
-    /// the Java rules' literals (a third of the time of all families').
+    /// the Java rules' literals (a third of the time of all families'), and
+    /// JSON-lines inputs for their level markers (numbers, lower case).
     prefilters: std::sync::Mutex<Vec<(PrefilterKey, std::sync::Arc<Prefilter>)>>,
     zone: Zone,
     max_line: usize,
@@ -144,14 +170,15 @@ impl Extractor {
     fn prefilter(&self, layout: &Layout) -> std::sync::Arc<Prefilter> {
         // A poisoned lock only means another thread panicked while holding it; the list is still whole.
         let mut cache = self.prefilters.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((_, p)) = cache.iter().find(|((f, m), _)| *f == layout.families && *m == layout.markers) {
+        let key = (layout.families.clone(), layout.markers.clone(), layout.is_json());
+        if let Some((_, p)) = cache.iter().find(|(k, _)| *k == key) {
             return p.clone();
         }
         let mut literals = self.grammar.literals_for(&layout.families);
         literals.push(CONFIG_LITERAL.to_vec());
         literals.push(RACK_LITERAL.to_vec());
-        let p = std::sync::Arc::new(Prefilter::with_markers(&literals, &layout.markers));
-        cache.push(((layout.families.clone(), layout.markers.clone()), p.clone()));
+        let p = std::sync::Arc::new(Prefilter::for_layout(&literals, &layout.markers, layout.is_json()));
+        cache.push((key, p.clone()));
         p
     }
 
@@ -183,6 +210,10 @@ impl Extractor {
             let Some(head) = self.walk_back(layout, data, hit_line, pos) else {
                 // A continuation line whose head is not in this chunk (the
                 // input starts mid-record): nothing to attach it to.
+                let to = hit_line.max(counted_to);
+                counted += memchr_iter(b'\n', &data[counted_to..to]).count() as u64;
+                counted_to = to;
+                out.not_understood_at(counted + 1);
                 pos = line_end(data, hit) + 1;
                 continue;
             };
@@ -193,13 +224,26 @@ impl Extractor {
             let head_line = self.cap(&data[head..head_end]);
             let body_start = (head_end + 1).min(rec_end);
             let body = trim_newline(&data[body_start..rec_end.min(body_start + MAX_BODY)]);
-            if let Some(rec) = layout.record(head_line, body) {
+            let understood = layout.with_record(head_line, body, |rec| {
                 racks_in(rec.message, &mut out.racks);
-                if let Some(c) = self.config_dump(layout, &rec, input, counted + 1) {
+                if let Some(c) = self.config_dump(layout, rec, input, counted + 1) {
                     out.configs.push(c);
-                } else if let Some(ev) = self.event(&rec, input, counted + 1) {
-                    out.events.push(ev);
+                } else {
+                    match self.read_event(rec, input, counted + 1) {
+                        Ok(ev) => {
+                            if ev.kind == Kind::Unknown {
+                                out.not_understood_at(counted + 1);
+                            }
+                            out.events.push(ev);
+                        }
+                        Err(NoEvent::Undated) => out.not_understood_at(counted + 1),
+                        Err(NoEvent::NotKafka) => {}
+                    }
                 }
+            });
+            match understood {
+                Some(()) => out.records += 1,
+                None => out.not_understood_at(counted + 1),
             }
             pos = rec_end.max(hit + 1);
         }
@@ -274,7 +318,7 @@ impl Extractor {
     }
 
     fn head_time(&self, layout: &Layout, line: &[u8]) -> Option<i64> {
-        layout.record(self.cap(line), b"")?.time?.to_utc_millis(&self.zone)
+        layout.with_record(self.cap(line), b"", |r| r.time)??.to_utc_millis(&self.zone)
     }
 
     /// NUL bytes, invalid UTF-8 and over-long lines: reported, never fatal.
@@ -342,15 +386,20 @@ impl Extractor {
 
     /// Classifies one record; `None` when it is not a Kafka client event.
     pub fn event(&self, rec: &Record<'_>, input: u32, line: u64) -> Option<Event> {
+        self.read_event(rec, input, line).ok()
+    }
+
+    fn read_event(&self, rec: &Record<'_>, input: u32, line: u64) -> Result<Event, NoEvent> {
         let (ctx, message) = context(rec.message);
-        // librdkafka's own layout carries the client name outside the message.
+        // librdkafka's own layout and kafkajs' `clientId` field carry the
+        // client name outside the message.
         let client = ctx.map(|c| c.client).filter(|c| !c.is_empty()).or((!rec.client.is_empty()).then_some(rec.client));
         let role = ctx.map(|c| c.role).filter(|r| !r.is_empty()).unwrap_or_else(|| rk_role(rec.client));
         let m = self.grammar.classify(rec.logger, rec.level, message, rec.body);
         if m.is_none() && !is_unknown_candidate(rec, client.is_some()) {
-            return None;
+            return Err(NoEvent::NotKafka);
         }
-        let time = rec.time?.to_utc_millis(&self.zone)?;
+        let time = rec.time.and_then(|t| t.to_utc_millis(&self.zone)).ok_or(NoEvent::Undated)?;
         let mut ev = Event {
             time,
             kind: Kind::Unknown,
@@ -378,7 +427,16 @@ impl Extractor {
             Some(m) => fill(&mut ev, &m),
             None => ev.template = Some(mask(message)),
         }
-        Some(ev)
+        // A JSON field naming the broker (kafkajs `broker`) is the client's
+        // own name for it: it wins over an address in the text, which is the
+        // resolved IP (`connect ECONNREFUSED 10.0.1.12:9092`).
+        if ev.node.is_none() {
+            if let Some((h, p)) = split_addr(rec.broker) {
+                ev.host = Some(lossy(h));
+                ev.port = Some(p);
+            }
+        }
+        Ok(ev)
     }
 }
 
@@ -406,7 +464,7 @@ fn racks_in(msg: &[u8], out: &mut Vec<RackFact>) {
 /// LogContext prefix) that no rule recognised.
 fn is_unknown_candidate(rec: &Record<'_>, has_context: bool) -> bool {
     matches!(rec.level, Some(Level::Warn | Level::Error | Level::Fatal))
-        && (has_context || !rec.client.is_empty() || is_kafka_logger(rec.logger))
+        && (has_context || !rec.client.is_empty() || is_kafka_logger(rec.logger) || rec.logger == b"kafkajs")
 }
 
 /// `org.apache.kafka.*`, and its abbreviations `o.a.k.*`, `org.apa.kaf.*`.
@@ -741,7 +799,7 @@ mod tests {
     fn seed_lines_give_their_events() {
         let x = extractor();
         let layouts = Layouts::builtin();
-        let layout = layouts.detect(SEED.as_bytes()).unwrap();
+        let layout = &layouts.detect(SEED.as_bytes()).unwrap();
         let out = x.chunk(layout, SEED.as_bytes(), 0);
         assert_eq!(out.newlines, 3);
         let kinds: Vec<_> = out.events.iter().map(|e| (e.kind, e.line)).collect();
@@ -761,7 +819,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
 [2024-02-06 10:50:02,000] INFO still good (com.example.App)
 ";
         let layouts = Layouts::builtin();
-        let out = x.chunk(layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 3);
+        let out = x.chunk(&layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 3);
         assert_eq!(out.events.len(), 1);
         let e = &out.events[0];
         assert_eq!((e.kind, e.line, e.count, e.input), (Kind::RecordsExpired, 2, Some(5), 3));
@@ -778,7 +836,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
 [2024-02-06 10:50:00,002] INFO [Producer clientId=p1] Something informational (org.apache.kafka.clients.producer.KafkaProducer)
 ";
         let layouts = Layouts::builtin();
-        let out = x.chunk(layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 0);
+        let out = x.chunk(&layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 0);
         assert_eq!(out.events.len(), 1);
         assert_eq!(out.events[0].kind, Kind::Unknown);
         assert_eq!(out.events[0].template.as_deref(), Some("Something new happened to <*>"));
@@ -789,7 +847,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         let x = extractor();
         let text = b"[2024-02-06 10:50:00,000] INFO ok \xff\xfe (com.example.App)\r\n[2024-02-06 10:50:01,000] WARN [Consumer clientId=c, groupId=g] Node 2 disconnected.\x00 (org.apache.kafka.clients.NetworkClient)\r\n";
         let layouts = Layouts::builtin();
-        let out = x.chunk(layouts.detect(text).unwrap(), text, 0);
+        let out = x.chunk(&layouts.detect(text).unwrap(), text, 0);
         assert_eq!(out.events.len(), 1);
         assert_eq!(out.events[0].line, 2);
         let msgs: Vec<_> =
@@ -824,7 +882,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         let long = format!("[2024-02-06 10:50:00,000] WARN [Consumer clientId=c, groupId=g] Node 3 disconnected. {} (org.apache.kafka.clients.NetworkClient)\n", "x".repeat(500));
         let text = format!("[2024-02-06 10:49:59,000] INFO a (com.example.App)\n{long}");
         let layouts = Layouts::builtin();
-        let out = x.chunk(layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 0);
+        let out = x.chunk(&layouts.detect(text.as_bytes()).unwrap(), text.as_bytes(), 0);
         assert_eq!(out.issues.len(), 1);
         assert_eq!(out.issues[0].line, 2);
         assert_eq!(out.events.len(), 1, "the head of a long line is still analysed");
@@ -835,7 +893,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         let x = extractor();
         let layouts = Layouts::builtin();
         let kafka = "[2024-02-06 10:40:00,000] INFO ProducerConfig values: \n\tacks = 1\n\tbootstrap.servers = [b-1.x:9094]\n\tclient.id = producer-1\n\tretries = 3\n (org.apache.kafka.common.config.AbstractConfig)\n[2024-02-06 10:40:01,000] WARN [Producer clientId=producer-1] Node 1 disconnected. (org.apache.kafka.clients.NetworkClient)\n";
-        let out = x.chunk(layouts.detect(kafka.as_bytes()).unwrap(), kafka.as_bytes(), 0);
+        let out = x.chunk(&layouts.detect(kafka.as_bytes()).unwrap(), kafka.as_bytes(), 0);
         assert_eq!(out.configs.len(), 1);
         let c = &out.configs[0];
         assert_eq!(
@@ -848,7 +906,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         assert_eq!(out.events.len(), 1, "the line after the dump is still an event");
         assert_eq!(out.events[0].role, Some(Role::Producer));
         let spring = "2024-02-06T10:40:00.000Z  INFO 1 --- [orders-service] [           main] o.a.k.c.consumer.ConsumerConfig          : ConsumerConfig values: \n\tbootstrap.servers = [b-1.x:9094, b-2.x:9094]\n\tclient.id = consumer-g-1\n\n";
-        let out = x.chunk(layouts.detect(spring.as_bytes()).unwrap(), spring.as_bytes(), 0);
+        let out = x.chunk(&layouts.detect(spring.as_bytes()).unwrap(), spring.as_bytes(), 0);
         assert_eq!(out.configs[0].bootstrap_servers().len(), 2);
         assert_eq!(out.configs[0].role, Some(Role::Consumer));
     }

@@ -33,35 +33,44 @@ pub fn check_samples(grammar: &Grammar) -> Vec<Error> {
                 errors.push(err(
                     s.line,
                     format!("rule {}: sample {n} is in no known layout", rule.id),
-                    Some("write samples as full log lines in a built-in layout (`rollcall grammars` lists them), e.g. [2024-02-06 10:47:03,491] WARN message (logger)".into()),
+                    Some("write samples as full log lines in a built-in layout (`rollcall grammars` lists them), e.g. [2024-02-06 10:47:03,491] WARN message (logger), or kafkajs JSON".into()),
                 ));
                 continue;
             };
-            let Some(rec) = layout.record(head.as_bytes(), body.as_bytes()) else {
+            let outcome = layout.with_record(head.as_bytes(), body.as_bytes(), |rec| {
+                let (_, message) = split_context(rec.message);
+                let m = grammar.classify(rec.logger, rec.level, message, rec.body);
+                let caps: Vec<(String, String)> = m
+                    .as_ref()
+                    .map(|m| {
+                        m.captures
+                            .iter()
+                            .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v).into_owned()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (m.map(|m| (m.rule.id.clone(), m.kind)), caps, closest_help(rule, message))
+            });
+            let Some((m, captures, help)) = outcome else {
                 continue;
             };
-            let (_, message) = split_context(rec.message);
-            let Some(m) = grammar.classify(rec.logger, rec.level, message, rec.body) else {
-                errors.push(err(
-                    s.line,
-                    format!("rule {}: sample {n} does not match", rule.id),
-                    Some(closest_help(rule, message)),
-                ));
+            let Some((matched_id, kind)) = m else {
+                errors.push(err(s.line, format!("rule {}: sample {n} does not match", rule.id), Some(help)));
                 continue;
             };
-            if m.rule.id != rule.id {
+            if matched_id != rule.id {
                 errors.push(err(
                     s.line,
-                    format!("rule {}: sample {n} is taken by the earlier rule {}", rule.id, m.rule.id),
+                    format!("rule {}: sample {n} is taken by the earlier rule {matched_id}", rule.id),
                     Some("move the more specific rule first, or make the templates differ".into()),
                 ));
                 continue;
             }
             for (k, want) in &s.expect {
                 let got = if k == "kind" {
-                    Some(m.kind.as_str().to_string())
+                    Some(kind.as_str().to_string())
                 } else {
-                    m.captures.iter().find(|(name, _)| name == k).map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+                    captures.iter().find(|(name, _)| name == k).map(|(_, v)| v.clone())
                 };
                 if got.as_deref() != Some(want.as_str()) {
                     errors.push(err(

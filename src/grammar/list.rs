@@ -68,7 +68,7 @@ mod tests {
         let mut out = Vec::new();
         write_list(&g, &ls, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        for f in ["java", "librdkafka", "sarama", "franz-go"] {
+        for f in ["java", "librdkafka", "sarama", "franz-go", "kafkajs"] {
             assert!(text.contains(&format!("\n{f} (grammars/{f}.toml, ")), "{f} missing:\n{text}");
         }
         for r in &g.rules {

@@ -25,6 +25,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("grammars/librdkafka.toml", include_str!("../../grammars/librdkafka.toml")),
     ("grammars/sarama.toml", include_str!("../../grammars/sarama.toml")),
     ("grammars/franz-go.toml", include_str!("../../grammars/franz-go.toml")),
+    ("grammars/kafkajs.toml", include_str!("../../grammars/kafkajs.toml")),
 ];
 
 /// A grammar problem, located in its file.

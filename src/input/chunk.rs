@@ -9,7 +9,8 @@
 //! by its first `max_line + 1` bytes (the extractor reports it), so a
 //! stream's memory stays bounded whatever it holds.
 
-use std::io::{self, Read};
+use super::readahead::Feed;
+use std::io;
 use std::ops::Range;
 
 /// How far past a nominal split point we look for a head line before
@@ -49,10 +50,22 @@ fn next_head(data: &[u8], from: usize, is_head: &dyn Fn(&[u8]) -> bool) -> usize
         }
         p = e + 1;
     }
-    first.min(data.len())
+    if p >= data.len() {
+        // No head up to the end: the rest belongs to the record in
+        // progress. Cutting it at a line would orphan its continuation
+        // lines (a `Caused by:` that carries the event; issue 7).
+        return data.len();
+    }
+    first
 }
 
 /// Reads a stream into a reused buffer and hands out whole records.
+///
+/// When the source goes quiet (a live input between lines), what has
+/// arrived is handed out at once, its last line taken as complete: a live
+/// line is analysed when it arrives, not when the buffer fills. A stack
+/// trace written after a pause then starts the next piece and is reported
+/// without its head, as in a file that starts mid-record.
 pub struct StreamChunker<R> {
     src: R,
     buf: Vec<u8>,
@@ -61,6 +74,8 @@ pub struct StreamChunker<R> {
     /// Bytes already handed out at the front of `buf`.
     given: usize,
     eof: bool,
+    /// The last fill stopped because the source was quiet.
+    quiet: bool,
     /// Dropping the rest of an over-long line.
     discarding: bool,
     max_line: usize,
@@ -68,12 +83,22 @@ pub struct StreamChunker<R> {
     pub bytes: u64,
 }
 
-impl<R: Read> StreamChunker<R> {
+impl<R: Feed> StreamChunker<R> {
     /// `capacity` is clamped so a line of `max_line + 1` bytes and its
     /// newline always fit.
     pub fn new(src: R, capacity: usize, max_line: usize) -> StreamChunker<R> {
         let cap = capacity.max(max_line + 2);
-        StreamChunker { src, buf: vec![0; cap], len: 0, given: 0, eof: false, discarding: false, max_line, bytes: 0 }
+        StreamChunker {
+            src,
+            buf: vec![0; cap],
+            len: 0,
+            given: 0,
+            eof: false,
+            quiet: false,
+            discarding: false,
+            max_line,
+            bytes: 0,
+        }
     }
 
     /// Fills the buffer; returns false at end of input.
@@ -83,7 +108,16 @@ impl<R: Read> StreamChunker<R> {
             self.len -= self.given;
             self.given = 0;
         }
+        self.quiet = false;
         while self.len < self.buf.len() && !self.eof {
+            if self.len > 0
+                && !self.discarding
+                && !self.src.more_ready()
+                && memchr::memchr(b'\n', &self.buf[..self.len]).is_some()
+            {
+                self.quiet = true;
+                break;
+            }
             let n = match self.src.read(&mut self.buf[self.len..]) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -132,16 +166,31 @@ impl<R: Read> StreamChunker<R> {
         }
     }
 
+    /// Fills the buffer and shows it without handing anything out, so that
+    /// the layout can be told before the first cut. An I/O error is
+    /// returned once, here or from `next_chunk`. The flag is true when more
+    /// input cannot add to what is shown (the buffer is full or the input
+    /// has ended).
+    pub fn peek(&mut self) -> (&[u8], Option<io::Error>, bool) {
+        let err = self.fill().err();
+        (&self.buf[..self.len], err, self.eof || self.len == self.buf.len())
+    }
+
     /// The next run of whole records, or `None` at the end. `is_head` tells
     /// where records start. An I/O error is returned once, after which the
-    /// data read before it is still handed out.
-    pub fn next_chunk(&mut self, is_head: &dyn Fn(&[u8]) -> bool) -> (Option<&[u8]>, Option<io::Error>) {
+    /// data read before it is still handed out. The flag is true when more
+    /// input cannot make this piece any longer (the buffer is full or the
+    /// input has ended), so that holding it back is pointless.
+    pub fn next_chunk(&mut self, is_head: &dyn Fn(&[u8]) -> bool) -> (Option<&[u8]>, Option<io::Error>, bool) {
         let err = self.fill().err();
+        let last = self.eof || self.len == self.buf.len();
         if self.len == 0 {
-            return (None, err);
+            return (None, err, last);
         }
         let cut = if self.eof {
             self.len
+        } else if self.quiet {
+            memchr::memrchr(b'\n', &self.buf[..self.len]).map_or(self.len, |nl| nl + 1)
         } else {
             let data = &self.buf[..self.len];
             match memchr::memrchr(b'\n', data) {
@@ -150,7 +199,7 @@ impl<R: Read> StreamChunker<R> {
             }
         };
         self.given = cut;
-        (Some(&self.buf[..cut]), err)
+        (Some(&self.buf[..cut]), err, last)
     }
 }
 
@@ -171,15 +220,17 @@ fn last_head_start(data: &[u8], end: usize, is_head: &dyn Fn(&[u8]) -> bool) -> 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::input::readahead::Eager;
+    use std::io::Read;
 
     fn head(l: &[u8]) -> bool {
         l.first() == Some(&b'[')
     }
 
     /// A reader that gives at most `n` bytes per read.
-    struct Trickle<'a>(&'a [u8], usize);
+    pub(crate) struct Trickle<'a>(pub &'a [u8], pub usize);
     impl Read for Trickle<'_> {
         fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
             let n = self.1.min(out.len()).min(self.0.len());
@@ -204,14 +255,25 @@ mod tests {
     }
 
     #[test]
+    fn issue7_a_split_never_orphans_the_last_records_continuation_lines() {
+        // No head after the nominal cut: the rest stays with its record.
+        let text = b"[1] a\n[2] b\n\tat x\n\tat y\nCaused by: z\n";
+        for size in 1..text.len() {
+            for r in split(text, size, &head) {
+                assert!(head(&text[r.start..]), "size {size}: chunk at {} starts mid-record", r.start);
+            }
+        }
+    }
+
+    #[test]
     fn streams_hand_out_whole_records_whatever_the_read_size() {
         // Every record fits the buffer (cap is raised to max_line + 2 = 22).
         for read in [1, 7, 64] {
             for cap in [8, 22, 4096] {
-                let mut c = StreamChunker::new(Trickle(TEXT, read), cap, 20);
+                let mut c = StreamChunker::new(Eager(Trickle(TEXT, read)), cap, 20);
                 let mut all = Vec::new();
                 loop {
-                    let (chunk, err) = c.next_chunk(&head);
+                    let (chunk, err, _) = c.next_chunk(&head);
                     assert!(err.is_none());
                     let Some(chunk) = chunk else { break };
                     assert!(head(chunk), "read {read} cap {cap}: {:?}", String::from_utf8_lossy(chunk));
@@ -228,9 +290,9 @@ mod tests {
         let mut text = b"[1] short\n[2] ".to_vec();
         text.extend(std::iter::repeat_n(b'x', 100_000));
         text.extend_from_slice(b"\n[3] after\n");
-        let mut c = StreamChunker::new(Trickle(&text, 4096), 64, 32);
+        let mut c = StreamChunker::new(Eager(Trickle(&text, 4096)), 64, 32);
         let mut all = Vec::new();
-        while let (Some(chunk), _) = c.next_chunk(&head) {
+        while let (Some(chunk), _, _) = c.next_chunk(&head) {
             all.extend_from_slice(chunk);
         }
         let lines: Vec<&[u8]> = all.split(|&b| b == b'\n').collect();

@@ -31,10 +31,10 @@ impl Compression {
 }
 
 /// Wraps a reader in the decoder its first bytes call for.
-pub fn decoder<'a, R: Read + 'a>(r: R) -> io::Result<(Box<dyn Read + 'a>, Compression)> {
+pub fn decoder<'a, R: Read + Send + 'a>(r: R) -> io::Result<(Box<dyn Read + Send + 'a>, Compression)> {
     let mut br = BufReader::with_capacity(256 << 10, r);
     let c = Compression::sniff(br.fill_buf()?);
-    let out: Box<dyn Read + 'a> = match c {
+    let out: Box<dyn Read + Send + 'a> = match c {
         Compression::None => Box::new(br),
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(br)),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(br)?),

@@ -9,6 +9,8 @@
 
 pub mod chunk;
 pub mod decompress;
+pub mod endings;
+pub mod readahead;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -47,7 +49,7 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    #[error("{name}: not a regular file or directory")]
+    #[error("{name}: not a regular file or directory (a FIFO, socket or device is read only when named)")]
     Special { name: String },
 }
 
@@ -114,11 +116,17 @@ fn walk(dir: &Path, name: &str, specs: &mut Vec<InputSpec>, errors: &mut Vec<Err
             // Follow links to files, never to directories (no loops).
             match std::fs::metadata(e.path()) {
                 Ok(m) if m.is_file() => specs.push(InputSpec { name: child, path: Some(e.path()) }),
-                Ok(_) => {}
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => errors.push(Error::Special { name: child }),
                 Err(err) => errors.push(Error::Unreadable { name: child, source: err }),
             }
         } else if ft.is_file() {
             specs.push(InputSpec { name: child, path: Some(e.path()) });
+        } else {
+            // A FIFO, socket or device found by the walk is named, not
+            // opened: nothing promises a writer, and the read could block
+            // forever. Named on the command line, it is read (issue 7).
+            errors.push(Error::Special { name: child });
         }
     }
 }

@@ -36,6 +36,8 @@ pub struct Pattern {
     pub source: String,
     prefix: Vec<Elem>,
     suffix: Vec<Elem>,
+    /// The timestamp has no date (`%d{HH:mm:ss.SSS}`): the layout supplies one.
+    pub time_only: bool,
 }
 
 /// What a head line yields.
@@ -197,10 +199,8 @@ impl Pattern {
         if !elems.iter().any(|e| matches!(e, Elem::Date(_))) {
             return Err(format!("pattern '{source}' has no %d (date): rollcall needs a time for every record"));
         }
-        if elems.iter().any(|e| matches!(e, Elem::Date(f) if !f.has_date)) {
-            return Err(format!("pattern '{source}' has a time but no date; time-only layouts are not supported yet"));
-        }
-        Ok(Pattern { source: source.to_string(), prefix: elems, suffix })
+        let time_only = elems.iter().any(|e| matches!(e, Elem::Date(f) if !f.has_date));
+        Ok(Pattern { source: source.to_string(), prefix: elems, suffix, time_only })
     }
 
     /// How many structural elements the pattern checks: more is more specific.
@@ -256,6 +256,56 @@ impl Pattern {
             }
         }
         Some(h)
+    }
+
+    /// How far a line gets through the pattern: the number of elements it
+    /// matched, and what failed where (for "closest layout" messages).
+    pub fn diagnose(&self, line: &[u8]) -> (usize, String) {
+        let mut matched: Vec<&str> = Vec::new();
+        let mut p = 0;
+        let name = |e: &Elem| match e {
+            Elem::Lit(_) => "literal text",
+            Elem::Date(_) => "timestamp",
+            Elem::Level => "level field",
+            Elem::Logger => "logger field",
+            Elem::Thread => "thread field",
+            Elem::Field | Elem::Message => "field",
+        };
+        for (k, e) in self.prefix.iter().enumerate() {
+            let next = self.prefix.get(k + 1);
+            let ok = match e {
+                Elem::Lit(l) => match_lit(line, p, l),
+                Elem::Date(f) => f.parse(&line[p..]).map(|(_, used)| p + used),
+                Elem::Level => {
+                    let end = field_end(line, p, next, false);
+                    let v = trim(&line[p..end]);
+                    (!v.is_empty() && v.iter().all(u8::is_ascii_alphabetic)).then_some(end)
+                }
+                _ => Some(field_end(line, p, next, matches!(e, Elem::Thread | Elem::Field))),
+            };
+            match ok {
+                Some(np) => {
+                    if !matches!(e, Elem::Lit(_)) {
+                        matched.push(name(e));
+                    }
+                    p = np;
+                }
+                None => {
+                    let what = if let Elem::Lit(l) = e {
+                        format!("\"{}\"", String::from_utf8_lossy(l).trim())
+                    } else {
+                        name(e).to_string()
+                    };
+                    let done = if matched.is_empty() {
+                        "nothing matched".to_string()
+                    } else {
+                        format!("{} matched", matched.join(", "))
+                    };
+                    return (k, format!("{done}, {what} did not at column {}", p + 1));
+                }
+            }
+        }
+        (self.prefix.len(), "the line's end did not match the pattern's tail".into())
     }
 
     /// Matches the elements after `%m` against the end of `s`: returns where
@@ -386,6 +436,10 @@ mod tests {
         assert_eq!(h.message, b"ProducerConfig values: ");
         assert!(p.parse(b"\tat org.apache.kafka.X.y(X.java:1)").is_none());
         assert!(p.parse(b"[2024-02-06 10:47").is_none());
+        let (_, why) = p.diagnose(b"[2024-02-06 10:47:03,491] 42 x");
+        assert_eq!(why, "timestamp matched, level field did not at column 27");
+        let (_, why) = p.diagnose(b"hello");
+        assert_eq!(why, "nothing matched, \"[\" did not at column 1");
     }
 
     #[test]
@@ -414,6 +468,7 @@ mod tests {
         assert!(Pattern::compile("%d %p %bogus %m").unwrap_err().contains("%bogus"));
         assert!(Pattern::compile("%d %p").unwrap_err().contains("no %m"));
         assert!(Pattern::compile("%p %m").unwrap_err().contains("no %d"));
-        assert!(Pattern::compile("%d{HH:mm:ss.SSS} %p %m").unwrap_err().contains("time-only"));
+        assert!(Pattern::compile("%d{HH:mm:ss.SSS} %p %m").unwrap().time_only);
+        assert!(!p.time_only);
     }
 }

@@ -163,6 +163,34 @@ impl DateFormat {
     }
 }
 
+/// ISO 8601 / RFC 3339 as JSON logs, CRI and CloudWatch write it: `T` or a
+/// space, any number of fraction digits or none, a zone or none. Compiled once.
+static ISO: std::sync::LazyLock<[DateFormat; 4]> = std::sync::LazyLock::new(|| {
+    ["yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "yyyy-MM-dd'T'HH:mm:ss.SSS", "yyyy-MM-dd'T'HH:mm:ssXXX", "yyyy-MM-dd'T'HH:mm:ss"]
+        .map(|f| DateFormat::compile(Some(f)).expect("the ISO formats compile"))
+});
+
+/// Reads an ISO 8601 timestamp at the start of `s`; returns it and the bytes used.
+pub fn parse_iso(s: &[u8]) -> Option<(Civil, usize)> {
+    ISO.iter().find_map(|f| f.parse(s))
+}
+
+/// Epoch milliseconds (pino's `time`) as a civil UTC time.
+pub fn civil_from_millis(ms: i64) -> Option<Civil> {
+    use chrono::{Datelike, Timelike};
+    let t = chrono::DateTime::from_timestamp_millis(ms)?;
+    Some(Civil {
+        year: i64::from(t.year()),
+        month: t.month(),
+        day: t.day(),
+        hour: t.hour(),
+        minute: t.minute(),
+        second: t.second(),
+        milli: t.timestamp_subsec_millis().min(999),
+        offset: Some(0),
+    })
+}
+
 fn digits(s: &[u8], p: &mut usize, n: usize) -> Option<u32> {
     let d = s.get(*p..*p + n)?;
     let mut v = 0u32;
@@ -225,5 +253,25 @@ mod tests {
         assert_eq!(utc(&iso, "2024-02-06T10:47:03,491"), Some("2024-02-06T10:47:03.491Z".into()));
         assert!(DateFormat::compile(Some("dd MMM yyyy")).is_err());
         assert!(DateFormat::compile(Some("yyyy-MM-dd'T")).is_err());
+    }
+
+    #[test]
+    fn iso_in_all_its_shapes_and_epoch_millis() {
+        let z = Zone::default();
+        let iso = |s: &str| parse_iso(s.as_bytes()).and_then(|(c, _)| c.to_utc_millis(&z)).map(|m| rfc3339(m, &z));
+        assert_eq!(iso("2024-02-06T10:47:03.491234567Z stderr"), Some("2024-02-06T10:47:03.491Z".into()));
+        assert_eq!(iso("2024-02-06T10:47:03.491000+00:00 x"), Some("2024-02-06T10:47:03.491Z".into()));
+        assert_eq!(iso("2024-02-06T19:47:03+09:00"), Some("2024-02-06T10:47:03.000Z".into()));
+        assert_eq!(iso("2024-02-06 10:47:03.4"), Some("2024-02-06T10:47:03.400Z".into()));
+        assert_eq!(parse_iso(b"2024-02-06T10:47:03.491Z x").unwrap().1, 24);
+        assert_eq!(iso("Feb  6 10:47:03"), None);
+        let c = civil_from_millis(1707216423491).unwrap();
+        assert_eq!(rfc3339(c.to_utc_millis(&z).unwrap(), &z), "2024-02-06T10:47:03.491Z");
+    }
+
+    #[test]
+    fn two_digit_years() {
+        let f = DateFormat::compile(Some("yy-MM-dd HH:mm:ss.SSS")).unwrap();
+        assert_eq!(utc(&f, "24-02-06 10:47:03.491 [main]"), Some("2024-02-06T10:47:03.491Z".into()));
     }
 }

@@ -1,14 +1,24 @@
-//! `--format events`: one JSON object per event, one per line (NDJSON), in
-//! time order. Each carries `time`, `kind`, `broker` (or null), `client` (or
-//! null), `input` and `line`, and where known the topic-partition, the node
-//! and host as logged, the error text, the rule that matched and how the
-//! broker was found (`attributed`: `line` or `time`).
+//! `--format events`: one JSON object per event, one per line (NDJSON).
+//! Each carries `time`, `kind`, `broker` (or null), `client` (or null),
+//! `input` and `line`, and where known the topic-partition, the node and
+//! host as logged, the error text, the rule that matched and how the broker
+//! was found (`attributed`: `line`, `leader` or `time`).
+//!
+//! Events of files are written at the end, in time order, with every
+//! broker the whole analysis can attribute. Events of a live input (a pipe
+//! or a FIFO) are written as soon as their lines are analysed ([`Live`]),
+//! in line order, with the broker their own line names (node id, host, MSK
+//! name, `--topics` leader): attribution by time needs the lines after
+//! them, so those events carry `broker: null` there.
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, EventSink};
+use crate::broker::{Hints, Identity};
 use crate::event::{Attribution, Event, Level};
-use crate::timefmt::rfc3339;
+use crate::timefmt::{rfc3339, Zone};
+use crate::topics::Describe;
 use serde::Serialize;
 use std::io::{self, Write};
+use std::sync::Mutex;
 
 #[derive(Serialize)]
 struct Line<'a> {
@@ -43,13 +53,13 @@ struct Line<'a> {
     template: Option<&'a str>,
 }
 
-fn line<'a>(a: &'a Analysis, e: &'a Event) -> Line<'a> {
+fn line<'a>(zone: &Zone, input: &'a str, e: &'a Event) -> Line<'a> {
     Line {
-        time: rfc3339(e.time, &a.zone),
+        time: rfc3339(e.time, zone),
         kind: e.kind.as_str(),
         broker: e.broker.as_deref(),
         client: e.client.as_deref(),
-        input: a.input_name(e.input),
+        input,
         line: e.line,
         topic_partition: e.partition.and(e.topic_partition()),
         topic: e.topic.as_deref(),
@@ -66,10 +76,72 @@ fn line<'a>(a: &'a Analysis, e: &'a Event) -> Line<'a> {
     }
 }
 
+/// Writes the events not already written live.
 pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
-    for e in &a.events {
-        serde_json::to_writer(&mut *out, &line(a, e))?;
+    for e in a.events.iter().filter(|e| !a.inputs.get(e.input as usize).is_some_and(|i| i.live)) {
+        serde_json::to_writer(&mut *out, &line(&a.zone, a.input_name(e.input), e))?;
         out.write_all(b"\n")?;
     }
     Ok(())
+}
+
+/// The event stream of live inputs, written and flushed as events are found.
+pub struct Live<'a> {
+    zone: Zone,
+    leaders: Option<&'a Describe>,
+    state: Mutex<LiveState>,
+}
+
+struct LiveState {
+    out: Box<dyn Write + Send>,
+    identity: Identity,
+    /// The first write error (a closed pipe): nothing more is written, and
+    /// the caller reports it at the end.
+    failed: Option<io::Error>,
+}
+
+impl<'a> Live<'a> {
+    pub fn new(out: Box<dyn Write + Send>, zone: Zone, leaders: Option<&'a Describe>) -> Live<'a> {
+        Live { zone, leaders, state: Mutex::new(LiveState { out, identity: Identity::default(), failed: None }) }
+    }
+
+    /// The writer back, for the events written at the end, or the first
+    /// write error.
+    pub fn finish(self) -> io::Result<Box<dyn Write + Send>> {
+        let st = self.state.into_inner().map_err(|_| io::Error::other("a live writer panicked"))?;
+        match st.failed {
+            Some(e) => Err(e),
+            None => Ok(st.out),
+        }
+    }
+}
+
+impl EventSink for Live<'_> {
+    fn found(&self, input: &str, events: &[Event]) {
+        // A poisoned lock means a writer panicked: write nothing more.
+        let Ok(mut st) = self.state.lock() else { return };
+        if st.failed.is_some() {
+            return;
+        }
+        st.identity.learn(events);
+        let hints = Hints { leaders: self.leaders, bootstrap: Vec::new() };
+        let mut buf = Vec::with_capacity(events.len() * 256);
+        for e in events {
+            let mut e = e.clone();
+            if let Some(b) = st.identity.name(&e) {
+                e.broker = Some(b);
+                e.attributed = Some(Attribution::Line);
+            } else if let Some(l) = Identity::leader(&hints, &e) {
+                e.broker = Some(l);
+                e.attributed = Some(Attribution::Leader);
+            }
+            // Serialising a struct of strings and numbers cannot fail.
+            let _ = serde_json::to_writer(&mut buf, &line(&self.zone, input, &e));
+            buf.push(b'\n');
+        }
+        let st = &mut *st;
+        if let Err(e) = st.out.write_all(&buf).and_then(|()| st.out.flush()) {
+            st.failed = Some(e);
+        }
+    }
 }

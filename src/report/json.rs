@@ -8,6 +8,10 @@
 //!   "thresholds": {"gap_ms", "max_outage_ms", "overlap_tolerance_ms"},
 //!   "inputs": [{"name", "format" (layout or null), "lines",
 //!               "bytes" (decompressed), "events",
+//!               "records" (head lines the layout parsed, of those looked at),
+//!               "not_understood" (Kafka client lines no rule or layout could
+//!                 read: unknown WARN/ERROR, undated records, headless lines),
+//!               "first_not_understood" (its first line, or null),
 //!               "errors": [{"line" (1-based or null), "message"}]}],
 //!   "time_range": {"start", "end"} or null,
 //!   "verdict": "clean" | "expected_noise" | "anomalous",
@@ -122,6 +126,9 @@ struct Input<'a> {
     lines: u64,
     bytes: u64,
     events: usize,
+    records: u64,
+    not_understood: u64,
+    first_not_understood: Option<u64>,
     errors: Vec<InputError<'a>>,
 }
 
@@ -194,6 +201,9 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 lines: i.lines,
                 bytes: i.bytes,
                 events: i.events,
+                records: i.records,
+                not_understood: i.not_understood,
+                first_not_understood: i.first_not_understood,
                 errors: i.errors.iter().map(|e| InputError { line: e.line, message: &e.message }).collect(),
             })
             .collect(),

@@ -1,12 +1,25 @@
 //! Reporters: one module per format over one `Analysis`. They read the
 //! analysis and nothing else; log text they print is escaped for its
-//! medium (control bytes never reach a terminal).
+//! medium (control bytes never reach a terminal, `<script>` never runs in a
+//! browser, a `|` never breaks a Markdown table).
+//!
+//! What every human-facing format says the same way — the verdict's
+//! headline, how a roll step relates to the one before, a one-line summary
+//! of an evidence line — is decided here once, so text, Markdown and HTML
+//! cannot drift apart.
 
 pub mod events;
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod text;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Verdict};
+use crate::event::Event;
+use crate::impact::RollStep;
+use crate::noise::Severity;
+use crate::timefmt::{clock, date, human_duration};
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -17,17 +30,166 @@ pub enum Format {
     Json,
     /// One JSON object per event (NDJSON).
     Events,
+    /// For an incident ticket: verdict, roll table, anomalies, blind spots.
+    Markdown,
+    /// One self-contained page with an SVG timeline (no network needed).
+    Html,
 }
 
-pub fn write(format: Format, a: &Analysis, out: &mut dyn Write, color: bool) -> io::Result<()> {
+/// How the text report may look: colours, and the width to fit (None: do
+/// not wrap, as when the report goes to a file or a pipe).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+    pub width: Option<usize>,
+}
+
+pub fn write(format: Format, a: &Analysis, out: &mut dyn Write, style: Style) -> io::Result<()> {
     match format {
-        Format::Text => text::write(a, out, color),
+        Format::Text => text::write(a, out, style),
         Format::Json => json::write(a, out),
         Format::Events => events::write(a, out),
+        Format::Markdown => markdown::write(a, out),
+        Format::Html => html::write(a, out),
     }
 }
 
-/// Log text made safe for a terminal: control characters become `�`.
+/// Characters that would reorder the text around them on screen (Unicode
+/// bidi embeddings, overrides and isolates, and the invisible marks): a log
+/// line must not make `evil.log:12` read as something else
+/// (CVE-2021-42574, "Trojan Source").
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Log text made safe for a terminal or a one-line field: every control
+/// character (C0 including ESC, tab and newline, DEL, C1) and every bidi
+/// control becomes `�`, so nothing from a log can move the cursor, change
+/// colours, set the window title or reorder what is shown.
 pub fn printable(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect()
+    s.chars().map(|c| if c.is_control() || is_bidi_control(c) { '\u{fffd}' } else { c }).collect()
+}
+
+/// The verdict in a few words, the same in every human-facing format.
+pub struct Headline {
+    /// `ANOMALOUS`, `EXPECTED NOISE` or `CLEAN`.
+    pub label: &'static str,
+    /// One sentence saying what the logs show (already printable).
+    pub summary: String,
+    /// For an anomalous roll: the first finding's message and advice.
+    pub first: Option<(String, String)>,
+}
+
+pub fn headline(a: &Analysis) -> Headline {
+    match a.verdict {
+        Verdict::Anomalous => {
+            let crit = a.findings.iter().filter(|f| f.severity == Severity::Critical).count();
+            let summary = format!(
+                "{} beyond the expected rolling-update noise{}",
+                plural(a.findings.len(), "problem", "problems"),
+                if crit > 0 { format!(" ({crit} critical)") } else { String::new() }
+            );
+            let first = a.findings.first().map(|f| (printable(&f.message), printable(&f.advice)));
+            Headline { label: "ANOMALOUS", summary, first }
+        }
+        Verdict::ExpectedNoise => {
+            let names: Vec<&str> = a.timelines.iter().filter_map(|t| t.broker.as_deref()).collect();
+            let what = match names.len() {
+                0 => "leader moves and retries, no broker outage seen".to_string(),
+                1 => format!("broker {} went out and clients retried", names[0]),
+                _ => format!("brokers {} went out one at a time and clients retried", names.join(", ")),
+            };
+            Headline { label: "EXPECTED NOISE", summary: format!("{}. Nothing to do.", printable(&what)), first: None }
+        }
+        Verdict::Clean => {
+            Headline { label: "CLEAN", summary: "no Kafka client disruption in these logs.".to_string(), first: None }
+        }
+    }
+}
+
+/// What the report covers: events, inputs, lines, the time range and zone.
+pub fn scope(a: &Analysis) -> String {
+    let z = &a.zone;
+    let lines: u64 = a.inputs.iter().map(|i| i.lines).sum();
+    let range = a.time_range.map_or(String::new(), |(s, e)| {
+        format!(", {} {} → {} ({})", date(s, z), clock(s, z), clock(e, z), human_duration(e - s))
+    });
+    format!(
+        "{} from {} ({lines} lines){range}; times in {z}",
+        plural(a.events.len(), "event", "events"),
+        plural(a.inputs.len(), "input", "inputs"),
+    )
+}
+
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// How a roll step followed the one before: the phrase, and whether it
+/// broke the one-at-a-time rule. None for the first step.
+pub fn step_after(s: &RollStep) -> Option<(String, bool)> {
+    match s.gap_ms {
+        None => None,
+        Some(g) if g >= 0 => Some((format!("{} after the previous broker was back", human_duration(g)), false)),
+        Some(g) => Some((format!("out {} before the previous broker was back", human_duration(-g)), true)),
+    }
+}
+
+/// The events by (input, line), to say what an evidence line was.
+pub fn event_index(a: &Analysis) -> HashMap<(u32, u64), &Event> {
+    let mut m = HashMap::with_capacity(a.events.len());
+    for e in &a.events {
+        m.entry((e.input, e.line)).or_insert(e);
+    }
+    m
+}
+
+/// `input:line`, printable.
+pub fn evidence_ref(a: &Analysis, (input, line): (u32, u64)) -> String {
+    format!("{}:{line}", printable(a.input_name(input)))
+}
+
+/// What an event's line said, in one printable line: time, kind, broker,
+/// client, host, partition, error or message template.
+pub fn event_summary(a: &Analysis, e: &Event) -> String {
+    let mut s = format!("{} {}", clock(e.time, &a.zone), e.kind.as_str());
+    if let Some(b) = &e.broker {
+        s.push_str(&format!(" broker {b}"));
+    }
+    if let Some(c) = &e.client {
+        s.push_str(&format!(" client {c}"));
+    }
+    if let Some(h) = &e.host {
+        s.push_str(&format!(" host {h}"));
+        if let Some(p) = e.port {
+            s.push_str(&format!(":{p}"));
+        }
+    }
+    if let Some(tp) = e.topic_partition() {
+        s.push_str(&format!(" {tp}"));
+    }
+    if let Some(n) = e.count {
+        s.push_str(&format!(" ({n} records)"));
+    }
+    if let Some(err) = &e.error {
+        s.push_str(&format!(": {err}"));
+    }
+    if let Some(t) = &e.template {
+        s.push_str(&format!(": \"{t}\""));
+    }
+    printable(&s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printable_neutralises_c0_c1_del_and_bidi_controls() {
+        let evil = "a\x1b[2J\x07b\x7fc\u{9b}31md\u{202e}gol.exe\u{2066}e\tf\ng\r";
+        let p = printable(evil);
+        assert_eq!(p, "a\u{fffd}[2J\u{fffd}b\u{fffd}c\u{fffd}31md\u{fffd}gol.exe\u{fffd}e\u{fffd}f\u{fffd}g\u{fffd}");
+        assert!(!p.chars().any(|c| c.is_control() || is_bidi_control(c)));
+        assert_eq!(printable("b-2.demo:9094 — ünïcode ok"), "b-2.demo:9094 — ünïcode ok");
+    }
 }

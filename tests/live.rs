@@ -1,0 +1,136 @@
+//! Live input: `kubectl logs -f ... | rollcall --format events` writes each
+//! event while the input is still open, and a stream's memory stays bounded.
+//! Timings here are generous bounds on behaviour (an event must come out
+//! before the input ends), not speed measurements.
+
+mod common;
+use common::*;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How long a test waits for an event it expects; far above the one
+/// second the tool promises, so a loaded CI machine does not flake.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+#[test]
+fn events_come_out_while_the_input_is_still_open() {
+    let log = read("fixtures/clean-roll/producer.log");
+    let text = String::from_utf8(log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let first_warn = lines.iter().position(|l| l.contains(" WARN ")).expect("the fixture has warnings");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+        .args(["--format", "events", "--label", "pod"])
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+
+    // The quiet INFO start, then the first warning, written slowly: one
+    // line at a time, as a live pod logs them.
+    for l in &lines[..=first_warn] {
+        writeln!(stdin, "{l}").unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let got = rx.recv_timeout(PATIENCE).expect("an event before the input ends");
+    let ev: serde_json::Value = serde_json::from_str(&got).unwrap();
+    assert_eq!(ev["input"], "pod");
+    assert_eq!(ev["line"], (first_warn + 1) as u64, "the first event is the first warning's line");
+    assert!(rx.try_recv().is_err(), "nothing past the lines written so far");
+
+    // The input stays open and quiet for a while; then the rest arrives.
+    std::thread::sleep(Duration::from_millis(300));
+    for l in &lines[first_warn + 1..] {
+        writeln!(stdin, "{l}").unwrap();
+    }
+    drop(stdin);
+    let rest: Vec<String> = rx.iter().collect();
+    let status = child.wait().unwrap();
+    assert!(status.code().unwrap() <= 1);
+
+    // Together, the same events as the file gives, in line order.
+    let file = rollcall(&["--format", "events", "fixtures/clean-roll/producer.log"], None);
+    assert_eq!(rest.len() + 1, file.stdout.lines().count());
+    let mut lines_seen: Vec<u64> = std::iter::once(&got)
+        .chain(&rest)
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["line"].as_u64().unwrap())
+        .collect();
+    let sorted = {
+        let mut s = lines_seen.clone();
+        s.sort();
+        s
+    };
+    assert_eq!(lines_seen, sorted, "live events come in line order");
+    lines_seen.dedup();
+    assert_eq!(lines_seen.len(), rest.len() + 1, "no event written twice");
+}
+
+#[test]
+fn a_lone_continuation_line_waits_for_the_layout() {
+    // The first line a live input shows is a stack-trace line: the layout
+    // is found once real head lines arrive, and nothing is lost.
+    let log = read("fixtures/clean-roll/producer.log");
+    let mut data = b"\tat org.apache.kafka.clients.NetworkClient.poll(NetworkClient.java:1)\n".to_vec();
+    data.extend_from_slice(&log);
+    let cut = data.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let out = slowly(&["--format", "json"], &[&data[..cut], &data[cut..]]);
+    let plain = rollcall(&["--format", "json"], Some(&log));
+    assert_eq!(out.code, plain.code, "{}", out.stderr);
+    let (a, b) = (out.json(), plain.json());
+    assert_eq!(a["inputs"][0]["format"], "kafka-log4j");
+    assert_eq!(a["inputs"][0]["events"], b["inputs"][0]["events"]);
+    let windows = |j: &serde_json::Value| -> Vec<(String, String, String, u64)> {
+        let mut v = Vec::new();
+        for b in j["brokers"].as_array().unwrap() {
+            for w in b["windows"].as_array().unwrap() {
+                let s = |k: &str| w[k].as_str().unwrap().to_string();
+                v.push((b["broker"].to_string(), s("start"), s("end"), w["events"].as_u64().unwrap()));
+            }
+        }
+        v
+    };
+    assert!(!windows(&b).is_empty());
+    assert_eq!(windows(&a), windows(&b), "the same windows, one line further down");
+}
+
+/// Runs rollcall on stdin written in pieces, with a pause after each so
+/// that the input looks quiet between them.
+fn slowly(args: &[&str], pieces: &[&[u8]]) -> Out {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let pieces: Vec<Vec<u8>> = pieces.iter().map(|p| p.to_vec()).collect();
+    std::thread::spawn(move || {
+        for p in pieces {
+            let _ = stdin.write_all(&p).and_then(|()| stdin.flush());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    let o = child.wait_with_output().unwrap();
+    Out {
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        code: o.status.code().unwrap_or(-1),
+    }
+}
