@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
         };
         let Ok(pat) = std::str::from_utf8(pat) else { return };
         if let Ok(ls) = Layouts::forced(pat) {
-            let _ = ls.detect(logs).map(|l| lines(l, logs, zones));
+            let _ = ls.detect(logs).map(|l| lines(&l, logs, zones));
         }
         return;
     }
@@ -42,11 +42,9 @@ fn lines(l: &Layout, data: &[u8], zones: &[Zone]) {
         let body = it.peek().copied().unwrap_or_default();
         let _ = l.is_head(head);
         let _ = l.strip_suffix(head);
-        if let Some(r) = l.record(head, body) {
-            if let Some(t) = r.time {
-                for z in zones {
-                    let _ = t.to_utc_millis(z).map(|ms| rollcall::timefmt::rfc3339(ms, z));
-                }
+        if let Some(Some(t)) = l.with_record(head, body, |r| r.time) {
+            for z in zones {
+                let _ = t.to_utc_millis(z).map(|ms| rollcall::timefmt::rfc3339(ms, z));
             }
         }
     }
