@@ -80,4 +80,18 @@ mod tests {
         assert!(text.contains("librdkafka.connection_failed"));
         assert!(text.contains("1.6.0+"), "versions are listed");
     }
+
+    /// A misspelt family in `layouts.toml` would scan that layout's inputs
+    /// for no rule literal at all: every name must be a built-in family.
+    #[test]
+    fn every_layout_family_is_a_builtin_grammar_family() {
+        let g = crate::grammar::load_builtin();
+        for l in Layouts::builtin().all() {
+            for f in &l.families {
+                assert!(g.families.iter().any(|gf| gf.name == *f), "layout {}: unknown family '{f}'", l.name);
+            }
+        }
+        let json: Vec<_> = Layouts::builtin().all().iter().filter(|l| l.is_json()).cloned().collect();
+        assert!(json.iter().any(|l| l.name == "kafkajs" && l.families == ["kafkajs"]));
+    }
 }

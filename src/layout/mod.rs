@@ -665,6 +665,26 @@ mod tests {
         assert_eq!(first(syslog, "").0, "kafka-log4j in syslog");
     }
 
+    /// Part A's hand parser inside part B's wrappers: the client name still
+    /// travels in `Record::client`, the time is librdkafka's, not the wrapper's.
+    #[test]
+    fn librdkafka_lines_are_read_inside_wrappers() {
+        let line = "%3|1707216423.491|FAIL|rdkafka#producer-1| [thrd:b-2.x:9092/2]: b-2.x:9092/2: Connect to ipv4#10.0.1.12:9092 failed: Connection refused";
+        for text in [line.to_string(), format!("2024-02-06T10:50:00.000000001Z stderr F {line}")] {
+            let l = Layouts::builtin().detect(text.as_bytes()).unwrap();
+            assert_eq!(l.families, ["librdkafka"]);
+            let (client, fac, msg) = l
+                .with_record(text.as_bytes(), b"", |r| {
+                    (String::from_utf8_lossy(r.client).into_owned(), r.thread.to_vec(), r.message.len())
+                })
+                .unwrap();
+            assert_eq!((client.as_str(), &fac[..]), ("rdkafka#producer-1", &b"FAIL"[..]), "{}", l.format());
+            assert!(msg > 0);
+            assert_eq!(first(&text, "").3, "2024-02-06T10:47:03.491Z", "{}", l.format());
+        }
+        assert_eq!(first(&format!("2024-02-06T10:50:00.000000001Z stderr F {line}"), "").0, "librdkafka in cri");
+    }
+
     #[test]
     fn time_only_layouts_take_their_date_from_the_name_or_flag() {
         let text =
