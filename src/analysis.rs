@@ -776,6 +776,7 @@ impl<'a> Reading<'a> {
     }
 
     fn finish(mut self) -> Extracted {
+        crate::extract::drop_echoes(&mut self.acc.events);
         fill_lone_client(&mut self.acc.events);
         self.report.lines = self.acc.lines();
         self.report.range = self.acc.range;

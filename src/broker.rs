@@ -218,6 +218,7 @@ mod tests {
             role: None,
             attempts: None,
             template: None,
+            echo: false,
         }
     }
 

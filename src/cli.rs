@@ -120,6 +120,65 @@ pub struct Args {
     pub max_line: Option<usize>,
 }
 
+/// `rollcall grammars`: the built-in layouts and grammar rules.
+#[derive(Parser, Debug)]
+#[command(name = "rollcall grammars", max_term_width = 100)]
+pub struct GrammarsArgs {
+    /// Also list the rules of this grammar file (checked first); may repeat.
+    #[arg(long, value_name = "FILE")]
+    pub grammar: Vec<PathBuf>,
+}
+
+/// `rollcall check-grammar FILE...`: loads a grammar file and checks every
+/// template and every sample line, as --grammar does before reading logs.
+/// Exit 0 when it is right, 2 with file:line errors when it is not.
+#[derive(Parser, Debug)]
+#[command(name = "rollcall check-grammar", max_term_width = 100)]
+pub struct CheckGrammarArgs {
+    /// Grammar files (TOML, like grammars/librdkafka.toml).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Command {
+    Analyse(Box<Args>),
+    Grammars(GrammarsArgs),
+    CheckGrammar(CheckGrammarArgs),
+}
+
+/// The subcommand words. They are recognised only as the very first
+/// argument, so that `rollcall [FLAGS] PATHS...` keeps working; a path
+/// spelled the same way is read as `./grammars` or after `--`
+/// (`rollcall -- grammars`).
+pub const SUBCOMMANDS: &[&str] = &["grammars", "check-grammar"];
+
+impl Command {
+    /// Parses `argv` (program name first); exits with clap's message on a
+    /// usage error, like `Parser::parse`.
+    pub fn parse_from(argv: Vec<std::ffi::OsString>) -> Command {
+        match Command::try_parse_from(argv) {
+            Ok(c) => c,
+            Err(e) => e.exit(),
+        }
+    }
+
+    pub fn try_parse_from(argv: Vec<std::ffi::OsString>) -> Result<Command, clap::Error> {
+        let sub = argv.get(1).and_then(|a| a.to_str()).filter(|a| SUBCOMMANDS.contains(a)).map(str::to_string);
+        let Some(sub) = sub else {
+            return Ok(Command::Analyse(Box::new(Args::try_parse_from(argv)?)));
+        };
+        // clap wants the program name first: "rollcall grammars" is one word to it.
+        let mut rest = vec![std::ffi::OsString::from(format!("rollcall {sub}"))];
+        rest.extend(argv.into_iter().skip(2));
+        Ok(match sub.as_str() {
+            "grammars" => Command::Grammars(GrammarsArgs::try_parse_from(rest)?),
+            _ => Command::CheckGrammar(CheckGrammarArgs::try_parse_from(rest)?),
+        })
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -294,6 +353,25 @@ mod tests {
         assert!(cfg(&["--date", "06/02/2024"]).unwrap_err().contains("--date"));
         assert_eq!(cfg(&["--date", "2024-02-06"]).unwrap().date, Some((2024, 2, 6)));
         assert!(Config::from_args(Args::try_parse_from(["rollcall"]).unwrap(), true).unwrap_err().contains("no input"));
+    }
+
+    #[test]
+    fn subcommands_only_as_the_first_word() {
+        let argv = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert!(matches!(Command::try_parse_from(argv(&["rollcall", "grammars"])), Ok(Command::Grammars(_))));
+        match Command::try_parse_from(argv(&["rollcall", "check-grammar", "x.toml"])) {
+            Ok(Command::CheckGrammar(c)) => assert_eq!(c.files, vec![PathBuf::from("x.toml")]),
+            other => panic!("{other:?}"),
+        }
+        assert!(Command::try_parse_from(argv(&["rollcall", "check-grammar"])).is_err());
+        for paths in
+            [&["rollcall", "./grammars"][..], &["rollcall", "--", "grammars"], &["rollcall", "a.log", "grammars"]]
+        {
+            match Command::try_parse_from(argv(paths)) {
+                Ok(Command::Analyse(a)) => assert!(a.inputs.iter().any(|i| i.ends_with("grammars")), "{paths:?}"),
+                other => panic!("{paths:?}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -194,6 +194,7 @@ mod tests {
             role: None,
             attempts: None,
             template: None,
+            echo: false,
         }
     }
 

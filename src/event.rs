@@ -104,12 +104,13 @@ pub enum Level {
 impl Level {
     pub fn parse(s: &[u8]) -> Option<Level> {
         Some(match s {
-            b"TRACE" | b"trace" => Level::Trace,
-            b"DEBUG" | b"debug" | b"FINE" => Level::Debug,
+            // `trce`, `dbug`, `fail` and `crit` are .NET's console logger words.
+            b"TRACE" | b"trace" | b"trce" => Level::Trace,
+            b"DEBUG" | b"debug" | b"FINE" | b"dbug" => Level::Debug,
             b"INFO" | b"info" => Level::Info,
             b"WARN" | b"warn" | b"WARNING" | b"warning" => Level::Warn,
-            b"ERROR" | b"error" | b"SEVERE" => Level::Error,
-            b"FATAL" | b"fatal" => Level::Fatal,
+            b"ERROR" | b"error" | b"SEVERE" | b"fail" => Level::Error,
+            b"FATAL" | b"fatal" | b"CRITICAL" | b"crit" => Level::Fatal,
             _ => return None,
         })
     }
@@ -142,8 +143,9 @@ impl Role {
     pub fn from_name(word: &[u8]) -> Option<Role> {
         let w = word.strip_suffix(b"Config").unwrap_or(word);
         match w {
-            b"Producer" => Some(Role::Producer),
-            b"Consumer" | b"ShareConsumer" => Some(Role::Consumer),
+            // Lower case: librdkafka's `rdkafka#producer-1`.
+            b"Producer" | b"producer" => Some(Role::Producer),
+            b"Consumer" | b"ShareConsumer" | b"consumer" => Some(Role::Consumer),
             b"AdminClient" | b"LegacyAdminClient" => Some(Role::Admin),
             _ => None,
         }
@@ -206,6 +208,11 @@ pub struct Event {
     /// For unknown events: the message with numbers and hosts masked, so
     /// that alike lines group together.
     pub template: Option<String>,
+    /// The line repeats a failure its client already logged: librdkafka's
+    /// error event, printed by librdkafka (facility `ERROR`) or by the
+    /// application's error callback (`KafkaError{...}`). See
+    /// `extract::drop_echoes`.
+    pub echo: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -1,9 +1,8 @@
 //! rollcall's binary: parse the command line, run the analysis, write the
 //! report, and turn the outcome into the contract's exit code.
 
-use clap::Parser;
 use rollcall::analysis;
-use rollcall::cli::{Args, Config};
+use rollcall::cli::{CheckGrammarArgs, Command, Config, GrammarsArgs};
 use rollcall::extract::Extractor;
 use rollcall::grammar;
 use rollcall::layout::Layouts;
@@ -17,7 +16,11 @@ use std::sync::Arc;
 const USAGE: u8 = 2;
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = match Command::parse_from(std::env::args_os().collect()) {
+        Command::Analyse(a) => *a,
+        Command::Grammars(g) => return list_grammars(g),
+        Command::CheckGrammar(c) => return check_grammars(c),
+    };
     let cfg = match Config::from_args(args, io::stdin().is_terminal()) {
         Ok(c) => c,
         Err(e) => {
@@ -35,17 +38,64 @@ fn main() -> ExitCode {
     }
 }
 
+/// `rollcall grammars`.
+fn list_grammars(args: GrammarsArgs) -> ExitCode {
+    if std::path::Path::new("grammars").exists() {
+        eprintln!("rollcall: note: listing the grammars; to analyse the path 'grammars' here, write ./grammars");
+    }
+    let mut g = grammar::load_builtin();
+    for path in &args.grammar {
+        match grammar::list::check_file(path, &g) {
+            Ok(x) => g.extend(x),
+            Err(errs) => {
+                for e in errs {
+                    eprintln!("rollcall: {e}");
+                }
+                return ExitCode::from(USAGE);
+            }
+        }
+    }
+    let stdout = io::stdout();
+    let mut w = io::BufWriter::new(stdout.lock());
+    match grammar::list::write_list(&g, &Layouts::builtin(), &mut w).and_then(|()| w.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rollcall: {e}");
+            ExitCode::from(USAGE)
+        }
+    }
+}
+
+/// `rollcall check-grammar FILE...`.
+fn check_grammars(args: CheckGrammarArgs) -> ExitCode {
+    let builtin = grammar::load_builtin();
+    let mut failed = false;
+    for path in &args.files {
+        match grammar::list::check_file(path, &builtin) {
+            Ok(g) => {
+                let samples: usize = g.rules.iter().map(|r| r.samples.len()).sum();
+                println!("{}: ok, {} rule(s), {samples} sample(s) match", path.display(), g.rules.len());
+            }
+            Err(errs) => {
+                failed = true;
+                for e in errs {
+                    eprintln!("rollcall: {e}");
+                }
+            }
+        }
+    }
+    if failed {
+        ExitCode::from(USAGE)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn run(cfg: Config) -> io::Result<u8> {
     let mut g = grammar::load_builtin();
     for path in &cfg.grammars {
-        let extra = grammar::load_file(path).and_then(|g| {
-            let errs = grammar::check::check_samples(&g);
-            if errs.is_empty() {
-                Ok(g)
-            } else {
-                Err(errs)
-            }
-        });
+        let extra = grammar::list::check_file(path, &g);
         match extra {
             Ok(x) => g.extend(x),
             Err(errs) => {

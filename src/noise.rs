@@ -721,6 +721,7 @@ mod tests {
             role: None,
             attempts: None,
             template: None,
+            echo: false,
         }
     }
 

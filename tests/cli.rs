@@ -181,6 +181,81 @@ fn maintenance_and_topics_are_checked_before_anything_is_read() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Issue 5: `rollcall grammars` lists layouts and every family's rules with
+/// the client versions they cover.
+#[test]
+fn grammars_lists_layouts_families_rules_and_versions() {
+    let out = rollcall(&["grammars"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for family in ["java", "librdkafka", "sarama", "franz-go", "kafkajs"] {
+        assert!(out.stdout.contains(&format!("\n{family} (grammars/{family}.toml, ")), "{family}:\n{}", out.stdout);
+    }
+    for layout in ["librdkafka", "python-logging", "dotnet-console", "go-log", "franz-go-basic", "kafka-log4j"] {
+        assert!(out.stdout.contains(&format!("\n  {layout} ")), "{layout}");
+    }
+    let line = out.stdout.lines().find(|l| l.trim_start().starts_with("librdkafka.connection_failed ")).unwrap();
+    assert!(line.contains("connection_failed") && line.contains("1.6.0+"), "{line}");
+    // The repository has a grammars/ directory: the note says how to read it as a path.
+    assert!(out.stderr.contains("write ./grammars"), "{}", out.stderr);
+}
+
+#[test]
+fn a_path_named_grammars_is_read_when_it_is_not_the_first_word_alone() {
+    for args in [&["./grammars"][..], &["--", "grammars"], &["--format", "json", "grammars"]] {
+        let out = rollcall(args, None);
+        assert_eq!(out.code, 2, "{args:?}: TOML files are inputs in no known layout");
+        assert!(out.stderr.contains("grammars/sarama.toml:1: unknown layout"), "{args:?}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn check_grammar_accepts_a_good_file_and_shows_file_line_and_help_for_a_bad_one() {
+    let dir = temp_dir("check-grammar");
+    let rule = |sample: &str, more: &str| {
+        format!(
+            r#"family = "acme"
+
+[[rule]]
+id = "acme.gone"
+kind = "disconnected"
+templates = [{{ text = "broker {{node}} went away", versions = "1.0+" }}]
+[[rule.sample]]
+line = "[sarama] 2024/02/06 10:47:03 broker 2 {sample}"
+{more}"#
+        )
+    };
+    let good = dir.join("good.toml");
+    std::fs::write(&good, rule("went away", "expect = { node = \"2\" }\n")).unwrap();
+    let out = rollcall(&["check-grammar", good.to_str().unwrap()], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("ok, 1 rule(s), 1 sample(s) match"), "{}", out.stdout);
+    let bad = dir.join("bad.toml");
+    let wrong_family = "\n[[rule]]\nid = \"librdkafka.connection_failed\"\nkind = \"connection_failed\"\ntemplates = [{ text = \"{oops\" }]\n";
+    std::fs::write(&bad, rule("left", wrong_family)).unwrap();
+    let out = rollcall(&["check-grammar", bad.to_str().unwrap()], None);
+    assert_eq!(out.code, 2);
+    let b = bad.display();
+    assert!(
+        out.stderr
+            .contains(&format!("{b}:11: rule id 'librdkafka.connection_failed' is not in the file's family 'acme'")),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(&format!("{b}:13: rule librdkafka.connection_failed: bad template")), "{}", out.stderr);
+    assert!(out.stderr.contains("= help: "), "{}", out.stderr);
+    // Templates first: a file that does not load is not sample-checked. Fix it, and the sample fails.
+    let text = std::fs::read_to_string(&bad).unwrap();
+    std::fs::write(&bad, &text[..text.find("\n[[rule]]\nid = \"librdkafka").unwrap()]).unwrap();
+    let out = rollcall(&["check-grammar", bad.to_str().unwrap()], None);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains(&format!("{b}:7: rule acme.gone: sample 1 does not match")), "{}", out.stderr);
+    assert!(out.stderr.contains("= help: the template expects \" went away\" after \"broker\""), "{}", out.stderr);
+    let missing = rollcall(&["check-grammar", "no/such.toml"], None);
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("no/such.toml"), "{}", missing.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn issue_5_an_unrecognised_input_is_named_with_the_closest_layout() {
     let dir = temp_dir("unrecognised");

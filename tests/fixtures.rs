@@ -23,6 +23,13 @@ const EXPECT: &[(&str, &str, &[&str], i32)] = &[
     ("config-risk", "anomalous", &["config_risk"], 1),
     ("unexplained-errors", "anomalous", &["unexplained_errors"], 1),
     ("unknown-warnings", "anomalous", &["unknown_warnings"], 1),
+    // Issue 5: the other clients, each in its own layouts.
+    ("librdkafka-clean-roll", "expected_noise", &[], 0),
+    ("librdkafka-records-lost", "anomalous", &["records_lost"], 1),
+    ("sarama-clean-roll", "expected_noise", &[], 0),
+    ("sarama-two-brokers-out", "anomalous", &["overlapping_outage"], 1),
+    ("franz-go-clean-roll", "expected_noise", &[], 0),
+    ("franz-go-two-brokers-out", "anomalous", &["overlapping_outage"], 1),
     // Hard negatives.
     ("heavy-retries", "expected_noise", &[], 0),
     ("coordinator-moves", "expected_noise", &[], 0),
@@ -234,6 +241,115 @@ fn windows_end_at_the_first_sign_of_recovery_when_there_is_one() {
     assert!(all.iter().all(|w| w["ended_by"] == "recovery" || w["ended_by"] == "last_symptom"));
     let b2 = j["brokers"].as_array().unwrap().iter().find(|b| b["broker"] == "2").unwrap();
     assert!(b2["windows"][0]["duration_ms"].as_i64().unwrap() > 300_000);
+}
+
+/// Issue 5: every family's clean roll is three windows, one per broker, one
+/// at a time, named by id with the MSK host, whatever layout carried it.
+#[test]
+fn other_clients_clean_rolls_show_each_broker_once_in_turn() {
+    for (family, layouts) in [
+        ("librdkafka", ["librdkafka", "python-logging"]),
+        ("sarama", ["go-log", "go-log"]),
+        ("franz-go", ["franz-go-basic", "franz-go-basic"]),
+    ] {
+        let name = format!("{family}-clean-roll");
+        let j = run_fixture(&name, "json").json();
+        let formats: Vec<&str> =
+            j["inputs"].as_array().unwrap().iter().map(|i| i["format"].as_str().unwrap()).collect();
+        let mut want = layouts.to_vec();
+        want.sort();
+        let mut got = formats.clone();
+        got.sort();
+        assert_eq!(got, want, "{name}: layouts detected");
+        let brokers: Vec<&str> =
+            j["brokers"].as_array().unwrap().iter().map(|b| b["broker"].as_str().unwrap_or("null")).collect();
+        assert_eq!(brokers, vec!["1", "2", "3"], "{name}");
+        let mut last_end = String::new();
+        for b in j["brokers"].as_array().unwrap() {
+            let w = b["windows"].as_array().unwrap();
+            assert_eq!(w.len(), 1, "{name}: broker {} restarts once", b["broker"]);
+            assert_eq!(w[0]["open"], false, "{name}");
+            assert!(w[0]["start"].as_str().unwrap() > last_end.as_str(), "{name}: windows do not overlap");
+            assert!(w[0]["duration_ms"].as_i64().unwrap() > 30_000, "{name}: a restart, not a blip");
+            last_end = w[0]["end"].as_str().unwrap().to_string();
+            let host = b["hosts"][0].as_str().unwrap();
+            assert!(host.starts_with(&format!("b-{}.", b["broker"].as_str().unwrap())), "{name}: {host}");
+        }
+    }
+}
+
+#[test]
+fn other_clients_two_brokers_out_name_brokers_2_and_3() {
+    for name in ["sarama-two-brokers-out", "franz-go-two-brokers-out"] {
+        let j = run_fixture(name, "json").json();
+        let a = &j["anomalies"][0];
+        assert_eq!(a["kind"], "overlapping_outage", "{name}");
+        assert_eq!(a["brokers"], serde_json::json!(["2", "3"]), "{name}");
+        let open: Vec<&serde_json::Value> = j["brokers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|b| b["windows"].as_array().unwrap())
+            .filter(|w| w["open"] == true)
+            .collect();
+        assert!(open.is_empty(), "{name}: every broker came back");
+    }
+}
+
+/// librdkafka prints each failure at level 3 twice when the application has
+/// no error callback (FAIL, then ERROR on the app thread), and an application
+/// with one logs it again: each failure counts once.
+#[test]
+fn librdkafka_echoes_count_once() {
+    let log = read("fixtures/librdkafka-clean-roll/producer.log");
+    let log = String::from_utf8(log).unwrap();
+    let fail_connects = log.lines().filter(|l| l.contains("|FAIL|") && l.contains("Connect to")).count();
+    let echo_lines: Vec<usize> = log
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("|ERROR|") && l.contains("Connect to"))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert!(fail_connects > 10 && echo_lines.len() > 10, "the fixture has failures and their echoes");
+    let ev = run_fixture("librdkafka-clean-roll", "events");
+    let producer: Vec<serde_json::Value> = ev
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["input"].as_str().unwrap().ends_with("producer.log"))
+        .collect();
+    let connects = producer.iter().filter(|e| e["kind"] == "connection_failed").count();
+    assert_eq!(connects, fail_connects, "one event per failure, not per telling");
+    for e in &producer {
+        assert!(!echo_lines.contains(&(e["line"].as_u64().unwrap() as usize)), "an echo line was counted: {e}");
+    }
+    // The Python producer's error callback (`Kafka error: KafkaError{code=_TRANSPORT,...}`).
+    let log = String::from_utf8(read("fixtures/librdkafka-records-lost/producer.log")).unwrap();
+    let relayed = log.lines().filter(|l| l.contains(" FAIL [rdkafka#") && l.contains("Connect to")).count();
+    let callbacks = log.lines().filter(|l| l.contains("KafkaError{code=_TRANSPORT")).count();
+    assert!(callbacks > 10);
+    let ev = run_fixture("librdkafka-records-lost", "events");
+    let connects = ev
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["input"].as_str().unwrap().ends_with("producer.log") && e["kind"] == "connection_failed")
+        .count();
+    assert_eq!(connects, relayed);
+}
+
+#[test]
+fn librdkafka_timed_out_messages_are_records_lost_during_broker_2() {
+    let log = String::from_utf8(read("fixtures/librdkafka-records-lost/producer.log")).unwrap();
+    let timed_out = log.lines().filter(|l| l.contains("_MSG_TIMED_OUT")).count();
+    let j = run_fixture("librdkafka-records-lost", "json").json();
+    let a = &j["anomalies"][0];
+    assert_eq!(a["kind"], "records_lost");
+    assert_eq!(a["clients"], serde_json::json!(["rdkafka#producer-1"]));
+    assert_eq!(a["brokers"], serde_json::json!(["2"]), "lost while broker 2 was out");
+    assert!(a["message"].as_str().unwrap().contains(&format!("lost {timed_out} record(s)")), "{}", a["message"]);
+    let formats: Vec<&str> = j["inputs"].as_array().unwrap().iter().map(|i| i["format"].as_str().unwrap()).collect();
+    assert!(formats.contains(&"dotnet-console") && formats.contains(&"python-logging"), "{formats:?}");
 }
 
 /// The broker windows and anomalies of a report, with input names made

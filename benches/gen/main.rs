@@ -12,6 +12,9 @@
 //!   (Spring Boot 3 layout, INFO).
 //! - `topics NAME`: what `kafka-topics.sh --describe` prints for the
 //!   scenario's cluster.
+//! - `scenario NAME DIR` for the other clients (`clients.rs`): librdkafka
+//!   (its own layout, Python `logging`, .NET `ILogger`), Sarama and franz-go,
+//!   each a clean roll and one kind of trouble.
 //! - kafkajs scenarios (`node.rs`): a Node service's kafkajs JSON log; and
 //!   wrapped scenarios (`wrap.rs`): Java logs inside CRI or Docker json-file.
 //! - `bulk`: one long application log of any size for benchmarks, in which
@@ -27,6 +30,7 @@
 //! crates or toolchain come later.
 
 mod bulk;
+mod clients;
 mod clock;
 mod cluster;
 mod extra;
@@ -75,7 +79,7 @@ enum Command {
 
 /// Every scenario name, the first four first.
 fn scenario_names() -> impl Iterator<Item = &'static str> {
-    scenario::NAMES.into_iter().chain(extra::NAMES).chain(node::NAMES).chain(wrap::NAMES)
+    scenario::NAMES.into_iter().chain(extra::NAMES).chain(clients::NAMES).chain(node::NAMES).chain(wrap::NAMES)
 }
 
 fn check_scenario(name: &str) -> Result<(), String> {
@@ -119,6 +123,9 @@ fn run(command: Command) -> io::Result<()> {
         }
         Command::Scenario { name, dir, seed } if extra::NAMES.contains(&name.as_str()) => {
             extra::write(&name, &dir, seed)?
+        }
+        Command::Scenario { name, dir, seed } if clients::NAMES.contains(&name.as_str()) => {
+            clients::write(&name, &dir, seed)?
         }
         Command::Scenario { name, dir, seed } if node::NAMES.contains(&name.as_str()) => {
             node::write(&name, &dir, seed)?

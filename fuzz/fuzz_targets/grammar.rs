@@ -48,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = f.grammar.classify(logger, level, msg, body);
     // The same bytes as a record of each layout, through the extractor.
     for l in f.layouts.all() {
-        l.with_record(message, body, |r| {
+        let _ = l.with_record(message, body, |r| {
             let _ = f.x.event(r, 0, 1);
             let _ = f.x.config_dump(l, r, 0, 1);
         });

@@ -42,12 +42,10 @@ fn lines(l: &Layout, data: &[u8], zones: &[Zone]) {
         let body = it.peek().copied().unwrap_or_default();
         let _ = l.is_head(head);
         let _ = l.strip_suffix(head);
-        l.with_record(head, body, |r| {
-            if let Some(t) = r.time {
-                for z in zones {
-                    let _ = t.to_utc_millis(z).map(|ms| rollcall::timefmt::rfc3339(ms, z));
-                }
+        if let Some(Some(t)) = l.with_record(head, body, |r| r.time) {
+            for z in zones {
+                let _ = t.to_utc_millis(z).map(|ms| rollcall::timefmt::rfc3339(ms, z));
             }
-        });
+        }
     }
 }

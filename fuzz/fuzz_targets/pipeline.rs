@@ -60,6 +60,7 @@ fuzz_target!(|data: &[u8]| {
     let z = usize::from(knobs & 8 != 0);
     let opts = Options { zone: f.zones[z], chunk_size, ..Options::new(vec![path.display().to_string()]) };
     let a = analysis::run(&opts, &f.layouts, &f.x[z][usize::from(knobs & 16 != 0)]);
+    // Colour and a narrow terminal width exercise the text report's wrapping.
     let style = report::Style { color: knobs & 32 != 0, width: (knobs & 64 != 0).then_some(40) };
     for f in [Format::Text, Format::Json, Format::Events, Format::Markdown, Format::Html] {
         report::write(f, &a, &mut std::io::sink(), style).expect("a sink never fails");

@@ -11,11 +11,12 @@
 pub mod prefilter;
 
 use crate::event::{Event, Kind, Level, Role};
-use crate::grammar::{parse_node, split_addr, split_tp, Grammar, Match, NODE_MARK};
+use crate::grammar::{parse_broker_name, parse_node, split_addr, split_tp, Grammar, Match, NODE_MARK};
 use crate::layout::{strip_cr, Layout, Record};
 use crate::timefmt::Zone;
 use memchr::memchr_iter;
 use prefilter::Prefilter;
+use std::collections::HashMap;
 
 /// Lines longer than this are analysed by their first `MAX_LINE` bytes.
 pub const MAX_LINE: usize = 1 << 20;
@@ -146,23 +147,39 @@ const CONFIG_LITERAL: &[u8] = b"Config values:";
 /// `Setting offset ... leader=Optional[b-1...:9094 (id: 1 rack: use1-az1)]`).
 const RACK_LITERAL: &[u8] = b" rack: ";
 
+/// A prefilter per layout kind: its client families, its level markers, and
+/// whether it is JSON lines.
+type PrefilterKey = (Vec<String>, Vec<Vec<u8>>, bool);
+
 pub struct Extractor {
     grammar: Grammar,
-    prefilter: Prefilter,
-    /// For JSON-lines inputs: levels may be numbers or lower case.
-    json_prefilter: Prefilter,
+    /// Built on first use per layout kind: a Java log is scanned only for
+    /// the Java rules' literals (a third of the time of all families'), and
+    /// JSON-lines inputs for their level markers (numbers, lower case).
+    prefilters: std::sync::Mutex<Vec<(PrefilterKey, std::sync::Arc<Prefilter>)>>,
     zone: Zone,
     max_line: usize,
 }
 
 impl Extractor {
     pub fn new(grammar: Grammar, zone: Zone) -> Extractor {
-        let mut literals = grammar.literals();
+        Extractor { grammar, prefilters: std::sync::Mutex::new(Vec::new()), zone, max_line: MAX_LINE }
+    }
+
+    /// The prefilter for inputs in `layout`, built once per layout kind.
+    fn prefilter(&self, layout: &Layout) -> std::sync::Arc<Prefilter> {
+        // A poisoned lock only means another thread panicked while holding it; the list is still whole.
+        let mut cache = self.prefilters.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let key = (layout.families.clone(), layout.markers.clone(), layout.is_json());
+        if let Some((_, p)) = cache.iter().find(|(k, _)| *k == key) {
+            return p.clone();
+        }
+        let mut literals = self.grammar.literals_for(&layout.families);
         literals.push(CONFIG_LITERAL.to_vec());
         literals.push(RACK_LITERAL.to_vec());
-        let prefilter = Prefilter::new(&literals);
-        let json_prefilter = Prefilter::for_json(&literals);
-        Extractor { grammar, prefilter, json_prefilter, zone, max_line: MAX_LINE }
+        let p = std::sync::Arc::new(Prefilter::for_layout(&literals, &layout.markers, layout.is_json()));
+        cache.push((key, p.clone()));
+        p
     }
 
     pub fn max_line(&self) -> usize {
@@ -178,10 +195,10 @@ impl Extractor {
     /// Extracts the events of a chunk that starts at a line boundary.
     pub fn chunk(&self, layout: &Layout, data: &[u8], input: u32) -> ChunkOut {
         let mut out = ChunkOut::default();
-        let prefilter = if layout.is_json() { &self.json_prefilter } else { &self.prefilter };
         self.scan_bytes(data, &mut out.issues);
         out.first_time = self.first_head_time(layout, data);
         out.last_time = self.last_head_time(layout, data);
+        let prefilter = self.prefilter(layout);
         let mut pos = 0;
         // Newlines counted so far, and up to where.
         let (mut counted, mut counted_to) = (0u64, 0usize);
@@ -374,7 +391,10 @@ impl Extractor {
 
     fn read_event(&self, rec: &Record<'_>, input: u32, line: u64) -> Result<Event, NoEvent> {
         let (ctx, message) = context(rec.message);
-        let client = ctx.map(|c| c.client).or((!rec.client.is_empty()).then_some(rec.client));
+        // librdkafka's own layout and kafkajs' `clientId` field carry the
+        // client name outside the message.
+        let client = ctx.map(|c| c.client).filter(|c| !c.is_empty()).or((!rec.client.is_empty()).then_some(rec.client));
+        let role = ctx.map(|c| c.role).filter(|r| !r.is_empty()).unwrap_or_else(|| rk_role(rec.client));
         let m = self.grammar.classify(rec.logger, rec.level, message, rec.body);
         if m.is_none() && !is_unknown_candidate(rec, client.is_some()) {
             return Err(NoEvent::NotKafka);
@@ -393,7 +413,7 @@ impl Extractor {
             count: None,
             error: None,
             client: client.map(lossy),
-            role: ctx.and_then(|c| Role::from_name(c.role)),
+            role: Role::from_name(role),
             input,
             line,
             broker: None,
@@ -401,6 +421,7 @@ impl Extractor {
             answered: false,
             attempts: None,
             template: None,
+            echo: ctx.is_some_and(|c| c.echo),
         };
         match m {
             Some(m) => fill(&mut ev, &m),
@@ -443,7 +464,7 @@ fn racks_in(msg: &[u8], out: &mut Vec<RackFact>) {
 /// LogContext prefix) that no rule recognised.
 fn is_unknown_candidate(rec: &Record<'_>, has_context: bool) -> bool {
     matches!(rec.level, Some(Level::Warn | Level::Error | Level::Fatal))
-        && (has_context || is_kafka_logger(rec.logger) || rec.logger == b"kafkajs")
+        && (has_context || !rec.client.is_empty() || is_kafka_logger(rec.logger) || rec.logger == b"kafkajs")
 }
 
 /// `org.apache.kafka.*`, and its abbreviations `o.a.k.*`, `org.apa.kaf.*`.
@@ -460,6 +481,9 @@ pub struct Context<'a> {
     pub role: &'a [u8],
     /// The clientId, or the role word when there is none.
     pub client: &'a [u8],
+    /// The message repeats an error the client logged already (librdkafka's
+    /// error event, see `rdkafka_context`).
+    pub echo: bool,
 }
 
 /// Splits the Java LogContext prefix off a message:
@@ -469,8 +493,79 @@ pub fn split_context(msg: &[u8]) -> (Option<&[u8]>, &[u8]) {
     (ctx.map(|c| c.client), rest)
 }
 
-/// Like `split_context`, keeping the role word.
+/// Like `split_context`, keeping the role word. Java's LogContext prefix
+/// first, then librdkafka's (`rdkafka_context`).
 pub fn context(msg: &[u8]) -> (Option<Context<'_>>, &[u8]) {
+    match java_context(msg) {
+        (None, _) => rdkafka_context(msg).map_or((None, msg), |(c, rest)| (Some(c), rest)),
+        found => found,
+    }
+}
+
+static THRD: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"[thrd:"));
+static KAFKA_ERROR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"KafkaError{"));
+
+/// How far into a message librdkafka's thread tag may start: after a host
+/// logger's own words and the `FAC [name] ` or `name|FAC| ` relay prefix.
+const THRD_WITHIN: usize = 400;
+
+/// librdkafka's message, however it was relayed, split into the client's
+/// name and the text the librdkafka grammar reads:
+/// - `[thrd:main]: rest` (its own layout; the name is in the layout),
+/// - `FAIL [rdkafka#producer-1] [thrd:...]: rest` (confluent-kafka-python's
+///   log callback: `"%s [%s] %s", fac, rd_kafka_name(rk), buf`),
+/// - `rdkafka#producer-1|FAIL| [thrd:...]: rest` (the usual .NET `ILogger`
+///   handler, `{Name}|{Facility}| {Message}`),
+/// - `... KafkaError{code=_TRANSPORT,val=-195,str="rest"}` (an application
+///   logging the Python binding's error event, `KafkaError.__repr__`).
+///
+/// The thread tag is skipped, never read: it is cut at 63 bytes and keeps
+/// a bootstrap broker's name; the broker is the `proto://host:port/id`
+/// after it. An error event logged by librdkafka itself (facility `ERROR`)
+/// reads `rdkafka#producer-1: <broker>: <error>`; that name is taken too.
+fn rdkafka_context(msg: &[u8]) -> Option<(Context<'_>, &[u8])> {
+    let (mut name, mut rest, mut echo) = if let Some(k) = KAFKA_ERROR.find(msg) {
+        let body = &msg[k..];
+        let start = memchr::memmem::find(body, b",str=\"")? + 6;
+        let end = memchr::memmem::rfind(body, b"\"}")?;
+        (&b""[..], body.get(start..end)?, true)
+    } else {
+        let t = THRD.find(&msg[..msg.len().min(THRD_WITHIN)])?;
+        let close = t + memchr::memmem::find(&msg[t..], b"]: ")?;
+        (rk_name_before(&msg[..t]), &msg[close + 3..], false)
+    };
+    if let Some(colon) = memchr::memmem::find(rest, b": ") {
+        let lead = &rest[..colon];
+        if memchr::memchr(b'#', lead).is_some() && !lead.iter().any(|b| b.is_ascii_whitespace() || *b == b'/') {
+            name = lead;
+            rest = &rest[colon + 2..];
+            echo = true;
+        }
+    }
+    Some((Context { role: rk_role(name), client: name, echo }, rest))
+}
+
+/// The last `name#type-n` token before the thread tag (between spaces,
+/// brackets or bars), or empty.
+fn rk_name_before(s: &[u8]) -> &[u8] {
+    let Some(hash) = memchr::memrchr(b'#', s) else { return b"" };
+    let stop = |b: &u8| matches!(b, b' ' | b'[' | b']' | b'|');
+    let start = s[..hash].iter().rposition(stop).map_or(0, |k| k + 1);
+    let end = s[hash..].iter().position(stop).map_or(s.len(), |k| hash + k);
+    &s[start..end]
+}
+
+/// `rdkafka#producer-1` → `producer`.
+fn rk_role(name: &[u8]) -> &[u8] {
+    let Some(hash) = memchr::memchr(b'#', name) else { return b"" };
+    let kind = &name[hash + 1..];
+    memchr::memrchr(b'-', kind).map_or(kind, |d| &kind[..d])
+}
+
+/// Java's LogContext prefix: `[Consumer clientId=c-1, groupId=g] rest`.
+fn java_context(msg: &[u8]) -> (Option<Context<'_>>, &[u8]) {
     let none = (None, msg);
     let Some(inner_end) = msg.first().filter(|&&b| b == b'[').and_then(|_| memchr::memchr(b']', msg)) else {
         return none;
@@ -494,7 +589,7 @@ pub fn context(msg: &[u8]) -> (Option<Context<'_>>, &[u8]) {
     }
     let rest = &msg[inner_end + 1..];
     let role = &inner[..sp];
-    (Some(Context { role, client: client.unwrap_or(role) }), rest.strip_prefix(b" ").unwrap_or(rest))
+    (Some(Context { role, client: client.unwrap_or(role), echo: false }), rest.strip_prefix(b" ").unwrap_or(rest))
 }
 
 trait SplitOnce {
@@ -532,6 +627,13 @@ fn fill(ev: &mut Event, m: &Match<'_, '_>) {
                     ev.port = Some(p);
                 }
             }
+            "brokername" => {
+                if let Some((id, h, p)) = parse_broker_name(v) {
+                    ev.node = id;
+                    ev.host = Some(lossy(h));
+                    ev.port = Some(p);
+                }
+            }
             "tp" => {
                 if let Some((t, p)) = split_tp(v) {
                     ev.topic = Some(lossy(t));
@@ -551,6 +653,64 @@ fn fill(ev: &mut Event, m: &Match<'_, '_>) {
             _ => {}
         }
     }
+}
+
+/// How long after a librdkafka log line its error event may be printed.
+/// The event is queued for the application and printed when it next polls
+/// (librdkafka's own `ERROR` line comes from `rd_kafka_poll` on the app
+/// thread): seconds later, not milliseconds. Seen: 2 s.
+pub const ECHO_WINDOW_MS: i64 = 10_000;
+
+/// Counts a librdkafka failure once when it is told twice. An echo (the
+/// error event of a failure, `Event::echo`) is dropped when the same input
+/// holds an event of the same kind, broker and topic-partition, from the
+/// same client when both name one, that is not an echo and was logged from
+/// `ECHO_WINDOW_MS` before it to one second after it (clocks of two loggers
+/// may differ by that). An echo with no such twin is the only telling and
+/// stays: an application that logs only its error callback loses nothing.
+pub fn drop_echoes(events: &mut Vec<Event>) {
+    if !events.iter().any(|e| e.echo) {
+        return;
+    }
+    // Indexed by identity, so that a busy input (thousands of events in the
+    // window) costs a binary search per echo, not a scan of the window.
+    type Identity<'a> = (Kind, Option<i64>, Option<&'a str>, Option<u16>, Option<&'a str>, Option<i32>);
+    fn identity(e: &Event) -> Identity<'_> {
+        (e.kind, e.node, e.host.as_deref(), e.port, e.topic.as_deref(), e.partition)
+    }
+    let drop: Vec<bool> = {
+        let mut any: HashMap<Identity<'_>, Vec<i64>> = HashMap::new();
+        let mut by_client: HashMap<(Identity<'_>, Option<&str>), Vec<i64>> = HashMap::new();
+        for e in events.iter().filter(|e| !e.echo) {
+            any.entry(identity(e)).or_default().push(e.time);
+            by_client.entry((identity(e), e.client.as_deref())).or_default().push(e.time);
+        }
+        any.values_mut().chain(by_client.values_mut()).for_each(|v| v.sort_unstable());
+        let within = |times: Option<&Vec<i64>>, t: i64| {
+            times.is_some_and(|v| {
+                let i = v.partition_point(|&x| x < t - ECHO_WINDOW_MS);
+                i < v.len() && v[i] <= t + 1000
+            })
+        };
+        events
+            .iter()
+            .map(|e| {
+                e.echo
+                    && match e.client.as_deref() {
+                        None => within(any.get(&identity(e)), e.time),
+                        Some(c) => {
+                            within(by_client.get(&(identity(e), Some(c))), e.time)
+                                || within(by_client.get(&(identity(e), None)), e.time)
+                        }
+                    }
+            })
+            .collect()
+    };
+    let mut i = 0;
+    events.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
 }
 
 /// Masks what varies between alike messages (numbers, hosts, ids), so that
@@ -758,6 +918,74 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         racks_in(b"Discovered group coordinator b-2.x:9094 (id: 2147483645 rack: null)", &mut v);
         racks_in(b"Bootstrap broker b-3.x:9094 (id: -1 rack: null isFenced: false) disconnected", &mut v);
         assert_eq!(v, vec![RackFact { broker: 1, host: "b-1.x:9094".into(), rack: "use1-az1".into() }]);
+    }
+
+    #[test]
+    fn librdkafka_relays_give_the_same_message_and_client() {
+        let inner = &b"ssl://b-2.x:9094/2: Connect to ipv4#10.0.1.12:9094 failed: Connection refused"[..];
+        let forms: [&[u8]; 4] = [
+            b"[thrd:ssl://b-2.x:9094/2]: ssl://b-2.x:9094/2: Connect to ipv4#10.0.1.12:9094 failed: Connection refused",
+            b"FAIL [rdkafka#producer-1] [thrd:ssl://b-2.x:9094/2]: ssl://b-2.x:9094/2: Connect to ipv4#10.0.1.12:9094 failed: Connection refused",
+            b"rdkafka#producer-1|FAIL| [thrd:ssl://b-2.x:9094/2]: ssl://b-2.x:9094/2: Connect to ipv4#10.0.1.12:9094 failed: Connection refused",
+            b"[thrd:app]: rdkafka#producer-1: ssl://b-2.x:9094/2: Connect to ipv4#10.0.1.12:9094 failed: Connection refused",
+        ];
+        for (k, f) in forms.iter().enumerate() {
+            let (ctx, rest) = context(f);
+            let ctx = ctx.unwrap();
+            assert_eq!(rest, inner, "form {k}");
+            assert_eq!(ctx.echo, k == 3, "form {k}");
+            if k > 0 {
+                assert_eq!((ctx.client, ctx.role), (&b"rdkafka#producer-1"[..], &b"producer"[..]), "form {k}");
+            }
+        }
+        let (ctx, rest) = context(b"Kafka error: KafkaError{code=_TRANSPORT,val=-195,str=\"ssl://b-2.x:9094/2: Connect to ipv4#10.0.1.12:9094 failed: Connection refused\"}");
+        assert!(ctx.unwrap().echo);
+        assert_eq!(rest, inner);
+        assert_eq!(context(b"Connect to nothing [thrd without a close").0, None);
+    }
+
+    fn ev(time: i64, echo: bool, host: &str, client: Option<&str>) -> Event {
+        Event {
+            time,
+            kind: Kind::ConnectionFailed,
+            rule: "librdkafka.connection_failed".into(),
+            level: None,
+            node: Some(2),
+            host: Some(host.into()),
+            port: Some(9094),
+            topic: None,
+            partition: None,
+            count: None,
+            error: None,
+            client: client.map(str::to_string),
+            role: None,
+            input: 0,
+            line: time as u64,
+            broker: None,
+            attributed: None,
+            answered: false,
+            attempts: None,
+            template: None,
+            echo,
+        }
+    }
+
+    #[test]
+    fn an_echo_is_dropped_only_when_its_first_telling_is_there() {
+        let c = Some("rdkafka#producer-1");
+        let mut v = vec![ev(1_000, false, "b-2", c), ev(2_500, true, "b-2", c), ev(3_000, true, "b-3", c)];
+        drop_echoes(&mut v);
+        let kept: Vec<i64> = v.iter().map(|e| e.time).collect();
+        assert_eq!(kept, vec![1_000, 3_000], "b-3's echo has no twin: it is the only telling");
+        let mut v = vec![ev(1_000, false, "b-2", c), ev(1_000 + ECHO_WINDOW_MS + 1, true, "b-2", c)];
+        drop_echoes(&mut v);
+        assert_eq!(v.len(), 2, "too late to be the same failure");
+        let mut v = vec![ev(1_000, false, "b-2", Some("rdkafka#consumer-1")), ev(1_200, true, "b-2", c)];
+        drop_echoes(&mut v);
+        assert_eq!(v.len(), 2, "another client's failure");
+        let mut v = vec![ev(1_000, false, "b-2", c), ev(1_200, true, "b-2", None)];
+        drop_echoes(&mut v);
+        assert_eq!(v.len(), 1, "an error callback line names no client");
     }
 
     #[test]

@@ -10,6 +10,8 @@ use aho_corasick::{AhoCorasick, Input, MatchKind};
 
 /// Level words that make a line a candidate even when no rule literal is in
 /// it: an unknown WARN/ERROR from a Kafka client must never be dropped.
+/// Layouts that spell levels otherwise add their own (`markers` in
+/// `grammars/layouts.toml`: librdkafka's `%3|`, .NET's `fail: `).
 pub const LEVEL_MARKERS: &[&[u8]] = &[b"WARN", b"ERROR", b"FATAL"];
 
 #[derive(Clone, Debug)]
@@ -54,16 +56,24 @@ fn json_safe(lit: &[u8]) -> &[u8] {
 
 impl Prefilter {
     pub fn new(rule_literals: &[Vec<u8>]) -> Prefilter {
-        Prefilter::build(rule_literals, LEVEL_MARKERS)
+        Prefilter::build(rule_literals, &[], LEVEL_MARKERS)
     }
 
     /// For JSON-lines inputs: the same literals and the JSON level markers.
     pub fn for_json(rule_literals: &[Vec<u8>]) -> Prefilter {
-        Prefilter::build(rule_literals, JSON_LEVEL_MARKERS)
+        Prefilter::build(rule_literals, &[], JSON_LEVEL_MARKERS)
     }
 
-    fn build(rule_literals: &[Vec<u8>], markers: &[&[u8]]) -> Prefilter {
+    /// For an input in `layout`: its families' literals, its own level
+    /// markers (`markers` in `grammars/layouts.toml`: librdkafka's `%3|`,
+    /// .NET's `fail: `), and the plain or JSON level markers.
+    pub fn for_layout(rule_literals: &[Vec<u8>], layout_markers: &[Vec<u8>], json: bool) -> Prefilter {
+        Prefilter::build(rule_literals, layout_markers, if json { JSON_LEVEL_MARKERS } else { LEVEL_MARKERS })
+    }
+
+    fn build(rule_literals: &[Vec<u8>], layout_markers: &[Vec<u8>], markers: &[&[u8]]) -> Prefilter {
         let mut lits: Vec<&[u8]> = rule_literals.iter().map(|l| json_safe(l)).filter(|l| l.len() >= 3).collect();
+        lits.extend(layout_markers.iter().map(Vec::as_slice));
         lits.extend_from_slice(markers);
         // A literal that contains a shorter one adds nothing: the shorter
         // one already finds every line the longer one would.
@@ -129,6 +139,6 @@ mod tests {
     #[test]
     fn redundant_literals_are_dropped() {
         let p = Prefilter::new(&[b"WARN something".to_vec(), b"ERROR".to_vec()]);
-        assert_eq!(p.len(), 3);
+        assert_eq!(p.len(), LEVEL_MARKERS.len());
     }
 }

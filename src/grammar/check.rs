@@ -33,7 +33,7 @@ pub fn check_samples(grammar: &Grammar) -> Vec<Error> {
                 errors.push(err(
                     s.line,
                     format!("rule {}: sample {n} is in no known layout", rule.id),
-                    Some("write samples in a built-in layout: [2024-02-06 10:47:03,491] WARN message (logger), or kafkajs JSON".into()),
+                    Some("write samples as full log lines in a built-in layout (`rollcall grammars` lists them), e.g. [2024-02-06 10:47:03,491] WARN message (logger), or kafkajs JSON".into()),
                 ));
                 continue;
             };
@@ -87,11 +87,16 @@ pub fn check_samples(grammar: &Grammar) -> Vec<Error> {
 
 /// Says where the closest template stopped matching, for a help line.
 fn closest_help(rule: &super::Rule, message: &[u8]) -> String {
-    let best = rule.templates.iter().map(|t| t.mismatch(message)).max_by_key(|(got, _)| got.len()).unwrap_or_default();
-    match (best.0.is_empty(), best.1.is_empty()) {
-        (_, true) => "the literals match; a capture has the wrong shape (node, count and attempts are integers; addr is host/ip:port)".into(),
-        (true, false) => format!("the message must start with \"{}\"", best.1),
-        (false, false) => format!("the template expects \"{}\" after \"{}\"", best.1, best.0.trim_end()),
+    let Some((t, (got, want))) =
+        rule.templates.iter().map(|t| (t, t.mismatch(message))).max_by_key(|(_, (got, _))| got.len())
+    else {
+        return String::new();
+    };
+    match (got.is_empty(), want.is_empty()) {
+        (_, true) => "the literals match; a capture has the wrong shape (node, count and attempts are integers; addr is host:port; brokername is [proto://]host:port/id)".into(),
+        (true, false) if t.starts_with_literal() => format!("the message must start with \"{want}\""),
+        (true, false) => format!("the template expects \"{want}\" after its first capture"),
+        (false, false) => format!("the template expects \"{want}\" after \"{}\"", got.trim_end()),
     }
 }
 
@@ -110,21 +115,84 @@ mod tests {
         assert!(samples >= templates, "every template needs a sample: {samples} samples, {templates} templates");
     }
 
+    fn kinds_of(g: &crate::grammar::Grammar, family: &str) -> Vec<Kind> {
+        let mut v: Vec<Kind> = g
+            .rules
+            .iter()
+            .filter(|r| r.family == family)
+            .flat_map(|r| std::iter::once(r.kind).chain(r.when.iter().filter_map(|w| w.kind)))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
     #[test]
     fn java_grammar_covers_the_contract_kinds_the_java_client_logs() {
         let g = crate::grammar::load_builtin();
+        let java = kinds_of(&g, "java");
         for k in Kind::ALL {
             if k == Kind::Unknown {
                 continue;
             }
-            let covered = g.rules.iter().any(|r| r.kind == k || r.when.iter().any(|w| w.kind == Some(k)));
-            assert!(covered, "no Java rule yields {k}");
+            assert!(java.contains(&k), "no Java rule yields {k}");
+        }
+    }
+
+    /// Issue 5: connection failures, disconnects, all brokers down, request
+    /// timeouts, not-leader errors, records lost, coordinator changes and
+    /// consumer errors, for every family that logs them.
+    #[test]
+    fn other_families_cover_the_issue_5_kinds() {
+        let g = crate::grammar::load_builtin();
+        use Kind::*;
+        let want: &[(&str, &[Kind])] = &[
+            (
+                "librdkafka",
+                &[
+                    ConnectionFailed,
+                    Disconnected,
+                    AllBrokersDown,
+                    RequestTimeout,
+                    NotLeader,
+                    RecordsExpired,
+                    CoordinatorDiscovered,
+                    CoordinatorUnavailable,
+                    Rebalance,
+                ],
+            ),
+            (
+                "sarama",
+                &[ConnectionFailed, Disconnected, AllBrokersDown, NotLeader, RecordsExpired, CoordinatorDiscovered],
+            ),
+            ("franz-go", &[ConnectionFailed, Disconnected, NotLeader, RecordsExpired, CoordinatorUnavailable]),
+        ];
+        for (family, kinds) in want {
+            let have = kinds_of(&g, family);
+            for k in *kinds {
+                assert!(have.contains(k), "no {family} rule yields {k}");
+            }
         }
     }
 
     #[test]
+    fn a_layout_is_scanned_for_its_families_literals_and_every_user_rule() {
+        let mut g = crate::grammar::load_builtin();
+        let user = "family = \"site\"\n[[rule]]\nid = \"site.x\"\nkind = \"disconnected\"\nprefilter = \"brand new\"\ntemplates = [{ text = \"a brand new {thing}\" }]\n";
+        g.extend(crate::grammar::load_str("site.toml", user).unwrap());
+        let java = g.literals_for(&["java".to_string()]);
+        let sarama = g.literals_for(&["sarama".to_string()]);
+        let has = |v: &[Vec<u8>], l: &str| v.iter().any(|x| x == l.as_bytes());
+        assert!(has(&java, "Expiring") && !has(&java, "client/"), "{java:?}");
+        assert!(has(&sarama, "client/") && !has(&sarama, "Expiring"));
+        assert!(has(&java, "brand new") && has(&sarama, "brand new"), "a user's rule is looked for everywhere");
+        assert_eq!(g.literals().len(), g.literals_for(&[]).len());
+        assert!(g.literals().len() > java.len());
+    }
+
+    #[test]
     fn a_wrong_sample_is_reported_with_help() {
-        let src = r#"
+        let src = r#"family = "x"
 [[rule]]
 id = "x.node_disconnected"
 kind = "disconnected"

@@ -9,9 +9,7 @@ use toml::Spanned;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSpec {
-    #[allow(dead_code)]
-    family: Option<String>,
-    #[allow(dead_code)]
+    family: Option<Spanned<String>>,
     description: Option<String>,
     #[serde(default)]
     rule: Vec<RuleSpec>,
@@ -88,10 +86,38 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
     })?;
     let mut errors = Vec::new();
     let mut rules = Vec::new();
+    // A file without `family` (the format before issue 5) takes it from its
+    // first rule id, so that older user grammars keep loading.
+    let family = match &spec.family {
+        Some(f) => f.get_ref().trim().to_string(),
+        None => spec.rule.first().and_then(|r| r.id.get_ref().split_once('.')).map_or("", |(f, _)| f).to_string(),
+    };
+    match &spec.family {
+        None if family.is_empty() && !spec.rule.is_empty() => errors.push(err(
+            line_of(src, spec.rule[0].id.span().start),
+            format!("rule id '{}' names no family", spec.rule[0].id.get_ref()),
+            Some("rule ids are \"<family>.<name>\"; or start the file with `family = \"<client>\"`".into()),
+        )),
+        Some(f) if family.is_empty() || family.contains(|c: char| c.is_whitespace() || c == '.') => errors.push(err(
+            line_of(src, f.span().start),
+            format!("family '{}' is not a single word", f.get_ref()),
+            Some("use a short name without dots or spaces, e.g. \"sarama\"".into()),
+        )),
+        _ => {}
+    }
     for r in spec.rule {
         let rule_line = line_of(src, r.id.span().start);
         let id = r.id.get_ref().clone();
         let at = |sp: std::ops::Range<usize>| line_of(src, sp.start);
+        if !family.is_empty()
+            && !id.strip_prefix(family.as_str()).is_some_and(|rest| rest.len() > 1 && rest.starts_with('.'))
+        {
+            errors.push(err(
+                at(r.id.span()),
+                format!("rule id '{id}' is not in the file's family '{family}'"),
+                Some(format!("rule ids are namespaced by family: \"{family}.<name>\"")),
+            ));
+        }
         let kind = match Kind::parse(r.kind.get_ref()) {
             Some(Kind::Unknown) | None => {
                 errors.push(err(
@@ -240,6 +266,7 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
             broker_answered: r.broker_answered,
             prefilter,
             samples,
+            family: family.clone(),
             file: file.to_string(),
             line: rule_line,
         });
@@ -255,7 +282,9 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
         }
     }
     if errors.is_empty() {
-        Ok(Grammar { rules })
+        let families =
+            vec![super::Family { name: family, description: spec.description.unwrap_or_default(), file: file.into() }];
+        Ok(Grammar { families, rules })
     } else {
         Err(errors)
     }
@@ -294,18 +323,34 @@ mod tests {
         assert_eq!(e[0].line, 5);
         assert!(e[0].to_string().starts_with("extra.toml:5: rule x.a: unknown event kind 'broken_kind'"));
         assert!(e[0].to_string().contains("= help: use one of: not_leader"));
-        let src = "[[rule]]\nid = \"x.b\"\nkind = \"disconnected\"\ntemplates = [{ text = \"{a}{b} oops\" }]\n";
+        let src = "family = \"x\"\n[[rule]]\nid = \"x.b\"\nkind = \"disconnected\"\ntemplates = [{ text = \"{a}{b} oops\" }]\n";
         let e = load_str("extra.toml", src).unwrap_err();
-        assert_eq!(e[0].line, 4);
+        assert_eq!(e[0].line, 5);
         let e = load_str("extra.toml", "[[rule]\n").unwrap_err();
         assert_eq!(e[0].line, 1);
     }
 
     #[test]
-    fn a_prefilter_literal_must_be_in_every_template() {
-        let src = "[[rule]]\nid = \"x.c\"\nkind = \"disconnected\"\nprefilter = \"disconnected\"\ntemplates = [{ text = \"Node {node} disconnected.\" }, { text = \"Node {node} went away.\" }]\n";
+    fn rule_ids_are_namespaced_by_family() {
+        let src = "family = \"sarama\"\n\n[[rule]]\nid = \"java.x\"\nkind = \"disconnected\"\ntemplates = [{ text = \"Node {node} disconnected.\" }]\n";
         let e = load_str("extra.toml", src).unwrap_err();
-        assert_eq!(e[0].line, 4);
+        assert_eq!(e[0].to_string(), "extra.toml:4: rule id 'java.x' is not in the file's family 'sarama'\n  = help: rule ids are namespaced by family: \"sarama.<name>\"");
+        let rule = |id: &str| {
+            format!("[[rule]]\nid = \"{id}\"\nkind = \"disconnected\"\ntemplates = [{{ text = \"Node {{node}} disconnected.\" }}]\n")
+        };
+        let g = load_str("extra.toml", &rule("site.a")).unwrap();
+        assert_eq!(g.families[0].name, "site", "a file without `family` takes its first rule's");
+        let e = load_str("extra.toml", &rule("plain")).unwrap_err();
+        assert!(e[0].to_string().starts_with("extra.toml:2: rule id 'plain' names no family"), "{}", e[0]);
+        let e = load_str("extra.toml", &format!("{}{}", rule("site.a"), rule("other.b"))).unwrap_err();
+        assert!(e[0].to_string().contains("rule id 'other.b' is not in the file's family 'site'"), "{}", e[0]);
+    }
+
+    #[test]
+    fn a_prefilter_literal_must_be_in_every_template() {
+        let src = "family = \"x\"\n[[rule]]\nid = \"x.c\"\nkind = \"disconnected\"\nprefilter = \"disconnected\"\ntemplates = [{ text = \"Node {node} disconnected.\" }, { text = \"Node {node} went away.\" }]\n";
+        let e = load_str("extra.toml", src).unwrap_err();
+        assert_eq!(e[0].line, 5);
         assert!(
             e[0].message.contains("\"Node {node} went away.\" contains none of its prefilter literals"),
             "{}",

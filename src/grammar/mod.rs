@@ -9,6 +9,7 @@
 //! literals, so that a line no rule could match is never parsed.
 
 pub mod check;
+pub mod list;
 mod load;
 
 use crate::event::{Kind, Level};
@@ -16,8 +17,14 @@ pub use load::{load_builtin, load_file, load_str};
 use memchr::memmem;
 
 /// The built-in grammar files, embedded so the binary needs nothing beside it.
+/// One line per client family; a file's rule ids start with its `family`.
+/// Rules are tried in this order, so a family whose templates could match
+/// another family's lines must come after it (none do today).
 pub const BUILTIN: &[(&str, &str)] = &[
     ("grammars/java.toml", include_str!("../../grammars/java.toml")),
+    ("grammars/librdkafka.toml", include_str!("../../grammars/librdkafka.toml")),
+    ("grammars/sarama.toml", include_str!("../../grammars/sarama.toml")),
+    ("grammars/franz-go.toml", include_str!("../../grammars/franz-go.toml")),
     ("grammars/kafkajs.toml", include_str!("../../grammars/kafkajs.toml")),
 ];
 
@@ -52,6 +59,8 @@ pub enum Shape {
     Node,
     /// A topic-partition: `orders-3`.
     TopicPartition,
+    /// A librdkafka broker name: `[proto://]host:port/id` (or `/bootstrap`).
+    BrokerName,
     Text,
 }
 
@@ -62,6 +71,7 @@ impl Shape {
             "addr" => Shape::Addr,
             "broker" => Shape::Node,
             "tp" => Shape::TopicPartition,
+            "brokername" => Shape::BrokerName,
             _ => Shape::Text,
         }
     }
@@ -75,6 +85,7 @@ impl Shape {
             Shape::Addr => split_addr(v).is_some(),
             Shape::Node => parse_node(v).is_some(),
             Shape::TopicPartition => split_tp(v).is_some(),
+            Shape::BrokerName => parse_broker_name(v).is_some(),
             Shape::Text => true,
         }
     }
@@ -272,6 +283,8 @@ pub struct Rule {
     pub broker_answered: bool,
     pub prefilter: Vec<Vec<u8>>,
     pub samples: Vec<Sample>,
+    /// The file's `family` (`java`, `librdkafka`, ...).
+    pub family: String,
     /// Where the rule is: file and line.
     pub file: String,
     pub line: usize,
@@ -329,14 +342,24 @@ impl Rule {
     }
 }
 
+/// A grammar file's header: the client family and what it covers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Family {
+    pub name: String,
+    pub description: String,
+    pub file: String,
+}
+
 /// All rules, in priority order (the first that matches a record wins).
 #[derive(Clone, Debug, Default)]
 pub struct Grammar {
+    pub families: Vec<Family>,
     pub rules: Vec<Rule>,
 }
 
 impl Grammar {
     pub fn extend(&mut self, other: Grammar) {
+        self.families.extend(other.families);
         self.rules.extend(other.rules);
     }
 
@@ -344,9 +367,20 @@ impl Grammar {
     /// matches WARN/ERROR/FATAL lines adds none: the prefilter's level
     /// markers already find every such line, and fewer literals scan faster.
     pub fn literals(&self) -> Vec<Vec<u8>> {
+        self.literals_for(&[])
+    }
+
+    /// The literals of the rules an input in a layout of `families` can
+    /// match (empty: every family), and of every rule that is not built in
+    /// (a user's grammar may be for any layout). Each literal slows the one
+    /// scan of every byte, so a Java log is not scanned for Sarama's.
+    pub fn literals_for(&self, families: &[String]) -> Vec<Vec<u8>> {
         let covered = |r: &Rule| r.levels.as_ref().is_some_and(|ls| ls.iter().all(|l| *l >= Level::Warn));
+        let wanted = |r: &Rule| {
+            families.is_empty() || families.contains(&r.family) || !BUILTIN.iter().any(|(f, _)| *f == r.file)
+        };
         let mut v: Vec<Vec<u8>> =
-            self.rules.iter().filter(|r| !covered(r)).flat_map(|r| r.prefilter.iter().cloned()).collect();
+            self.rules.iter().filter(|r| wanted(r) && !covered(r)).flat_map(|r| r.prefilter.iter().cloned()).collect();
         v.sort();
         v.dedup();
         v
@@ -417,6 +451,30 @@ pub fn parse_node(v: &[u8]) -> Option<(i64, &[u8], u16)> {
     Some((id, host, port))
 }
 
+/// A librdkafka broker name (`rd_kafka_mk_brokername`, `src/rdkafka_broker.c`):
+/// `sasl_ssl://b-2.x:9096/2` → (Some(2), `b-2.x`, 9096). A bootstrap broker
+/// whose id is not known yet is `host:port/bootstrap` → (None, host, port).
+pub fn parse_broker_name(v: &[u8]) -> Option<(Option<i64>, &[u8], u16)> {
+    let v = match memchr::memmem::find(v, b"://") {
+        Some(k) => &v[k + 3..],
+        None => v,
+    };
+    let slash = memchr::memrchr(b'/', v)?;
+    let (hostport, id) = (&v[..slash], &v[slash + 1..]);
+    if memchr::memchr(b'/', hostport).is_some() {
+        return None;
+    }
+    let (host, port) = split_addr(hostport)?;
+    let id = if !id.is_empty() && id.iter().all(u8::is_ascii_digit) {
+        Some(std::str::from_utf8(id).ok()?.parse().ok()?)
+    } else if id.iter().all(|b| b.is_ascii_alphanumeric()) {
+        None
+    } else {
+        return None;
+    };
+    Some((id, host, port))
+}
+
 /// `orders-3` → (`orders`, 3). Topic names may contain `-`.
 pub fn split_tp(v: &[u8]) -> Option<(&[u8], i32)> {
     let dash = memchr::memrchr(b'-', v)?;
@@ -471,6 +529,11 @@ mod tests {
             Some((-1, &b"localhost"[..], 9092))
         );
         assert_eq!(split_tp(b"my-topic-12"), Some((&b"my-topic"[..], 12)));
+        assert_eq!(parse_broker_name(b"sasl_ssl://b-2.x:9096/2"), Some((Some(2), &b"b-2.x"[..], 9096)));
+        assert_eq!(parse_broker_name(b"b-1.x:9092/bootstrap"), Some((None, &b"b-1.x"[..], 9092)));
+        assert_eq!(parse_broker_name(b"10.0.0.1:9092/1"), Some((Some(1), &b"10.0.0.1"[..], 9092)));
+        assert_eq!(parse_broker_name(b"ssl://b-2.x:9094"), None);
+        assert_eq!(parse_broker_name(b"rdkafka#producer-1"), None);
         assert_eq!(split_tp(b"-1"), None);
     }
 }

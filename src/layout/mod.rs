@@ -1,15 +1,19 @@
 //! Layouts: a record's bytes in, `Record { time, level, logger, message }` out.
 //!
 //! A layout is a log4j/logback conversion pattern compiled once by `pattern`,
-//! or a JSON-lines field map read by `json` (`grammars/layouts.toml`, or the
-//! user's `--layout`), optionally inside a wrapper (`wrapper`: CRI, Docker,
-//! CloudWatch, syslog) that is peeled off each physical line first.
-//! Detection samples the first lines of an input, tries them raw and with
-//! each wrapper peeled, and keeps the pair that parses most of them.
-//! Unwrapped pattern layouts borrow the input; JSON and wrapped records are
-//! decoded into buffers that only candidate records pay for.
+//! a JSON-lines field map read by `json` (`grammars/layouts.toml`, or the
+//! user's `--layout`), or one of the few lines no such pattern can describe
+//! (librdkafka's `%3|<epoch>|FAC|name|`), read by a hand parser named in
+//! `layouts.toml` with `parser`. Any of them may sit inside a wrapper
+//! (`wrapper`: CRI, Docker, CloudWatch, syslog) that is peeled off each
+//! physical line first. Detection samples the first lines of an input, tries
+//! them raw and with each wrapper peeled, and keeps the pair that parses most
+//! of them. Unwrapped pattern and librdkafka layouts borrow the input; JSON
+//! and wrapped records are decoded into buffers that only candidate records
+//! pay for.
 
 pub mod json;
+pub mod librdkafka;
 pub mod pattern;
 pub mod timestamp;
 pub mod wrapper;
@@ -38,7 +42,8 @@ pub struct Record<'a> {
     pub body: &'a [u8],
     /// A field naming the broker the line is about (`host:port`), or empty.
     pub broker: &'a [u8],
-    /// A field naming the client (kafkajs `clientId`), or empty.
+    /// The client's name when the layout carries it outside the message
+    /// (librdkafka's `rdkafka#producer-1` field, kafkajs' `clientId`), or empty.
     pub client: &'a [u8],
 }
 
@@ -47,6 +52,20 @@ pub struct Record<'a> {
 enum Body {
     Pattern(Pattern),
     Json(JsonLayout),
+    /// `librdkafka::parse`.
+    Librdkafka,
+}
+
+impl Body {
+    fn from_entry(e: &LayoutEntry) -> Result<Body, String> {
+        match (e.parser.as_deref(), e.pattern.as_deref(), &e.json) {
+            (Some("librdkafka"), None, None) => Ok(Body::Librdkafka),
+            (Some(other), None, None) => Err(format!("layout {}: unknown parser '{other}'", e.name)),
+            (None, Some(p), None) => Ok(Body::Pattern(Pattern::compile(p)?)),
+            (None, None, Some(fields)) => Ok(Body::Json(JsonLayout { fields: fields.clone() })),
+            _ => Err(format!("layout {}: give one of a pattern, json fields or a parser", e.name)),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -54,6 +73,11 @@ pub struct Layout {
     pub name: String,
     pub description: String,
     pub example: String,
+    /// The client families whose lines this layout carries (empty: any).
+    /// Only their rules' literals are scanned for.
+    pub families: Vec<String>,
+    /// Level words of this layout beside WARN/ERROR/FATAL (`%3|`, `fail: `).
+    pub markers: Vec<Vec<u8>>,
     body: Body,
     /// Peeled off every physical line before `body` reads it.
     wrapper: Option<Wrapper>,
@@ -74,8 +98,14 @@ struct LayoutEntry {
     description: String,
     pattern: Option<String>,
     json: Option<JsonFields>,
+    /// A hand parser, for a line no pattern describes: `librdkafka`.
+    parser: Option<String>,
     #[serde(default)]
     example: String,
+    #[serde(default)]
+    families: Vec<String>,
+    #[serde(default)]
+    markers: Vec<String>,
 }
 
 const BUILTIN: &str = include_str!("../../grammars/layouts.toml");
@@ -102,6 +132,8 @@ impl Layout {
             name: name.to_string(),
             description: String::new(),
             example: String::new(),
+            families: Vec::new(),
+            markers: Vec::new(),
             body,
             wrapper: None,
             date: None,
@@ -133,6 +165,8 @@ impl Layout {
     fn specificity(&self) -> usize {
         match &self.body {
             Body::Pattern(p) => p.specificity(),
+            // Level, time and three `|` fields, all checked.
+            Body::Librdkafka => 8,
             Body::Json(j) => {
                 let f = &j.fields;
                 1 + [&f.time, &f.level, &f.logger, &f.thread, &f.broker, &f.client]
@@ -147,6 +181,16 @@ impl Layout {
         match &self.body {
             Body::Pattern(p) => p.parse(line).is_some(),
             Body::Json(j) => j.is_head(line),
+            Body::Librdkafka => librdkafka::parse(line).is_some(),
+        }
+    }
+
+    /// The pattern the layout was compiled from, or its parser's shape.
+    pub fn source(&self) -> &str {
+        match &self.body {
+            Body::Pattern(p) => &p.source,
+            Body::Json(_) => &self.name,
+            Body::Librdkafka => "%LEVEL|seconds.millis|FAC|name| message (librdkafka)",
         }
     }
 
@@ -173,6 +217,7 @@ impl Layout {
         match &self.body {
             Body::Pattern(p) => p.parse(line).is_some(),
             Body::Json(j) => j.fit(line).is_ok(),
+            Body::Librdkafka => librdkafka::parse(line).is_some(),
         }
     }
 
@@ -180,6 +225,10 @@ impl Layout {
     fn diagnose(&self, line: &[u8]) -> (usize, String) {
         match &self.body {
             Body::Pattern(p) => p.diagnose(line),
+            Body::Librdkafka => match librdkafka::parse(line) {
+                Some(_) => (9, "it parses".into()),
+                None => (usize::from(line.first() == Some(&b'%')), "not a %LEVEL|time|FAC|name| line".into()),
+            },
             Body::Json(j) => match j.fit(line) {
                 Ok(n) => (n + 1, "it parses".into()),
                 Err(e) => (usize::from(json::looks_like_object(line)) * 2, e),
@@ -264,7 +313,20 @@ impl Layout {
                     message: h.message,
                     body,
                     broker: b"",
-                    client: b"",
+                    client: h.client,
+                }))
+            }
+            Body::Librdkafka => {
+                let h = librdkafka::parse(head)?;
+                Some(f(&Record {
+                    time: h.time.or(wrapper_time),
+                    level: Level::parse(h.level),
+                    logger: h.logger,
+                    thread: h.thread,
+                    message: h.message,
+                    body,
+                    broker: b"",
+                    client: h.client,
                 }))
             }
             Body::Json(j) => j.with_record(head, body, |r| {
@@ -395,14 +457,14 @@ impl Layouts {
             .layout
             .into_iter()
             .map(|e| {
-                let body = match (e.pattern, e.json) {
-                    (Some(p), None) => {
-                        Body::Pattern(Pattern::compile(&p).expect("built-in patterns compile (checked by tests)"))
-                    }
-                    (None, Some(fields)) => Body::Json(JsonLayout { fields }),
-                    _ => panic!("layout {}: give a pattern or json fields, not both (checked by tests)", e.name),
-                };
-                Layout { description: e.description, example: e.example, ..Layout::of(&e.name, body) }
+                let body = Body::from_entry(&e).expect("built-in layouts compile (checked by tests)");
+                Layout {
+                    description: e.description,
+                    example: e.example,
+                    families: e.families,
+                    markers: e.markers.into_iter().map(String::into_bytes).collect(),
+                    ..Layout::of(&e.name, body)
+                }
             })
             .collect();
         Layouts { list, forced: false, date: None }
@@ -466,10 +528,7 @@ impl Layouts {
             }
         }
         let first_line = preview(lines.first().copied().unwrap_or_default());
-        let forced = self.forced.then(|| match &self.list[0].body {
-            Body::Pattern(p) => p.source.clone(),
-            Body::Json(_) => self.list[0].name.clone(),
-        });
+        let forced = self.forced.then(|| self.list[0].source().to_string());
         let Some((l, wrapper, _)) = best else {
             return Err(Unrecognised { first_line, forced, closest: self.closest(&views), needs_date: None });
         };
@@ -604,6 +663,26 @@ mod tests {
         assert_eq!(first(tail, "").0, "logback in aws-logs-tail");
         let syslog = "Feb  6 10:47:03 ip-10-0-0-1 orders[123]: [2024-02-06 10:47:03,491] WARN hi (org.apache.kafka.clients.NetworkClient)\n";
         assert_eq!(first(syslog, "").0, "kafka-log4j in syslog");
+    }
+
+    /// Part A's hand parser inside part B's wrappers: the client name still
+    /// travels in `Record::client`, the time is librdkafka's, not the wrapper's.
+    #[test]
+    fn librdkafka_lines_are_read_inside_wrappers() {
+        let line = "%3|1707216423.491|FAIL|rdkafka#producer-1| [thrd:b-2.x:9092/2]: b-2.x:9092/2: Connect to ipv4#10.0.1.12:9092 failed: Connection refused";
+        for text in [line.to_string(), format!("2024-02-06T10:50:00.000000001Z stderr F {line}")] {
+            let l = Layouts::builtin().detect(text.as_bytes()).unwrap();
+            assert_eq!(l.families, ["librdkafka"]);
+            let (client, fac, msg) = l
+                .with_record(text.as_bytes(), b"", |r| {
+                    (String::from_utf8_lossy(r.client).into_owned(), r.thread.to_vec(), r.message.len())
+                })
+                .unwrap();
+            assert_eq!((client.as_str(), &fac[..]), ("rdkafka#producer-1", &b"FAIL"[..]), "{}", l.format());
+            assert!(msg > 0);
+            assert_eq!(first(&text, "").3, "2024-02-06T10:47:03.491Z", "{}", l.format());
+        }
+        assert_eq!(first(&format!("2024-02-06T10:50:00.000000001Z stderr F {line}"), "").0, "librdkafka in cri");
     }
 
     #[test]

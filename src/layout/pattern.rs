@@ -47,6 +47,9 @@ pub struct Head<'a> {
     pub level: &'a [u8],
     pub logger: &'a [u8],
     pub thread: &'a [u8],
+    /// The client's name, for layouts that carry it outside the message
+    /// (librdkafka's `rdkafka#producer-1` field); empty otherwise.
+    pub client: &'a [u8],
     pub message: &'a [u8],
     /// False when the pattern has elements after `%m` that this line does
     /// not end with (a multi-line message carries them on a later line).
