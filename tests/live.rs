@@ -21,14 +21,7 @@ fn events_come_out_while_the_input_is_still_open() {
     let lines: Vec<&str> = text.lines().collect();
     let first_warn = lines.iter().position(|l| l.contains(" WARN ")).expect("the fixture has warnings");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
-        .args(["--format", "events", "--label", "pod"])
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&["--format", "events", "--label", "pod"]);
     let mut stdin = child.stdin.take().unwrap();
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel::<String>();
@@ -108,17 +101,22 @@ fn a_lone_continuation_line_waits_for_the_layout() {
     assert_eq!(windows(&a), windows(&b), "the same windows, one line further down");
 }
 
-/// Runs rollcall on stdin written in pieces, with a pause after each so
-/// that the input looks quiet between them.
-fn slowly(args: &[&str], pieces: &[&[u8]]) -> Out {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+/// Starts rollcall with every standard stream piped.
+fn spawn(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_rollcall"))
         .args(args)
         .current_dir(root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs rollcall on stdin written in pieces, with a pause after each so
+/// that the input looks quiet between them.
+fn slowly(args: &[&str], pieces: &[&[u8]]) -> Out {
+    let mut child = spawn(args);
     let mut stdin = child.stdin.take().unwrap();
     let pieces: Vec<Vec<u8>> = pieces.iter().map(|p| p.to_vec()).collect();
     std::thread::spawn(move || {

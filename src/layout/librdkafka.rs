@@ -44,18 +44,7 @@ fn epoch(s: &[u8]) -> Option<Civil> {
     }
     let secs: i64 = std::str::from_utf8(secs).ok()?.parse().ok()?;
     let millis: i64 = std::str::from_utf8(frac).ok()?.parse().ok()?;
-    let t = chrono::DateTime::from_timestamp(secs, 0)?.naive_utc();
-    use chrono::{Datelike, Timelike};
-    Some(Civil {
-        year: i64::from(t.year()),
-        month: t.month(),
-        day: t.day(),
-        hour: t.hour(),
-        minute: t.minute(),
-        second: t.second(),
-        milli: millis as u32,
-        offset: Some(0),
-    })
+    crate::layout::timestamp::civil_from_millis(secs.checked_mul(1000)?.checked_add(millis)?)
 }
 
 /// Parses one head line; `None` when it is not a librdkafka line.
