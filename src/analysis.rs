@@ -86,7 +86,7 @@ pub struct InputError {
     pub message: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct InputReport {
     pub name: String,
     /// The layout detected (or forced) for it.
@@ -111,11 +111,18 @@ pub struct InputReport {
     pub live: bool,
 }
 
+impl InputReport {
+    /// An input known by its name only, before it is read.
+    pub fn named(name: String) -> InputReport {
+        InputReport { name, ..InputReport::default() }
+    }
+}
+
 /// Where the events of a live input (a pipe, a FIFO) go as soon as the
 /// lines that hold them have been analysed, before the input ends.
 pub trait EventSink: Sync {
     /// Events of `input`, in line order, with what their own lines tell.
-    fn found(&self, input: &str, events: &[Event]);
+    fn found(&self, input: &str, events: &[&Event]);
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,7 +176,6 @@ struct Extracted {
     events: Vec<Event>,
     configs: Vec<ConfigDump>,
     racks: Vec<RackFact>,
-    range: Option<(i64, i64)>,
 }
 
 /// Runs the whole analysis. Input problems are recorded in the report of
@@ -187,24 +193,12 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         let name = e.input().to_string();
         reports.push(Extracted {
             report: InputReport {
-                name,
-                format: None,
-                compression: Compression::None,
-                lines: 0,
-                bytes: 0,
-                events: 0,
-                records: 0,
-                not_understood: 0,
-                first_not_understood: None,
                 errors: vec![InputError { line: None, message: e.detail() }],
-                range: None,
-                info_seen: false,
-                live: false,
+                ..InputReport::named(name)
             },
             events: Vec::new(),
             configs: Vec::new(),
             racks: Vec::new(),
-            range: None,
         });
     }
     let mut events: Vec<Event> = Vec::new();
@@ -220,24 +214,16 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
             racks.entry(f.broker.to_string()).or_insert(f.rack);
             host_broker.entry(f.host).or_insert(f.broker.to_string());
         }
-        range = widen(range, r.range);
+        range = widen(range, r.report.range);
         inputs.push(r.report);
     }
     let topics_input = opts.topics.as_ref().map(|t| {
         inputs.push(InputReport {
-            name: t.name.clone(),
             format: Some("kafka-topics".into()),
-            compression: Compression::None,
             lines: t.lines,
             bytes: t.bytes,
-            events: 0,
-            records: 0,
-            not_understood: 0,
-            first_not_understood: None,
-            errors: Vec::new(),
-            range: None,
             info_seen: true,
-            live: false,
+            ..InputReport::named(t.name.clone())
         });
         (inputs.len() - 1) as u32
     });
@@ -352,6 +338,7 @@ fn widen(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> Option<(i64, i64)> {
 }
 
 /// Accumulates chunk results in order: line numbers, issues, times.
+#[derive(Default)]
 struct Acc {
     lines_before: u64,
     last_byte: Option<u8>,
@@ -366,21 +353,6 @@ struct Acc {
 }
 
 impl Acc {
-    fn new() -> Acc {
-        Acc {
-            lines_before: 0,
-            last_byte: None,
-            events: Vec::new(),
-            configs: Vec::new(),
-            racks: Vec::new(),
-            issues: Vec::new(),
-            range: None,
-            records: 0,
-            not_understood: 0,
-            first_not_understood: None,
-        }
-    }
-
     /// Processes a block of whole records, in parallel chunks.
     fn block(
         &mut self,
@@ -467,22 +439,8 @@ fn extract_input(
         _ => spec.name.clone(),
     };
     let mut r = Reading {
-        report: InputReport {
-            name,
-            format: None,
-            compression: Compression::None,
-            lines: 0,
-            bytes: 0,
-            events: 0,
-            records: 0,
-            not_understood: 0,
-            first_not_understood: None,
-            errors: Vec::new(),
-            range: None,
-            info_seen: false,
-            live: false,
-        },
-        acc: Acc::new(),
+        report: InputReport::named(name),
+        acc: Acc::default(),
         errors: Vec::new(),
         opts,
         layouts,
@@ -726,7 +684,7 @@ impl<'a> Reading<'a> {
                 layout = self.detect(data);
                 nul_seen |= layout.is_none() && nul;
             }
-            let (chunk, err, _) = match &layout {
+            let (chunk, err) = match &layout {
                 Some(Some(l)) => ch.next_chunk(&|line: &[u8]| l.is_head(line)),
                 // No text yet, or no layout: only lines are counted.
                 _ => ch.next_chunk(&|_: &[u8]| true),
@@ -745,10 +703,9 @@ impl<'a> Reading<'a> {
                 self.feed(l, data);
                 if let Some(sink) = self.sink {
                     let (since, until) = (self.opts.since, self.opts.until);
-                    let kept: Vec<Event> = self.acc.events[before..]
+                    let kept: Vec<&Event> = self.acc.events[before..]
                         .iter()
                         .filter(|e| since.is_none_or(|s| e.time >= s) && until.is_none_or(|u| e.time <= u))
-                        .cloned()
                         .collect();
                     if !kept.is_empty() {
                         sink.found(&self.report.name, &kept);
@@ -787,12 +744,6 @@ impl<'a> Reading<'a> {
         errors.extend(self.errors);
         self.report.errors = errors;
         self.report.events = self.acc.events.len();
-        Extracted {
-            report: self.report,
-            events: self.acc.events,
-            configs: self.acc.configs,
-            racks: self.acc.racks,
-            range: self.acc.range,
-        }
+        Extracted { report: self.report, events: self.acc.events, configs: self.acc.configs, racks: self.acc.racks }
     }
 }

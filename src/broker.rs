@@ -61,15 +61,17 @@ pub struct Hints<'a> {
 /// analysis learns from every line before naming any; the live event stream
 /// names each event with what it has learned up to it.
 #[derive(Default)]
-pub struct Identity {
+pub struct Identity<'a> {
+    /// `--topics`: partition leaders.
+    leaders: Option<&'a Describe>,
     host_id: HashMap<String, String>,
     /// Bootstrap pseudo ids are per client: (client, -1) -> host:port.
     bootstrap: HashMap<(Option<String>, i64), (String, Option<u16>)>,
 }
 
-impl Identity {
-    pub fn new(hints: &Hints<'_>) -> Identity {
-        let mut id = Identity::default();
+impl<'a> Identity<'a> {
+    pub fn new(hints: &Hints<'a>) -> Identity<'a> {
+        let mut id = Identity { leaders: hints.leaders, ..Identity::default() };
         for (client, servers) in &hints.bootstrap {
             id.learn_bootstrap(client, servers);
         }
@@ -88,7 +90,7 @@ impl Identity {
     }
 
     /// What lines naming both a node and its host say.
-    pub fn learn(&mut self, events: &[Event]) {
+    pub fn learn<'e>(&mut self, events: impl IntoIterator<Item = &'e Event>) {
         for e in events {
             if let (Some(n), Some(h)) = (e.node, &e.host) {
                 if let Some(id) = id_of(n) {
@@ -118,15 +120,19 @@ impl Identity {
         }
     }
 
-    /// The partition's leader, where `--topics` tells it.
-    /// NOT_ENOUGH_REPLICAS is the leader's own answer: the leader is up and a
-    /// follower is out, so it is not the leader's outage (time decides).
-    pub fn leader(hints: &Hints<'_>, e: &Event) -> Option<String> {
+    /// The broker an event is about and how that is known: its own line
+    /// first, else its partition's leader where `--topics` tells it.
+    /// NOT_ENOUGH_REPLICAS is the leader's own answer: the leader is up and
+    /// a follower is out, so it is not the leader's outage (time decides).
+    pub fn attribute(&self, e: &Event) -> Option<(String, Attribution)> {
+        if let Some(b) = self.name(e) {
+            return Some((b, Attribution::Line));
+        }
         if e.kind == crate::event::Kind::NotEnoughReplicas {
             return None;
         }
         let (t, p) = (e.topic.as_ref()?, e.partition?);
-        hints.leaders?.leader(t, p).map(|l| l.to_string())
+        self.leaders?.leader(t, p).map(|l| (l.to_string(), Attribution::Leader))
     }
 }
 
@@ -134,26 +140,21 @@ impl Identity {
 /// gap, used to decide which broker was out when an event names none.
 pub fn resolve(events: &mut [Event], gap_ms: i64, hints: &Hints<'_>) -> Hosts {
     let mut id = Identity::new(hints);
-    id.learn(events);
+    id.learn(events.iter());
     let mut hosts = Hosts::new();
     for e in events.iter_mut() {
-        let broker = id.name(e);
-        if let Some(b) = &broker {
-            e.attributed = Some(Attribution::Line);
-            if let Some(h) = &e.host {
-                let shown = e.port.map_or_else(|| h.clone(), |p| format!("{h}:{p}"));
-                if shown != *b {
-                    hosts.entry(b.clone()).or_default().insert(shown);
-                }
+        let Some((b, how)) = id.attribute(e) else {
+            e.broker = None;
+            continue;
+        };
+        if let (Some(h), Attribution::Line) = (&e.host, how) {
+            let shown = e.port.map_or_else(|| h.clone(), |p| format!("{h}:{p}"));
+            if shown != b {
+                hosts.entry(b.clone()).or_default().insert(shown);
             }
         }
-        e.broker = broker;
-    }
-    for e in events.iter_mut().filter(|e| e.broker.is_none()) {
-        if let Some(l) = Identity::leader(hints, e) {
-            e.broker = Some(l);
-            e.attributed = Some(Attribution::Leader);
-        }
+        e.broker = Some(b);
+        e.attributed = Some(how);
     }
     attribute_by_time(events, gap_ms);
     hosts

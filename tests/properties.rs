@@ -146,7 +146,7 @@ proptest! {
         let (mut joined, mut events, mut base) = (Vec::new(), Vec::new(), 0u64);
         let mut first = true;
         loop {
-            let (chunk, err, _) = ch.next_chunk(&|l: &[u8]| layout.is_head(l));
+            let (chunk, err) = ch.next_chunk(&|l: &[u8]| layout.is_head(l));
             prop_assert!(err.is_none());
             let Some(chunk) = chunk else { break };
             prop_assert!(first || layout.is_head(chunk.split(|&b| b == b'\n').next().unwrap()), "a chunk starts mid-record");

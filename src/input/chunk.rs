@@ -178,14 +178,11 @@ impl<R: Feed> StreamChunker<R> {
 
     /// The next run of whole records, or `None` at the end. `is_head` tells
     /// where records start. An I/O error is returned once, after which the
-    /// data read before it is still handed out. The flag is true when more
-    /// input cannot make this piece any longer (the buffer is full or the
-    /// input has ended), so that holding it back is pointless.
-    pub fn next_chunk(&mut self, is_head: &dyn Fn(&[u8]) -> bool) -> (Option<&[u8]>, Option<io::Error>, bool) {
+    /// data read before it is still handed out.
+    pub fn next_chunk(&mut self, is_head: &dyn Fn(&[u8]) -> bool) -> (Option<&[u8]>, Option<io::Error>) {
         let err = self.fill().err();
-        let last = self.eof || self.len == self.buf.len();
         if self.len == 0 {
-            return (None, err, last);
+            return (None, err);
         }
         let cut = if self.eof {
             self.len
@@ -199,7 +196,7 @@ impl<R: Feed> StreamChunker<R> {
             }
         };
         self.given = cut;
-        (Some(&self.buf[..cut]), err, last)
+        (Some(&self.buf[..cut]), err)
     }
 }
 
@@ -273,7 +270,7 @@ pub(crate) mod tests {
                 let mut c = StreamChunker::new(Eager(Trickle(TEXT, read)), cap, 20);
                 let mut all = Vec::new();
                 loop {
-                    let (chunk, err, _) = c.next_chunk(&head);
+                    let (chunk, err) = c.next_chunk(&head);
                     assert!(err.is_none());
                     let Some(chunk) = chunk else { break };
                     assert!(head(chunk), "read {read} cap {cap}: {:?}", String::from_utf8_lossy(chunk));
@@ -292,7 +289,7 @@ pub(crate) mod tests {
         text.extend_from_slice(b"\n[3] after\n");
         let mut c = StreamChunker::new(Eager(Trickle(&text, 4096)), 64, 32);
         let mut all = Vec::new();
-        while let (Some(chunk), _, _) = c.next_chunk(&head) {
+        while let (Some(chunk), _) = c.next_chunk(&head) {
             all.extend_from_slice(chunk);
         }
         let lines: Vec<&[u8]> = all.split(|&b| b == b'\n').collect();

@@ -88,13 +88,12 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
 /// The event stream of live inputs, written and flushed as events are found.
 pub struct Live<'a> {
     zone: Zone,
-    leaders: Option<&'a Describe>,
-    state: Mutex<LiveState>,
+    state: Mutex<LiveState<'a>>,
 }
 
-struct LiveState {
+struct LiveState<'a> {
     out: Box<dyn Write + Send>,
-    identity: Identity,
+    identity: Identity<'a>,
     /// The first write error (a closed pipe): nothing more is written, and
     /// the caller reports it at the end.
     failed: Option<io::Error>,
@@ -102,7 +101,8 @@ struct LiveState {
 
 impl<'a> Live<'a> {
     pub fn new(out: Box<dyn Write + Send>, zone: Zone, leaders: Option<&'a Describe>) -> Live<'a> {
-        Live { zone, leaders, state: Mutex::new(LiveState { out, identity: Identity::default(), failed: None }) }
+        let identity = Identity::new(&Hints { leaders, bootstrap: Vec::new() });
+        Live { zone, state: Mutex::new(LiveState { out, identity, failed: None }) }
     }
 
     /// The writer back, for the events written at the end, or the first
@@ -117,26 +117,21 @@ impl<'a> Live<'a> {
 }
 
 impl EventSink for Live<'_> {
-    fn found(&self, input: &str, events: &[Event]) {
+    fn found(&self, input: &str, events: &[&Event]) {
         // A poisoned lock means a writer panicked: write nothing more.
         let Ok(mut st) = self.state.lock() else { return };
         if st.failed.is_some() {
             return;
         }
-        st.identity.learn(events);
-        let hints = Hints { leaders: self.leaders, bootstrap: Vec::new() };
+        st.identity.learn(events.iter().copied());
         let mut buf = Vec::with_capacity(events.len() * 256);
         for e in events {
-            let mut e = e.clone();
-            if let Some(b) = st.identity.name(&e) {
-                e.broker = Some(b);
-                e.attributed = Some(Attribution::Line);
-            } else if let Some(l) = Identity::leader(&hints, &e) {
-                e.broker = Some(l);
-                e.attributed = Some(Attribution::Leader);
-            }
+            let named = st.identity.attribute(e);
+            let mut l = line(&self.zone, input, e);
+            l.broker = named.as_ref().map(|(b, _)| b.as_str());
+            l.attributed = named.as_ref().map(|(_, how)| *how);
             // Serialising a struct of strings and numbers cannot fail.
-            let _ = serde_json::to_writer(&mut buf, &line(&self.zone, input, &e));
+            let _ = serde_json::to_writer(&mut buf, &l);
             buf.push(b'\n');
         }
         let st = &mut *st;
