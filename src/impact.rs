@@ -47,12 +47,16 @@ pub fn roll(timelines: &[Timeline], t: &Thresholds) -> Roll {
     let mut latest_end: Option<i64> = None;
     for (broker, start, end) in windows {
         let gap_ms = latest_end.map(|le| start - le);
+        // Judged like `noise::overlapping`: by how long the two were out
+        // together, so a short window inside a long one is an overlap of
+        // the short window's length, not of the time to the long one's end.
+        let together = latest_end.map(|le| end.min(le) - start);
         steps.push(RollStep {
             broker,
             start,
             end,
             gap_ms,
-            waited: gap_ms.map(|g| g >= -t.overlap_tolerance_ms),
+            waited: together.map(|o| o <= t.overlap_tolerance_ms),
             within_expected: end - start <= EXPECTED_IMPACT_MS,
         });
         latest_end = Some(latest_end.map_or(end, |le| le.max(end)));
@@ -223,6 +227,14 @@ mod tests {
         assert_eq!(r.steps[1].gap_ms, Some(-30_000));
         assert_eq!(r.steps[1].waited, Some(false));
         assert!(!r.one_at_a_time);
+        // A blip inside a long window overlaps it only for the blip's length,
+        // which `noise::overlapping` forgives too: the two verdicts agree.
+        let blip = t.overlap_tolerance_ms / 2;
+        let r = roll(&[tl("2", &[(0, 600_000)]), tl("3", &[(100_000, 100_000 + blip)])], &t);
+        assert_eq!(r.steps[1].gap_ms, Some(-500_000));
+        assert_eq!(r.steps[1].waited, Some(true));
+        let r = roll(&[tl("2", &[(0, 600_000)]), tl("3", &[(100_000, 100_000 + 3 * blip)])], &t);
+        assert_eq!(r.steps[1].waited, Some(false));
     }
 
     #[test]

@@ -120,11 +120,10 @@ pub fn findings(f: &Facts<'_>) -> Vec<Finding> {
     if let Some(m) = f.maintenance {
         unexplained(timelines, events, m, zone, &mut out);
     }
-    let mut unknown_ranked = unknown(timelines, events, zone);
     out.sort_by_key(|f| (f.severity, f.start, f.kind));
-    // Unknown warnings keep their ranking, after the rest of their severity.
-    let at = out.iter().position(|x| x.severity > Severity::Warning).unwrap_or(out.len());
-    out.splice(at..at, unknown_ranked.drain(..));
+    // Unknown warnings keep their ranking, after every other finding (they
+    // are the least severe there is).
+    out.extend(unknown(timelines, events, zone));
     out
 }
 

@@ -39,12 +39,15 @@
 //! into one file give one entry per run; [`Describe::topic`] and
 //! [`Describe::leader`] answer from the last one (the latest state).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Everything read from one `--describe` output, topics in file order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Describe {
     pub topics: Vec<Topic>,
+    /// Topic name → index of its last description: `leader` runs once per
+    /// event, and a describe of a whole cluster holds thousands of topics.
+    by_name: HashMap<String, usize>,
 }
 
 /// One topic: from its topic line, or, when the output has partition lines
@@ -149,13 +152,17 @@ pub fn parse(file: &str, text: &str) -> Result<Describe, Error> {
             topic.replication_factor = guess;
         }
     }
-    Ok(Describe { topics })
+    let by_name = topics.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    Ok(Describe { topics, by_name })
 }
 
 impl Describe {
     /// The leader of a partition, if listed.
     pub fn leader(&self, topic: &str, partition: i32) -> Option<i32> {
-        self.topic(topic)?.partitions.iter().find(|p| p.partition == partition)?.leader
+        let parts = &self.topic(topic)?.partitions;
+        // Partitions are listed in order, usually from 0 without holes.
+        let at = usize::try_from(partition).ok().and_then(|i| parts.get(i)).filter(|p| p.partition == partition);
+        at.or_else(|| parts.iter().find(|p| p.partition == partition))?.leader
     }
 
     /// Every broker id that appears as a replica anywhere.
@@ -166,7 +173,7 @@ impl Describe {
     /// The topic of that name; when it was described more than once, the
     /// last description.
     pub fn topic(&self, name: &str) -> Option<&Topic> {
-        self.topics.iter().rev().find(|t| t.name == name)
+        self.by_name.get(name).map(|&i| &self.topics[i])
     }
 }
 
