@@ -220,6 +220,7 @@ mod tests {
             attempts: None,
             template: None,
             echo: false,
+            weight: 1,
         }
     }
 

@@ -195,6 +195,7 @@ mod tests {
             attempts: None,
             template: None,
             echo: false,
+            weight: 1,
         }
     }
 

@@ -213,6 +213,9 @@ pub struct Event {
     /// application's error callback (`KafkaError{...}`). See
     /// `extract::drop_echoes`.
     pub echo: bool,
+    /// How many log lines this event stands for: 1, or more when alike
+    /// events were thinned to bound memory (see `thin`). Counts add weights.
+    pub weight: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -721,6 +721,7 @@ mod tests {
             attempts: None,
             template: None,
             echo: false,
+            weight: 1,
         }
     }
 

@@ -422,6 +422,7 @@ impl Extractor {
             attempts: None,
             template: None,
             echo: ctx.is_some_and(|c| c.echo),
+            weight: 1,
         };
         match m {
             Some(m) => fill(&mut ev, &m),
@@ -967,6 +968,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
             attempts: None,
             template: None,
             echo,
+            weight: 1,
         }
     }
 
