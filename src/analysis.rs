@@ -14,10 +14,11 @@ use crate::impact::{self, BlindSpot, ClientImpact, InputView, Roll};
 use crate::input::chunk::{split, StreamChunker};
 use crate::input::decompress::{decoder, Compression};
 use crate::input::endings::CrLines;
-use crate::input::readahead::{Eager, Feed, ReadAhead};
+use crate::input::readahead::{Eager, Feed, ReadAhead, Tail};
 use crate::input::{self, InputSpec};
 use crate::layout::{Layout, Layouts};
 use crate::noise::{self, Finding, Thresholds};
+use crate::thin::{Thinner, SETTLE_MS};
 use crate::timefmt::Zone;
 use crate::topics::Describe;
 use rayon::prelude::*;
@@ -49,6 +50,13 @@ pub struct Options {
     /// Bytes of the input files read so far (compressed bytes for a
     /// compressed file), for a progress bar; nothing reads it here.
     pub progress: Option<Arc<AtomicU64>>,
+    /// Events kept one by one per input before alike noise is thinned
+    /// (`thin`); `None` keeps every event of a file, for `--format events`
+    /// (a live input's events are written before they are thinned).
+    pub thin_after: Option<usize>,
+    /// `--follow`: plain files are read as `tail -f` does, as live inputs,
+    /// until Ctrl-C (`input::readahead::stop`).
+    pub follow: bool,
 }
 
 impl Options {
@@ -66,6 +74,8 @@ impl Options {
             topics: None,
             maintenance: None,
             progress: None,
+            thin_after: Some(crate::thin::THIN_AFTER),
+            follow: false,
         }
     }
 }
@@ -123,6 +133,9 @@ impl InputReport {
 pub trait EventSink: Sync {
     /// Events of `input`, in line order, with what their own lines tell.
     fn found(&self, input: &str, events: &[&Event]);
+
+    /// The input's clock (its latest line's time) moved on, events or not.
+    fn tick(&self, _clock: i64) {}
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -237,7 +250,7 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         inp.events = 0;
     }
     for e in &events {
-        inputs[e.input as usize].events += 1;
+        inputs[e.input as usize].events += e.weight as usize;
     }
     let t = opts.thresholds;
     let hints = Hints {
@@ -342,6 +355,10 @@ fn widen(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> Option<(i64, i64)> {
 struct Acc {
     lines_before: u64,
     last_byte: Option<u8>,
+    /// Events not yet settled (`thin`), in line order.
+    fresh: Vec<Event>,
+    thinner: Thinner,
+    /// Settled events, thinned past the budget.
     events: Vec<Event>,
     configs: Vec<ConfigDump>,
     racks: Vec<RackFact>,
@@ -379,7 +396,7 @@ impl Acc {
             if ranges.len() == 1 { vec![chunk(&(0..data.len()))] } else { ranges.par_iter().map(chunk).collect() };
         for out in outs {
             let base = self.lines_before;
-            self.events.extend(out.events.into_iter().map(|mut e| {
+            self.fresh.extend(out.events.into_iter().map(|mut e| {
                 e.line += base;
                 e
             }));
@@ -410,6 +427,31 @@ impl Acc {
 
     fn lines(&self) -> u64 {
         self.lines_before + u64::from(self.last_byte.is_some_and(|b| b != b'\n'))
+    }
+
+    /// Drops echoes among the fresh events, and passes those the input's
+    /// clock has left `SETTLE_MS` behind (all of them at the end) to the
+    /// thinner. Returns the echoes that stayed, which a live input has not
+    /// written yet.
+    fn settle(&mut self, all: bool) -> Vec<Event> {
+        crate::extract::drop_echoes(&mut self.fresh);
+        let clock = self.range.map_or(i64::MIN, |r| r.1);
+        let n = if all {
+            self.fresh.len()
+        } else {
+            self.fresh.iter().position(|e| e.time >= clock.saturating_sub(SETTLE_MS)).unwrap_or(self.fresh.len())
+        };
+        let mut echoes = Vec::new();
+        for e in self.fresh.drain(..n) {
+            if e.echo {
+                echoes.push(e.clone());
+            }
+            self.thinner.push(e, &mut self.events);
+        }
+        if all {
+            std::mem::take(&mut self.thinner).finish(&mut self.events);
+        }
+        echoes
     }
 }
 
@@ -457,7 +499,11 @@ fn extract_input(
                 let is_file = f.metadata().map(|m| m.is_file()).unwrap_or(false);
                 let mut head = [0u8; 4];
                 let n = if is_file { read_head(&f, &mut head) } else { 0 };
-                if is_file && len > 0 && Compression::sniff(&head[..n]) == Compression::None {
+                let plain = Compression::sniff(&head[..n]) == Compression::None;
+                if is_file && plain && opts.follow {
+                    r.sink = sink;
+                    r.stream(Tail(f));
+                } else if is_file && len > 0 && plain {
                     // SAFETY (of the map): the file is only read; a log being
                     // appended to while we read it only adds bytes past `len`.
                     match unsafe { memmap2::Mmap::map(&f) } {
@@ -625,7 +671,17 @@ impl<'a> Reading<'a> {
         }
     }
 
+    /// Sets up thinning once it is known whether the input is live: a live
+    /// input's events are written as found, so they may always be thinned.
+    fn arm(&mut self) {
+        let o = self.opts;
+        let after = o.thin_after.or(self.sink.map(|_| crate::thin::THIN_AFTER));
+        let bounds = [o.since, o.until, o.maintenance.map(|m| m.0), o.maintenance.map(|m| m.1)];
+        self.acc.thinner = Thinner::new(after, o.thresholds.gap_ms, bounds.into_iter().flatten());
+    }
+
     fn mapped(&mut self, data: &[u8]) {
+        self.arm();
         if crate::input::endings::cr_only(&data[..data.len().min(64 << 10)]) == Some(true) {
             return self.chunks(Eager(CrLines::new(data)), Compression::None);
         }
@@ -642,6 +698,7 @@ impl<'a> Reading<'a> {
     /// Reads a stream (a pipe, a FIFO, a compressed file) on a read-ahead
     /// thread, analysing it block by block as it arrives.
     fn stream<R: Read + Send + 'static>(&mut self, src: R) {
+        self.arm();
         let opened = decoder(src).and_then(|(reader, comp)| {
             let reader: Box<dyn Read + Send> = Box::new(CrLines::new(reader));
             Ok((ReadAhead::spawn(reader)?, comp))
@@ -693,7 +750,7 @@ impl<'a> Reading<'a> {
             let done = chunk.is_none();
             if let Some(data) = chunk {
                 let l = layout.as_ref().and_then(Option::as_ref);
-                let before = self.acc.events.len();
+                let before = self.acc.fresh.len();
                 if let Some(l) = l.filter(|_| sampled < SAMPLE_BYTES) {
                     // INFO lines anywhere in the first 64 KiB, however slowly
                     // a live input brings them.
@@ -701,15 +758,13 @@ impl<'a> Reading<'a> {
                     sampled += data.len();
                 }
                 self.feed(l, data);
-                if let Some(sink) = self.sink {
-                    let (since, until) = (self.opts.since, self.opts.until);
-                    let kept: Vec<&Event> = self.acc.events[before..]
-                        .iter()
-                        .filter(|e| since.is_none_or(|s| e.time >= s) && until.is_none_or(|u| e.time <= u))
-                        .collect();
-                    if !kept.is_empty() {
-                        sink.found(&self.report.name, &kept);
-                    }
+                // An echo waits to settle: it is written only if it has
+                // no twin (`extract::drop_echoes`).
+                self.tell(self.acc.fresh[before..].iter().filter(|e| !e.echo));
+                let echoes = self.acc.settle(false);
+                self.tell(&echoes);
+                if let (Some(sink), Some((_, clock))) = (self.sink, self.acc.range) {
+                    sink.tick(clock);
                 }
             }
             if let Some(e) = err {
@@ -732,8 +787,22 @@ impl<'a> Reading<'a> {
         }
     }
 
+    /// Hands a live input's new events, within `--since`/`--until`, to its sink.
+    fn tell<'e>(&self, events: impl IntoIterator<Item = &'e Event>) {
+        let Some(sink) = self.sink else { return };
+        let (since, until) = (self.opts.since, self.opts.until);
+        let kept: Vec<&Event> = events
+            .into_iter()
+            .filter(|e| since.is_none_or(|s| e.time >= s) && until.is_none_or(|u| e.time <= u))
+            .collect();
+        if !kept.is_empty() {
+            sink.found(&self.report.name, &kept);
+        }
+    }
+
     fn finish(mut self) -> Extracted {
-        crate::extract::drop_echoes(&mut self.acc.events);
+        let echoes = self.acc.settle(true);
+        self.tell(&echoes);
         fill_lone_client(&mut self.acc.events);
         self.report.lines = self.acc.lines();
         self.report.range = self.acc.range;
@@ -743,7 +812,7 @@ impl<'a> Reading<'a> {
         let mut errors = merge_issues(self.acc.issues);
         errors.extend(self.errors);
         self.report.errors = errors;
-        self.report.events = self.acc.events.len();
+        self.report.events = crate::thin::weight(&self.acc.events);
         Extracted { report: self.report, events: self.acc.events, configs: self.acc.configs, racks: self.acc.racks }
     }
 }

@@ -118,6 +118,17 @@ pub struct Args {
     /// Longest line analysed in full, in bytes (tests of long lines).
     #[arg(long, hide = true)]
     pub max_line: Option<usize>,
+
+    /// Print each broker window as it opens and closes, then the report at
+    /// the end of the input or on Ctrl-C. Files are followed as `tail -f`
+    /// does (text format only)
+    #[arg(long)]
+    pub follow: bool,
+
+    /// Events kept one by one per input before alike noise is thinned
+    /// (tests of thinning; `rollcall::thin`).
+    #[arg(long, hide = true)]
+    pub thin_after: Option<usize>,
 }
 
 /// `rollcall grammars`: the built-in layouts and grammar rules.
@@ -260,6 +271,9 @@ impl Config {
                     .ok_or_else(|| format!("--date: '{d}' is not a date like 2024-02-06"))?,
             ),
         };
+        if a.follow && a.format != Format::Text {
+            return Err("--follow writes text; --format events already writes each event as it is found".into());
+        }
         if a.threads == Some(0) {
             return Err("--threads must be at least 1".into());
         }
@@ -285,6 +299,12 @@ impl Config {
                 topics,
                 maintenance,
                 progress: None,
+                // `--format events` writes every event of a file.
+                thin_after: match a.format {
+                    Format::Events => None,
+                    _ => Some(a.thin_after.unwrap_or(crate::thin::THIN_AFTER)),
+                },
+                follow: a.follow,
             },
             format: a.format,
             out: a.out,

@@ -127,7 +127,7 @@ fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i6
     let mut clients = BTreeSet::new();
     let mut firsts: BTreeMap<Kind, (u32, u64)> = BTreeMap::new();
     for e in group {
-        *kinds.entry(e.kind).or_insert(0) += 1;
+        *kinds.entry(e.kind).or_insert(0) += e.weight as usize;
         if let Some(c) = &e.client {
             clients.insert(c.clone());
         }
@@ -161,7 +161,7 @@ fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i6
         } else {
             Some(EndedBy::LastSymptom)
         },
-        events: group.len(),
+        events: crate::thin::weight(group.iter().copied()),
         kinds,
         clients,
         evidence,

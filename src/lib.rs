@@ -4,7 +4,7 @@
 //! The data flows one way (see `docs/design.md`):
 //!
 //! ```text
-//! input ─► chunks ─► extract (prefilter ─► layout ─► grammar) ─► events
+//! input ─► chunks ─► extract (prefilter ─► layout ─► grammar) ─► events ─► thin (settle, echoes)
 //!       ─► broker (identity) ─► correlate (windows) ─► noise (anomalies) ─► report
 //! ```
 //!
@@ -23,5 +23,6 @@ pub mod input;
 pub mod layout;
 pub mod noise;
 pub mod report;
+pub mod thin;
 pub mod timefmt;
 pub mod topics;

@@ -8,6 +8,7 @@ use rollcall::grammar;
 use rollcall::layout::Layouts;
 use rollcall::report;
 use rollcall::report::events::Live;
+use rollcall::report::follow::Follow;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -122,7 +123,19 @@ fn run(cfg: Config) -> io::Result<u8> {
         x = x.with_max_line(n);
     }
     let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = cfg.threads {
+    let mut threads = cfg.threads;
+    if cfg.options.follow {
+        // Each followed input holds a worker until Ctrl-C: there must be
+        // one for each, and one to spare for their chunks.
+        let inputs = rollcall::input::expand(&cfg.options.inputs).0.len();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        threads = Some(threads.unwrap_or(cores).max(inputs + 1));
+        // Ctrl-C ends the inputs where they are; the report still comes.
+        if let Err(e) = ctrlc::set_handler(rollcall::input::readahead::stop) {
+            eprintln!("rollcall: --follow: cannot catch Ctrl-C ({e}); the report comes at the end of the input");
+        }
+    }
+    if let Some(n) = threads {
         pool = pool.num_threads(n);
     }
     let pool = pool.build().map_err(io::Error::other)?;
@@ -130,7 +143,14 @@ fn run(cfg: Config) -> io::Result<u8> {
     let bar = Progress::start(&mut cfg.options);
     // `--format events` writes a live input's events as they are found,
     // then the other inputs' events at the end, to the same place.
-    let (a, events_out) = if cfg.format == report::Format::Events && !cfg.quiet {
+    let (a, events_out) = if cfg.options.follow {
+        let topics = cfg.options.topics.as_ref().map(|t| &t.describe);
+        let follow = Follow::new(Box::new(io::stdout()), cfg.options.zone, cfg.options.thresholds.gap_ms, topics);
+        let a = pool.install(|| analysis::run_live(&cfg.options, &layouts, &x, Some(&follow)));
+        // A closed stdout shows at the report's own write below.
+        let _ = follow.finish();
+        (a, None)
+    } else if cfg.format == report::Format::Events && !cfg.quiet {
         let out: Box<dyn Write + Send> = match &cfg.out {
             Some(path) => Box::new(io::BufWriter::new(
                 std::fs::File::create(path)
@@ -213,7 +233,7 @@ const PROGRESS_MIN: u64 = 64 << 20;
 
 impl Progress {
     fn start(opts: &mut analysis::Options) -> Option<Progress> {
-        if !io::stderr().is_terminal() || opts.inputs.iter().any(|i| i == "-") {
+        if !io::stderr().is_terminal() || opts.follow || opts.inputs.iter().any(|i| i == "-") {
             return None;
         }
         let (specs, _) = rollcall::input::expand(&opts.inputs);

@@ -597,7 +597,10 @@ fn single_bootstrap(f: &Facts<'_>, out: &mut Vec<Finding>) {
             ));
         }
         if !waits.is_empty() {
-            reasons.push(format!("send() timed out waiting for metadata {} time(s)", waits.len()));
+            reasons.push(format!(
+                "send() timed out waiting for metadata {} time(s)",
+                crate::thin::weight(waits.iter().copied().copied())
+            ));
         }
         if reasons.is_empty() {
             continue;
@@ -667,7 +670,7 @@ fn unexplained(timelines: &[Timeline], events: &[Event], (ms, me): (i64, i64), z
         end: e,
         message: format!(
             "{} disruption event(s) {} fall outside the maintenance window {} → {}{who}",
-            evs.len(),
+            crate::thin::weight(evs.iter().copied()),
             when(s, e, zone),
             clock(ms, zone),
             clock(me, zone)

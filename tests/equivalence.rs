@@ -5,7 +5,13 @@
 mod common;
 use common::*;
 
-const FILES: &[&str] = &["fixtures/records-expired/producer.log", "fixtures/records-expired/consumer.log"];
+// The librdkafka log repeats its errors (echoes): a pipe must drop them
+// as a file does, though its events are written as they are found.
+const FILES: &[&str] = &[
+    "fixtures/records-expired/producer.log",
+    "fixtures/records-expired/consumer.log",
+    "fixtures/librdkafka-records-lost/producer.log",
+];
 
 #[test]
 fn every_path_gives_the_same_json_and_events() {
@@ -110,4 +116,51 @@ fn crlf_line_endings_change_nothing_but_the_bytes() {
     assert_eq!(b.code, 0, "CRLF is not an error: {}", b.stderr);
     assert!(b.stderr.is_empty());
     assert_eq!(a.stdout, b.stdout);
+}
+
+/// Past its budget, an input's alike noise is thinned (`rollcall::thin`) to
+/// bound memory. Thinning from the very first event must change no report:
+/// every fixture, and a generated day of rolls with dozens of windows, give
+/// the same JSON; and the events the JSON counts are the lines that
+/// `--format events` (never thinned) writes one by one.
+#[test]
+fn thinning_alike_noise_changes_no_report() {
+    let dir = temp_dir("thin");
+    let bulk = dir.join("bulk.log");
+    let gen = run(env!("CARGO_BIN_EXE_rollcall-gen"), &["bulk", "--bytes", "30M", "--seed", "7"], None);
+    std::fs::write(&bulk, &gen.stdout).unwrap();
+    let mut cases: Vec<Vec<String>> = fixtures()
+        .into_iter()
+        .map(|f| {
+            let mut a = fixture_args(&f);
+            a.push(format!("fixtures/{f}/"));
+            a
+        })
+        .collect();
+    cases.push(vec![bulk.to_str().unwrap().to_string()]);
+    for case in cases {
+        let args: Vec<&str> = case.iter().map(String::as_str).collect();
+        let with = |extra: &[&str]| rollcall(&[extra, &args[..]].concat(), None);
+        let whole = with(&["--format", "json"]);
+        let thinned = with(&["--format", "json", "--thin-after", "0"]);
+        assert_eq!(thinned.code, whole.code, "{case:?}: {}", thinned.stderr);
+        assert!(thinned.stdout == whole.stdout, "{case:?}: thinning changed the report");
+        let counted: u64 = whole.json()["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["format"] != "kafka-topics")
+            .map(|i| i["events"].as_u64().unwrap())
+            .sum();
+        let events = with(&["--format", "events"]);
+        assert_eq!(counted, events.stdout.lines().count() as u64, "{case:?}");
+    }
+    let windows: usize =
+        run_json(&bulk)["brokers"].as_array().unwrap().iter().map(|b| b["windows"].as_array().unwrap().len()).sum();
+    assert!(windows > 20, "the generated log has {windows} windows");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn run_json(p: &std::path::Path) -> serde_json::Value {
+    rollcall(&["--format", "json", p.to_str().unwrap()], None).json()
 }

@@ -162,3 +162,119 @@ fn progress_only_on_a_terminal() {
     assert_eq!(std::fs::read_to_string(&json).unwrap(), piped.stdout, "the report is untouched by the bar");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Reads a child's stdout on a thread, a line at a time.
+fn lines_of(child: &mut std::process::Child) -> mpsc::Receiver<String> {
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits for a line containing `want`; returns every line up to it.
+fn until(rx: &mpsc::Receiver<String>, want: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let l = rx.recv_timeout(PATIENCE).unwrap_or_else(|_| panic!("no line with {want:?} after {seen:#?}"));
+        let done = l.contains(want);
+        seen.push(l);
+        if done {
+            return seen;
+        }
+    }
+}
+
+fn interrupt(child: &std::process::Child) {
+    let ok = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success();
+    assert!(ok, "kill -INT");
+}
+
+/// The clean roll's lines, and the line (1-based) of the first event that
+/// names broker 2 itself (the live view knows no attribution by time).
+fn clean_roll() -> (Vec<String>, usize) {
+    let text = String::from_utf8(read("fixtures/clean-roll/producer.log")).unwrap();
+    let events = rollcall(&["--format", "events", "fixtures/clean-roll/producer.log"], None);
+    let first_of_2 = events
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["broker"] == "2" && e["attributed"] == "line")
+        .expect("broker 2 goes out in the clean roll")["line"]
+        .as_u64()
+        .unwrap();
+    (text.lines().map(String::from).collect(), first_of_2 as usize)
+}
+
+#[test]
+fn follow_tells_each_window_as_it_opens_and_closes_then_the_report() {
+    let (lines, first_of_2) = clean_roll();
+    let mut child = spawn(&["--follow"]);
+    let mut stdin = child.stdin.take().unwrap();
+    let rx = lines_of(&mut child);
+    for l in &lines[..first_of_2] {
+        writeln!(stdin, "{l}").unwrap();
+        stdin.flush().unwrap();
+    }
+    // Broker 1 went out and came back, broker 2 is out: said while the
+    // input is still open, in that order.
+    let seen = until(&rx, "broker 2 OUT");
+    let at = |what: &str| seen.iter().position(|l| l.contains(what)).unwrap_or_else(|| panic!("{what}: {seen:#?}"));
+    assert!(at("broker 1 OUT") < at("broker 1 BACK"));
+    assert!(seen[at("broker 1 BACK")].contains("ended by its last symptom"), "{seen:#?}");
+    assert!(seen[at("broker 2 OUT")].contains(&format!("(-:{first_of_2})")), "{seen:#?}");
+    assert!(rx.try_recv().is_err(), "broker 2 is still out: nothing more to say yet");
+    for l in &lines[first_of_2..] {
+        writeln!(stdin, "{l}").unwrap();
+    }
+    drop(stdin);
+    let rest: Vec<String> = rx.iter().collect();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let verdict = rest.iter().position(|l| l.starts_with("EXPECTED NOISE")).expect("the report at the end");
+    assert!(rest[..verdict].iter().any(|l| l.contains("broker 2 BACK")), "{rest:#?}");
+    assert!(rest[..verdict].iter().any(|l| l.contains("broker 3 OUT")), "{rest:#?}");
+}
+
+#[test]
+fn ctrl_c_ends_a_follow_with_the_report() {
+    let (lines, _) = clean_roll();
+    let mut child = spawn(&["--follow"]);
+    let mut stdin = child.stdin.take().unwrap();
+    let rx = lines_of(&mut child);
+    for l in &lines {
+        writeln!(stdin, "{l}").unwrap();
+    }
+    stdin.flush().unwrap();
+    until(&rx, "broker 3 OUT");
+    // The input stays open (as `kubectl logs -f` would): only Ctrl-C ends it.
+    interrupt(&child);
+    let rest: Vec<String> = rx.iter().collect();
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{rest:#?}");
+    assert!(rest.iter().any(|l| l.starts_with("EXPECTED NOISE")), "{rest:#?}");
+    drop(stdin);
+}
+
+#[test]
+fn follow_reads_a_growing_file_as_tail_f_does() {
+    let (lines, first_of_2) = clean_roll();
+    let dir = temp_dir("follow");
+    let path = dir.join("app.log");
+    std::fs::write(&path, lines[..first_of_2].join("\n") + "\n").unwrap();
+    let mut child = spawn(&["--follow", path.to_str().unwrap()]);
+    let rx = lines_of(&mut child);
+    until(&rx, "broker 2 OUT");
+    let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    f.write_all((lines[first_of_2..].join("\n") + "\n").as_bytes()).unwrap();
+    until(&rx, "broker 3 OUT");
+    interrupt(&child);
+    let rest: Vec<String> = rx.iter().collect();
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{rest:#?}");
+    assert!(rest.iter().any(|l| l.starts_with("EXPECTED NOISE")), "{rest:#?}");
+    assert!(rest.iter().any(|l| l.contains("app.log")), "the report names the file");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

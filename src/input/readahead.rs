@@ -12,6 +12,7 @@
 //! in flight, and their buffers are recycled.
 
 use std::io::{self, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
 use std::time::Duration;
 
@@ -23,6 +24,39 @@ const PIECES: usize = 16;
 /// analysed. Short enough that a live line's event is out well within a
 /// second; long enough that a fast pipe never looks quiet.
 pub const QUIET: Duration = Duration::from_millis(25);
+
+/// Set on Ctrl-C under `--follow`: every stream then ends where it is, and
+/// the report is written from what was read.
+static STOP: AtomicBool = AtomicBool::new(false);
+/// How often a stream waiting for bytes looks at [`STOP`].
+const STOP_POLL: Duration = Duration::from_millis(100);
+
+/// Ends every stream being read (the reading threads are left blocked in
+/// their `read`; the process is about to finish).
+pub fn stop() {
+    STOP.store(true, Ordering::Relaxed);
+}
+
+fn stopped() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
+
+/// A file that is still being written, read as `tail -f` does: at its end,
+/// wait for more until [`stop`]. (A file rotated away is not followed to
+/// its successor.)
+pub struct Tail<R>(pub R);
+
+impl<R: Read> Read for Tail<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let n = self.0.read(buf)?;
+            if n > 0 || buf.is_empty() || stopped() {
+                return Ok(n);
+            }
+            std::thread::sleep(STOP_POLL);
+        }
+    }
+}
 
 /// A byte source that can tell whether more bytes are at hand.
 pub trait Feed: Read {
@@ -96,15 +130,11 @@ impl ReadAhead {
         Ok(ReadAhead { pieces, recycle, cur: Vec::new(), pos: 0, done: false, err: None })
     }
 
-    /// Takes the next piece, waiting at most `wait` (forever if `None`).
+    /// Takes the next piece, waiting at most `wait`.
     /// True when a piece (or the source's error, kept for the next read)
     /// came.
-    fn next_piece(&mut self, wait: Option<Duration>) -> bool {
-        let got = match wait {
-            None => self.pieces.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            Some(w) => self.pieces.recv_timeout(w),
-        };
-        match got {
+    fn next_piece(&mut self, wait: Duration) -> bool {
+        match self.pieces.recv_timeout(wait) {
             Ok(Ok(piece)) => {
                 let old = std::mem::replace(&mut self.cur, piece);
                 // The thread may have ended; then the buffer is just dropped.
@@ -135,7 +165,9 @@ impl Read for ReadAhead {
             if self.done || out.is_empty() {
                 return Ok(0);
             }
-            self.next_piece(None);
+            if !self.next_piece(STOP_POLL) && stopped() {
+                self.done = true;
+            }
         }
         let n = out.len().min(self.cur.len() - self.pos);
         out[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
@@ -150,7 +182,7 @@ impl Feed for ReadAhead {
             return true;
         }
         // The end of input, found while waiting, counts as ready too.
-        self.next_piece(Some(QUIET)) || self.done
+        self.next_piece(QUIET) || self.done
     }
 }
 

@@ -144,7 +144,8 @@ fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
     let bin_ms = ((sc.t1 - sc.t0) as f64 / BINS as f64).max(1.0);
     for e in &a.events {
         let b = (((e.time - sc.t0) as f64 / bin_ms) as usize).min(BINS - 1);
-        density.entry(e.client.as_deref().unwrap_or("(no client id)")).or_insert_with(|| vec![0; BINS])[b] += 1;
+        density.entry(e.client.as_deref().unwrap_or("(no client id)")).or_insert_with(|| vec![0; BINS])[b] +=
+            e.weight as usize;
     }
     let rows = a.timelines.len() + a.findings.len() + density.len();
     let height = AXIS + ROW * rows as f64 + ROW / 2.0;

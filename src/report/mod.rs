@@ -9,6 +9,7 @@
 //! cannot drift apart.
 
 pub mod events;
+pub mod follow;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -116,7 +117,7 @@ pub fn scope(a: &Analysis) -> String {
     });
     format!(
         "{} from {} ({lines} lines){range}; times in {z}",
-        plural(a.events.len(), "event", "events"),
+        plural(crate::thin::weight(&a.events), "event", "events"),
         plural(a.inputs.len(), "input", "inputs"),
     )
 }

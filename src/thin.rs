@@ -1,0 +1,284 @@
+//! Settling and thinning: what bounds the memory of a long input.
+//!
+//! Events leave extraction in line order into a *fresh* queue. There they
+//! wait until the input's clock (its latest event time) is `SETTLE_MS` past
+//! them, so that a librdkafka error's echo meets the line it repeats
+//! (`extract::drop_echoes` looks `ECHO_WINDOW_MS` back and one second
+//! ahead). Settled events leave the queue as a prefix, in line order, into
+//! the [`Thinner`].
+//!
+//! Up to a budget of events per input the thinner keeps every event, so
+//! ordinary logs are analysed line by line. Past it, it thins the plain
+//! noise: of alike events (the same everything but time and line) it keeps
+//! the first and last of each run and one every `gap / 2` between, and each
+//! dropped event adds its weight to the next event kept. That keeps, per
+//! broker and client: every window's start, end, kinds and evidence (first,
+//! first of each kind, last), and the counts, since weights add up. Runs
+//! never cross `--since`, `--until` or `--maintenance` bounds, so counts on
+//! either side stay exact. Only events attributed to a broker by time alone
+//! may move their weight to the broker out at the next kept event's time.
+//!
+//! Never thinned: events that findings count or quote one by one (records
+//! expired, retries exhausted, not enough replicas, bootstrap failures, all
+//! brokers down, unknown templates), answers and recoveries, echoes, and
+//! events against a bootstrap pseudo id.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use crate::event::{Event, Kind};
+
+/// How far behind an input's clock an event settles: the echo window, one
+/// second for an echo logged before its twin, and slack for threads that
+/// log a little out of order.
+pub const SETTLE_MS: i64 = crate::extract::ECHO_WINDOW_MS + 5_000;
+
+/// Events kept one by one per input before thinning starts.
+pub const THIN_AFTER: usize = 20_000;
+
+/// Whether an event is plain noise that may stand for others alike.
+fn thinnable(e: &Event) -> bool {
+    use Kind::*;
+    let noise = matches!(
+        e.kind,
+        NotLeader
+            | LeaderNotAvailable
+            | ConnectionFailed
+            | Disconnected
+            | RequestTimeout
+            | CoordinatorUnavailable
+            | MetadataError
+            | OffsetCommitFailed
+            | Rebalance
+    );
+    noise && e.is_symptom() && !e.echo && e.count.is_none() && e.node.is_none_or(|n| n >= 0)
+}
+
+/// Everything but time, line and weight (the fields extraction fills).
+fn same(a: &Event, b: &Event) -> bool {
+    (a.kind, &a.rule, a.level, a.node, &a.host, a.port, &a.topic, a.partition, &a.error, &a.client, a.role)
+        == (b.kind, &b.rule, b.level, b.node, &b.host, b.port, &b.topic, b.partition, &b.error, &b.client, b.role)
+        && (a.attempts, a.input, a.answered, &a.template) == (b.attempts, b.input, b.answered, &b.template)
+}
+
+fn hash(e: &Event, segment: u8) -> u64 {
+    let mut h = DefaultHasher::new();
+    (e.kind, &e.rule, e.level, e.node, &e.host, e.port, &e.topic, e.partition, &e.error, &e.client).hash(&mut h);
+    (e.role, e.attempts, e.answered, &e.template, segment).hash(&mut h);
+    h.finish()
+}
+
+/// One run of alike events: the last one kept, and the latest one seen
+/// since, which carries the weight of those dropped before it.
+struct Run {
+    segment: u8,
+    last_kept: Event,
+    pending: Option<Event>,
+}
+
+impl Run {
+    fn latest(&self) -> i64 {
+        self.pending.as_ref().map_or(self.last_kept.time, |p| p.time)
+    }
+}
+
+/// Keeps every event up to a budget, then thins alike runs (module doc).
+/// The default keeps every event.
+#[derive(Default)]
+pub struct Thinner {
+    after: Option<usize>,
+    spacing: i64,
+    /// Times that runs must not cross, sorted.
+    bounds: Vec<i64>,
+    seen: usize,
+    runs: HashMap<u64, Vec<Run>>,
+    clock: i64,
+    swept_at: i64,
+}
+
+impl Thinner {
+    /// `after: None` never thins (`--format events` on a file prints every
+    /// event). `bounds` are `--since`, `--until` and the maintenance window.
+    pub fn new(after: Option<usize>, gap_ms: i64, bounds: impl IntoIterator<Item = i64>) -> Thinner {
+        let mut bounds: Vec<i64> = bounds.into_iter().collect();
+        bounds.sort_unstable();
+        Thinner {
+            after,
+            spacing: (gap_ms / 2).max(1),
+            bounds,
+            seen: 0,
+            runs: HashMap::new(),
+            clock: i64::MIN,
+            swept_at: i64::MIN,
+        }
+    }
+
+    /// Takes the next settled event (in line order); what is kept goes to `out`.
+    pub fn push(&mut self, e: Event, out: &mut Vec<Event>) {
+        self.seen += 1;
+        self.clock = self.clock.max(e.time);
+        self.sweep(out);
+        if self.after.is_none_or(|n| self.seen <= n) || !thinnable(&e) {
+            out.push(e);
+            return;
+        }
+        // `--since 10:00` keeps 10:00 itself: the bounds split between
+        // `< b` and `>= b` for a start and `<= b` and `> b` for an end, so
+        // a run stays on one side of either reading.
+        let segment = self.bounds.iter().map(|&b| u8::from(e.time >= b) + u8::from(e.time > b)).sum();
+        let runs = self.runs.entry(hash(&e, segment)).or_default();
+        let Some(run) = runs.iter_mut().find(|r| r.segment == segment && same(&r.last_kept, &e)) else {
+            runs.push(Run { segment, last_kept: e.clone(), pending: None });
+            out.push(e);
+            return;
+        };
+        let mut e = e;
+        if e.time < run.last_kept.time {
+            // Out of order: kept as it is; the run goes on from where it was.
+            out.push(e);
+            return;
+        }
+        if e.time.saturating_sub(run.last_kept.time) <= self.spacing {
+            if let Some(p) = run.pending.take() {
+                e.weight += p.weight;
+            }
+            run.pending = Some(e);
+            return;
+        }
+        // Too far from the last kept event to stand for what lies between:
+        // the pending one (within `spacing` of it) is kept first.
+        if let Some(p) = run.pending.take() {
+            run.last_kept = p.clone();
+            out.push(p);
+            if e.time.saturating_sub(run.last_kept.time) <= self.spacing {
+                run.pending = Some(e);
+                return;
+            }
+        }
+        run.last_kept = e.clone();
+        out.push(e);
+    }
+
+    /// Ends runs that went quiet, so that memory holds only runs still
+    /// going, not every key ever seen.
+    fn sweep(&mut self, out: &mut Vec<Event>) {
+        if self.runs.is_empty() || self.clock.saturating_sub(self.swept_at) < self.spacing * 4 {
+            return;
+        }
+        self.swept_at = self.clock;
+        let horizon = self.clock.saturating_sub(self.spacing * 2);
+        self.runs.retain(|_, runs| {
+            runs.retain_mut(|r| {
+                let quiet = r.latest() < horizon;
+                if quiet {
+                    out.extend(r.pending.take());
+                }
+                !quiet
+            });
+            !runs.is_empty()
+        });
+    }
+
+    /// The input ended: every run's pending event is kept.
+    pub fn finish(self, out: &mut Vec<Event>) {
+        for runs in self.runs.into_values() {
+            out.extend(runs.into_iter().filter_map(|r| r.pending));
+        }
+    }
+}
+
+/// The total weight of some events: the log lines they stand for.
+pub fn weight<'a>(events: impl IntoIterator<Item = &'a Event>) -> usize {
+    events.into_iter().map(|e| e.weight as usize).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(time: i64, line: u64, partition: i32) -> Event {
+        Event {
+            time,
+            kind: Kind::NotLeader,
+            rule: "java.not_leader".into(),
+            level: None,
+            node: None,
+            host: None,
+            port: None,
+            topic: Some("orders".into()),
+            partition: Some(partition),
+            count: None,
+            error: None,
+            client: Some("p".into()),
+            role: None,
+            attempts: None,
+            input: 0,
+            line,
+            broker: None,
+            attributed: None,
+            answered: false,
+            template: None,
+            echo: false,
+            weight: 1,
+        }
+    }
+
+    fn thin(after: Option<usize>, events: Vec<Event>, bounds: &[i64]) -> Vec<Event> {
+        let mut t = Thinner::new(after, 30_000, bounds.iter().copied());
+        let mut out = Vec::new();
+        for e in events {
+            t.push(e, &mut out);
+        }
+        t.finish(&mut out);
+        out.sort_by_key(|e| e.line);
+        out
+    }
+
+    #[test]
+    fn under_the_budget_every_event_is_kept() {
+        let evs: Vec<_> = (0..100).map(|i| ev(i * 1000, i as u64, 0)).collect();
+        assert_eq!(thin(Some(100), evs.clone(), &[]), evs);
+        assert_eq!(thin(None, evs.clone(), &[]), evs);
+    }
+
+    #[test]
+    fn a_run_keeps_its_ends_and_its_weight_and_no_gap_grows_past_the_spacing() {
+        // One line a second for ten minutes, then a pause, then ten more.
+        let mut evs: Vec<_> = (0..600).map(|i| ev(i * 1000, i as u64, 0)).collect();
+        evs.extend((0..10).map(|i| ev(900_000 + i * 1000, 600 + i as u64, 0)));
+        let out = thin(Some(0), evs, &[]);
+        assert!(out.len() < 60, "{} kept", out.len());
+        assert_eq!(weight(&out), 610);
+        let times: Vec<i64> = out.iter().map(|e| e.time).collect();
+        assert_eq!(times[0], 0);
+        assert!(times.contains(&599_000) && times.contains(&900_000) && times.contains(&909_000), "{times:?}");
+        for w in times.windows(2) {
+            assert!(w[1] - w[0] <= 15_000 || (w[0], w[1]) == (599_000, 900_000), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn different_partitions_are_different_runs() {
+        let evs: Vec<_> = (0..40).map(|i| ev(i * 100, i as u64, (i % 2) as i32)).collect();
+        let out = thin(Some(0), evs, &[]);
+        let per: Vec<usize> = (0..2).map(|p| weight(out.iter().filter(|e| e.partition == Some(p)))).collect();
+        assert_eq!(per, vec![20, 20]);
+        assert_eq!(out.iter().filter(|e| e.partition == Some(1)).map(|e| e.time).max(), Some(3_900));
+    }
+
+    #[test]
+    fn runs_do_not_cross_a_bound() {
+        let evs: Vec<_> = (0..20).map(|i| ev(i * 1000, i as u64, 0)).collect();
+        let out = thin(Some(0), evs, &[10_000]);
+        assert_eq!(weight(out.iter().filter(|e| e.time < 10_000)), 10);
+        assert_eq!(weight(out.iter().filter(|e| e.time >= 10_000)), 10);
+        assert!(out.iter().any(|e| e.time == 9_000) && out.iter().any(|e| e.time == 10_000));
+    }
+
+    #[test]
+    fn counted_and_rare_events_are_never_thinned() {
+        let evs: Vec<_> =
+            (0..50).map(|i| Event { kind: Kind::RecordsExpired, count: Some(3), ..ev(i * 10, i as u64, 0) }).collect();
+        assert_eq!(thin(Some(0), evs.clone(), &[]), evs);
+    }
+}
