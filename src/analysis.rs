@@ -214,7 +214,12 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
             racks: Vec::new(),
         });
     }
-    let mut events: Vec<Event> = Vec::new();
+    // The largest input's events grow into everyone's (they are sorted
+    // below): on a long stream they are most of the memory, and a copy
+    // would hold them twice.
+    let largest = (0..reports.len()).max_by_key(|&i| reports[i].events.len());
+    let mut events: Vec<Event> = largest.map(|i| std::mem::take(&mut reports[i].events)).unwrap_or_default();
+    events.reserve_exact(reports.iter().map(|r| r.events.len()).sum());
     let mut configs: Vec<ConfigDump> = Vec::new();
     let mut racks: BTreeMap<String, String> = BTreeMap::new();
     let mut host_broker: BTreeMap<String, String> = BTreeMap::new();
@@ -245,7 +250,9 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         range = widen(range, Some((e.time, e.time)));
     }
     let range = range.map(|(s, e)| (opts.since.map_or(s, |x| s.max(x)), opts.until.map_or(e, |x| e.min(x))));
-    events.sort_by_key(Event::sort_key);
+    // (time, input, line) is unique per event: no stable sort (and its
+    // buffer of half the events) is needed.
+    events.sort_unstable_by_key(Event::sort_key);
     for inp in inputs.iter_mut() {
         inp.events = 0;
     }
@@ -813,6 +820,7 @@ impl<'a> Reading<'a> {
         errors.extend(self.errors);
         self.report.errors = errors;
         self.report.events = crate::thin::weight(&self.acc.events);
+        self.acc.events.shrink_to_fit();
         Extracted { report: self.report, events: self.acc.events, configs: self.acc.configs, racks: self.acc.racks }
     }
 }
