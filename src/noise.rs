@@ -284,7 +284,7 @@ fn lost(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
                 when(s, e, zone),
                 list.join(", ")
             ),
-            advice: "These records were never written. Producers must outlast a broker restart: keep retries at its default (MAX_INT) and delivery.timeout.ms at 120000 or more, use acks=all with enable.idempotence=true, and handle failed sends in the application (resend or dead-letter them).".into(),
+            advice: lost_advice(&evs),
             evidence: first_lines(&evs),
         });
     }
@@ -307,7 +307,7 @@ fn retries_exhausted(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
             start: s,
             end: e,
             message: format!("{} failed {} request(s){on} for good {}", who(client), evs.len(), when(s, e, zone)),
-            advice: "The client gave up: its retries or delivery.timeout.ms were too small to outlast a broker restart, or the error was not retriable (see the evidence). Keep retries at the default (MAX_INT), delivery.timeout.ms at 120000 or more, and acks=all with idempotence.".into(),
+            advice: gave_up_advice(&evs),
             evidence: first_lines(&evs),
         });
     }
@@ -695,6 +695,108 @@ fn merge_evidence(lists: &[&Vec<(u32, u64)>]) -> Vec<(u32, u64)> {
     out
 }
 
+/// The client family whose events are a finding's evidence: the prefix of
+/// `Event.rule` (`librdkafka.connection_failed`). Advice names that client's
+/// own settings, since a librdkafka or Go user has no `delivery.timeout.ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Family {
+    Java,
+    Librdkafka,
+    Kafkajs,
+    Sarama,
+    FranzGo,
+}
+
+impl Family {
+    fn of(rule: &str) -> Option<Family> {
+        match rule.split_once('.').map_or(rule, |(family, _)| family) {
+            "java" => Some(Family::Java),
+            "librdkafka" => Some(Family::Librdkafka),
+            "kafkajs" => Some(Family::Kafkajs),
+            "sarama" => Some(Family::Sarama),
+            "franz-go" => Some(Family::FranzGo),
+            _ => None,
+        }
+    }
+
+    /// How the family's producer outlasts a broker restart: its name, the
+    /// retry settings, and the write settings. Names and defaults as the
+    /// clients define them: librdkafka CONFIGURATION.md; kafkajs
+    /// src/retry/defaults.js and the broker's produce() (acks -1); Sarama
+    /// config.go (NewConfig, Validate); franz-go pkg/kgo/config.go.
+    fn producer_knobs(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Family::Java => (
+                "the Java client",
+                "keep retries at its default (MAX_INT) and delivery.timeout.ms at 120000 or more",
+                "use acks=all with enable.idempotence=true",
+            ),
+            Family::Librdkafka => (
+                "librdkafka (confluent-kafka, node-rdkafka)",
+                "keep message.timeout.ms (alias delivery.timeout.ms, default 300000) longer than a restart and leave message.send.max.retries (alias retries) at its default (2147483647 in current releases, 2 in old ones)",
+                "use acks=all with enable.idempotence=true",
+            ),
+            Family::Kafkajs => (
+                "kafkajs",
+                "raise the client's retry options (retries, default 5; maxRetryTime, default 30000 ms) so that retrying outlasts a restart",
+                "send with acks: -1 (the default) and create the producer with idempotent: true",
+            ),
+            Family::Sarama => (
+                "Sarama",
+                "raise Producer.Retry.Max (default 3) and Producer.Retry.Backoff (default 100ms) so that retrying outlasts a restart (Producer.Timeout, default 10s, bounds one request only)",
+                "set Producer.RequiredAcks = WaitForAll (the default is WaitForLocal) and Producer.Idempotent = true",
+            ),
+            Family::FranzGo => (
+                "franz-go",
+                "leave RecordRetries and RecordDeliveryTimeout unset (unlimited by default) or set them beyond a restart",
+                "keep RequiredAcks(AllISRAcks()) and idempotent writes (both defaults; DisableIdempotentWrite turns the latter off)",
+            ),
+        }
+    }
+}
+
+/// The families of `evs`, Java when none is known (a user grammar's own
+/// family): the advice rollcall has always given.
+fn families(evs: &[&Event]) -> BTreeSet<Family> {
+    let mut set: BTreeSet<Family> = evs.iter().filter_map(|e| Family::of(&e.rule)).collect();
+    if set.is_empty() {
+        set.insert(Family::Java);
+    }
+    set
+}
+
+/// The settings of each family in `evs`, as `clause` picks them from
+/// (name, retry settings, write settings): the clause alone for one family,
+/// "for X, ...; for Y, ..." for several.
+fn knobs_of(evs: &[&Event], clause: impl Fn(&str, &str) -> String) -> String {
+    let fams = families(evs);
+    let said = |f: &Family| {
+        let (_, retry, writes) = f.producer_knobs();
+        clause(retry, writes)
+    };
+    if fams.len() == 1 {
+        return fams.iter().map(said).collect();
+    }
+    fams.iter().map(|f| format!("for {}, {}", f.producer_knobs().0, said(f))).collect::<Vec<_>>().join("; ")
+}
+
+fn lost_advice(evs: &[&Event]) -> String {
+    format!(
+        "These records were never written. Producers must outlast a broker restart: {}, and handle failed sends in the application (resend or dead-letter them).",
+        knobs_of(evs, |retry, writes| format!("{retry}, {writes}"))
+    )
+}
+
+fn gave_up_advice(evs: &[&Event]) -> String {
+    if families(evs) == BTreeSet::from([Family::Java]) {
+        return "The client gave up: its retries or delivery.timeout.ms were too small to outlast a broker restart, or the error was not retriable (see the evidence). Keep retries at the default (MAX_INT), delivery.timeout.ms at 120000 or more, and acks=all with idempotence.".into();
+    }
+    format!(
+        "The client gave up: its retry limits were too small to outlast a broker restart, or the error was not retriable (see the evidence). To retry long enough: {}.",
+        knobs_of(evs, |retry, _| retry.to_string())
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -950,5 +1052,56 @@ mod tests {
         assert!(f[0].message.contains("orders-2 (10)"));
         assert_eq!(f[0].evidence, vec![(0, 2), (0, 3)]);
         assert_eq!(f[1].kind, AnomalyKind::NotEnoughReplicas);
+    }
+
+    fn from(rule: &str, time: i64) -> Event {
+        Event { rule: rule.into(), ..ev(time, Kind::RecordsExpired, Some("2")) }
+    }
+
+    fn advice_of(evs: &[Event], kind: AnomalyKind) -> String {
+        let zone = Zone::default();
+        let f = findings(&facts(&[], evs, &[], &zone));
+        f.into_iter().find(|f| f.kind == kind).expect("the finding").advice
+    }
+
+    #[test]
+    fn records_lost_advice_names_the_settings_of_the_client_that_lost_them() {
+        let rdk = advice_of(&[from("librdkafka.message_timed_out", 1_000)], AnomalyKind::RecordsLost);
+        assert!(rdk.contains("message.timeout.ms"), "{rdk}");
+        assert!(rdk.contains("message.send.max.retries"), "{rdk}");
+        assert!(!rdk.contains("Java"), "one family, no label: {rdk}");
+
+        let java = advice_of(&[from("java.batch_expired", 1_000)], AnomalyKind::RecordsLost);
+        assert!(java.contains("delivery.timeout.ms at 120000"), "{java}");
+        assert!(!java.contains("message.timeout.ms"), "{java}");
+
+        let go = advice_of(&[from("sarama.produce_failed", 1_000)], AnomalyKind::RecordsLost);
+        assert!(go.contains("Producer.Retry.Max") && !go.contains("delivery.timeout.ms"), "{go}");
+        let kgo = advice_of(&[from("franz-go.records_failed", 1_000)], AnomalyKind::RecordsLost);
+        assert!(kgo.contains("RecordDeliveryTimeout"), "{kgo}");
+    }
+
+    #[test]
+    fn mixed_evidence_gives_each_familys_settings() {
+        // One client id logged through two families: both sets of settings.
+        let evs = [from("java.batch_expired", 1_000), from("kafkajs.send_failed", 2_000)];
+        let a = advice_of(&evs, AnomalyKind::RecordsLost);
+        assert!(a.contains("for the Java client, keep retries"), "{a}");
+        assert!(a.contains("for kafkajs, raise the client's retry options"), "{a}");
+    }
+
+    #[test]
+    fn gave_up_advice_follows_the_family_and_keeps_the_java_text() {
+        let mut e = from("kafkajs.consumer_crashed", 1_000);
+        e.kind = Kind::RetriesExhausted;
+        let a = advice_of(&[e], AnomalyKind::RetriesExhausted);
+        assert!(a.contains("maxRetryTime") && !a.contains("delivery.timeout.ms"), "{a}");
+        assert!(!a.contains("idempotent"), "a consumer that gave up needs retry settings only: {a}");
+        let mut e = from("java.retries_exhausted", 1_000);
+        e.kind = Kind::RetriesExhausted;
+        let a = advice_of(&[e], AnomalyKind::RetriesExhausted);
+        assert!(a.starts_with("The client gave up: its retries or delivery.timeout.ms"), "{a}");
+        // An unknown family (a user grammar) keeps the Java advice.
+        assert_eq!(families(&[&from("acme.lost", 1)]), BTreeSet::from([Family::Java]));
     }
 }

@@ -43,16 +43,16 @@ const PORT: u16 = 9094;
 
 /// One broker's restart: down at `down`, serving again at `up`.
 #[derive(Clone, Copy)]
-struct Outage {
-    broker: u8,
-    down: i64,
-    up: i64,
+pub struct Outage {
+    pub broker: u8,
+    pub down: i64,
+    pub up: i64,
 }
 
 /// Lines of one file, with their times; sorted by time when written (a
 /// multi-threaded client's lines are close to, not exactly in, time order,
 /// and the echo of a failure comes later than the failure).
-type Lines = Vec<(i64, String)>;
+pub type Lines = Vec<(i64, String)>;
 
 /// The roll: brokers 1, 2, 3 one at a time; with `overlap`, broker 3 stops
 /// 15-25 s before broker 2 is back.
@@ -257,16 +257,32 @@ pub fn write(name: &str, dir: &Path, seed: u64) -> io::Result<()> {
         other => return Err(io::Error::other(format!("not a client scenario: {other}"))),
     };
     fs::create_dir_all(dir)?;
-    for (file, mut lines) in files {
-        lines.sort_by_key(|(t, _)| *t);
-        let mut text = String::new();
-        for (_, l) in lines {
-            text.push_str(&l);
-            text.push('\n');
-        }
-        fs::write(dir.join(file), text)?;
+    for (file, lines) in files {
+        fs::write(dir.join(file), text(lines))?;
     }
     Ok(())
+}
+
+/// The lines of one file in time order, each ended by a newline.
+pub fn text(mut lines: Lines) -> String {
+    lines.sort_by_key(|(t, _)| *t);
+    let mut text = String::new();
+    for (_, l) in lines {
+        text.push_str(&l);
+        text.push('\n');
+    }
+    text
+}
+
+/// A producer's librdkafka stderr (its own layout, no error callback, so
+/// each failure has its `ERROR` echo) through the restarts of `outages`.
+pub fn rdkafka_producer_stderr(outages: &[Outage], rng: &mut Rng) -> Lines {
+    let producer = Rdkafka { name: "rdkafka#producer-1", relay: Relay::Native, error_cb: false };
+    let mut lines = Lines::new();
+    for o in outages {
+        producer.outage(*o, rng, &mut lines);
+    }
+    lines
 }
 
 /// A consumer's application lines every few seconds, so that a file is

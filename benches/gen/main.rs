@@ -17,6 +17,8 @@
 //!   each a clean roll and one kind of trouble.
 //! - kafkajs scenarios (`node.rs`): a Node service's kafkajs JSON log; and
 //!   wrapped scenarios (`wrap.rs`): Java logs inside CRI or Docker json-file.
+//! - `mixed-clients` (`mixed.rs`): one roll seen by a Java, a librdkafka
+//!   (gzipped) and a kafkajs client, for a directory of mixed layouts.
 //! - `bulk`: one long application log of any size for benchmarks, in which
 //!   rolling-restart noise is about 1% of the lines.
 //!
@@ -27,7 +29,9 @@
 //! layout (`layout.rs`), and the client behaviour follows the client code
 //! (`noise.rs`). The generator uses only `std` and its own SplitMix64
 //! (`rng.rs`), so a name and a seed give byte-identical files whatever
-//! crates or toolchain come later.
+//! crates or toolchain come later; the one exception is `flate2` for the
+//! gzipped file of `mixed-clients`, whose decompressed text is what is
+//! byte-identical (a deflate backend may pack it differently).
 
 mod bulk;
 mod clients;
@@ -35,6 +39,7 @@ mod clock;
 mod cluster;
 mod extra;
 mod layout;
+mod mixed;
 mod node;
 mod noise;
 mod rng;
@@ -79,7 +84,13 @@ enum Command {
 
 /// Every scenario name, the first four first.
 fn scenario_names() -> impl Iterator<Item = &'static str> {
-    scenario::NAMES.into_iter().chain(extra::NAMES).chain(clients::NAMES).chain(node::NAMES).chain(wrap::NAMES)
+    scenario::NAMES
+        .into_iter()
+        .chain(extra::NAMES)
+        .chain(clients::NAMES)
+        .chain(node::NAMES)
+        .chain(wrap::NAMES)
+        .chain(mixed::NAMES)
 }
 
 fn check_scenario(name: &str) -> Result<(), String> {
@@ -132,6 +143,9 @@ fn run(command: Command) -> io::Result<()> {
         }
         Command::Scenario { name, dir, seed } if wrap::NAMES.contains(&name.as_str()) => {
             wrap::write(&name, &dir, seed)?
+        }
+        Command::Scenario { name, dir, seed } if mixed::NAMES.contains(&name.as_str()) => {
+            mixed::write(&name, &dir, seed)?
         }
         Command::Scenario { name, dir, seed } => scenario::write(&name, &dir, seed)?,
         Command::Topics { name, seed } => {

@@ -27,7 +27,7 @@ pub const NAMES: [&str; 2] = ["kafkajs-clean-roll", "kafkajs-crash"];
 const CLIENT_ID: &str = "orders-api";
 const PORT: u16 = 9092;
 
-struct Line {
+pub struct Line {
     t: i64,
     level: &'static str,
     message: String,
@@ -52,31 +52,47 @@ pub fn write(name: &str, dir: &Path, seed: u64) -> io::Result<()> {
     let mut rng = Rng::new(rng::derive(seed, name));
     let crash = name == "kafkajs-crash";
     let start = start_of_logs() + rng.range(0, 1_999);
-    let mut lines = Vec::new();
-    let info = |t: i64, message: &str, extra: String| Line { t, level: "INFO", message: message.into(), extra };
-    lines.push(info(start, "[Consumer] Starting", format!("\"groupId\":\"{GROUP}\"")));
-    let joined = start + rng.range(3_000, 6_000);
-    lines.push(info(joined, "[ConsumerGroup] Consumer has joined the group", joined_fields(&mut rng, 40)));
+    let mut lines = begin(start, &mut rng);
     let mut t = start + rng.range(60_000, 120_000);
     let mut end = t;
     for b in BROKERS {
         let restart = if crash && b == 2 { rng.range(150_000, 170_000) } else { rng.range(40_000, 90_000) };
-        let up = outage(b, t, t + restart, crash && b == 2, &mut rng, &mut lines);
-        let rejoined = up + rng.range(2_000, 5_000);
-        lines.push(info(
-            rejoined,
-            "[ConsumerGroup] Consumer has joined the group",
-            joined_fields(&mut rng, rejoined - up),
-        ));
+        let (up, rejoined) = restart_of(b, t, t + restart, crash && b == 2, &mut rng, &mut lines);
         end = rejoined + rng.range(60_000, 120_000);
         t = up + rng.range(60_000, 180_000);
     }
-    // The capture ends when the service is stopped: consumer.disconnect()
-    // logs `Stopped` (consumer/index.js).
+    fs::create_dir_all(dir)?;
+    fs::write(dir.join("kafkajs.log"), finish(end, lines))
+}
+
+/// The service's lines from `start`: the consumer starts and joins its group.
+pub fn begin(start: i64, rng: &mut Rng) -> Vec<Line> {
+    let mut lines = vec![info(start, "[Consumer] Starting", format!("\"groupId\":\"{GROUP}\""))];
+    let joined = start + rng.range(3_000, 6_000);
+    lines.push(info(joined, "[ConsumerGroup] Consumer has joined the group", joined_fields(rng, 40)));
+    lines
+}
+
+/// Broker `b` restarts (down from `down` to `up`; with `crash`, long enough
+/// to exhaust the consumer's retries); returns when it is back and when the
+/// consumer has joined its group again.
+pub fn restart_of(b: u8, down: i64, up: i64, crash: bool, rng: &mut Rng, lines: &mut Vec<Line>) -> (i64, i64) {
+    let up = outage(b, down, up, crash, rng, lines);
+    let rejoined = up + rng.range(2_000, 5_000);
+    lines.push(info(rejoined, "[ConsumerGroup] Consumer has joined the group", joined_fields(rng, rejoined - up)));
+    (up, rejoined)
+}
+
+/// The capture ends when the service is stopped at `end`: consumer.disconnect()
+/// logs `Stopped` (consumer/index.js). Returns the file's bytes.
+pub fn finish(end: i64, mut lines: Vec<Line>) -> Vec<u8> {
     lines.push(info(end, "[Consumer] Stopped", format!("\"groupId\":\"{GROUP}\"")));
     lines.sort_by_key(|l| l.t);
-    fs::create_dir_all(dir)?;
-    fs::write(dir.join("kafkajs.log"), render(&lines))
+    render(&lines)
+}
+
+fn info(t: i64, message: &str, extra: String) -> Line {
+    Line { t, level: "INFO", message: message.into(), extra }
 }
 
 /// consumerGroup.js: this.logger.info('Consumer has joined the group', { groupId,

@@ -508,7 +508,7 @@ pub fn play_moves(
 /// that is up (the next in-sync replica of the offsets partition).
 /// The producer's side of one broker outage: leaders move, the broker
 /// stops, reconnects fail until the probes end.
-fn producer_outage(producer: &mut Producer, o: &Outage, rng: &mut Rng, logs: &mut Logs) {
+pub fn producer_outage(producer: &mut Producer, o: &Outage, rng: &mut Rng, logs: &mut Logs) {
     producer.leaders_moved(o.broker, o.down, rng, &mut logs.producer);
     producer.broker_stopped(o.broker, o.stop, &mut logs.producer);
     let times = reconnect_attempts(rng, o.stop, o.producer_probes_until, o.cadence, usize::MAX);

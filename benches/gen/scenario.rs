@@ -262,7 +262,7 @@ pub fn application_lines(from: i64, until: i64, rng: &mut Rng, out: &mut Vec<Rec
 
 /// Sorts by time (stable, so lines logged at the same millisecond keep the
 /// order they were produced in) and renders.
-fn render(style: Style, mut records: Vec<Record>) -> Vec<u8> {
+pub fn render(style: Style, mut records: Vec<Record>) -> Vec<u8> {
     records.sort_by_key(|r| r.t);
     let mut renderer = Renderer::new(style);
     let mut out = Vec::new();
