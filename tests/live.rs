@@ -101,16 +101,51 @@ fn a_lone_continuation_line_waits_for_the_layout() {
     assert_eq!(windows(&a), windows(&b), "the same windows, one line further down");
 }
 
-/// Starts rollcall with every standard stream piped.
-fn spawn(args: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_rollcall"))
+/// Starts rollcall with every standard stream piped. The process is killed
+/// when the test ends, so a failed `--follow` test leaves nothing running.
+fn spawn(args: &[&str]) -> Reaped {
+    let child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
         .args(args)
         .current_dir(root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap()
+        .unwrap();
+    Reaped(Some(child))
+}
+
+/// A child process that is killed and reaped when dropped (until taken
+/// back with `into_inner`).
+struct Reaped(Option<std::process::Child>);
+
+impl Reaped {
+    fn into_inner(mut self) -> std::process::Child {
+        self.0.take().expect("taken once")
+    }
+}
+
+impl std::ops::Deref for Reaped {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        self.0.as_ref().expect("not taken")
+    }
+}
+
+impl std::ops::DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        self.0.as_mut().expect("not taken")
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.0 {
+            // Already ended in a passing test; both calls then fail harmlessly.
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
 }
 
 /// Runs rollcall on stdin written in pieces, with a pause after each so
@@ -125,7 +160,7 @@ fn slowly(args: &[&str], pieces: &[&[u8]]) -> Out {
             std::thread::sleep(Duration::from_millis(200));
         }
     });
-    let o = child.wait_with_output().unwrap();
+    let o = child.into_inner().wait_with_output().unwrap();
     Out {
         stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
