@@ -221,6 +221,7 @@ mod tests {
             template: None,
             echo: false,
             weight: 1,
+            start: time,
         }
     }
 

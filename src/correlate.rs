@@ -56,13 +56,16 @@ pub struct Timeline {
     pub windows: Vec<Window>,
 }
 
-/// Sorted times split where two are more than the gap apart: (start, end).
-pub fn runs(sorted: impl IntoIterator<Item = i64>, gap_ms: i64) -> Vec<(i64, i64)> {
+/// Time spans (an event's `start` to `time`) merged where less than the gap
+/// apart: (start, end), in order.
+pub fn runs(spans: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> Vec<(i64, i64)> {
+    let mut spans: Vec<(i64, i64)> = spans.into_iter().collect();
+    spans.sort_unstable();
     let mut out: Vec<(i64, i64)> = Vec::new();
-    for t in sorted {
+    for (s, e) in spans {
         match out.last_mut() {
-            Some(cur) if t - cur.1 <= gap_ms => cur.1 = t,
-            _ => out.push((t, t)),
+            Some(cur) if s - cur.1 <= gap_ms => cur.1 = cur.1.max(e),
+            _ => out.push((s, e)),
         }
     }
     out
@@ -70,16 +73,15 @@ pub fn runs(sorted: impl IntoIterator<Item = i64>, gap_ms: i64) -> Vec<(i64, i64
 
 /// The gap-split time spans of the events' brokers: (broker, start, end).
 pub fn spans(events: &[&Event], gap_ms: i64) -> Vec<(String, i64, i64)> {
-    let mut by: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    let mut by: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
     for e in events {
         if let Some(b) = &e.broker {
-            by.entry(b).or_default().push(e.time);
+            by.entry(b).or_default().push((e.start, e.time));
         }
     }
     let mut out = Vec::new();
-    for (b, mut ts) in by {
-        ts.sort_unstable();
-        out.extend(runs(ts, gap_ms).into_iter().map(|(s, e)| (b.to_string(), s, e)));
+    for (b, spans) in by {
+        out.extend(runs(spans, gap_ms).into_iter().map(|(s, e)| (b.to_string(), s, e)));
     }
     out
 }
@@ -97,15 +99,20 @@ pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<
         }
     }
     let mut out = Vec::new();
-    for (broker, evs) in by {
+    for (broker, mut evs) in by {
         let rec = broker.and_then(|b| recoveries.get(b)).map_or(&[][..], |v| &v[..]);
+        // By the first line each event stands for (a thinned run's `start`),
+        // so that a run bridges the events inside it.
+        evs.sort_by_key(|e| (e.start, e.input, e.line));
         let mut windows = Vec::new();
         let mut group: Vec<&Event> = Vec::new();
+        let mut reach = i64::MIN;
         for e in evs {
-            if group.last().is_some_and(|l| e.time - l.time > gap_ms) {
+            if !group.is_empty() && e.start.saturating_sub(reach) > gap_ms {
                 windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some()));
                 group.clear();
             }
+            reach = if group.is_empty() { e.time } else { reach.max(e.time) };
             group.push(e);
         }
         windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some()));
@@ -118,8 +125,10 @@ pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<
 }
 
 fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i64>, is_broker: bool) -> Window {
-    let start = group[0].time;
-    let end = group[group.len() - 1].time;
+    // `group` is in order of `start`; its last line is the latest `time`.
+    let start = group[0].start;
+    let last_ev = group.iter().max_by_key(|e| e.sort_key()).copied().unwrap_or(group[0]);
+    let end = last_ev.time;
     let recovered_at = recoveries.iter().copied().find(|&t| t >= end && t - end <= gap_ms);
     let back_later = recoveries.iter().any(|&t| t >= end);
     let open = is_broker && !back_later && end - start >= gap_ms && logs_end.is_some_and(|le| le - end <= gap_ms);
@@ -144,7 +153,7 @@ fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i6
             evidence.push(ev);
         }
     }
-    let last = (group[group.len() - 1].input, group[group.len() - 1].line);
+    let last = (last_ev.input, last_ev.line);
     if !evidence.contains(&last) {
         evidence.push(last);
     }
@@ -196,6 +205,7 @@ mod tests {
             template: None,
             echo: false,
             weight: 1,
+            start: time,
         }
     }
 

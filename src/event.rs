@@ -216,6 +216,10 @@ pub struct Event {
     /// How many log lines this event stands for: 1, or more when alike
     /// events were thinned to bound memory (see `thin`). Counts add weights.
     pub weight: u32,
+    /// The time of the earliest line it stands for: `time`, unless it
+    /// stands for a run of alike lines, none more than `--gap` after the
+    /// one before, from `start` to `time`.
+    pub start: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

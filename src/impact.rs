@@ -102,7 +102,7 @@ pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> V
         let symptoms: Vec<&&Event> = evs.iter().filter(|e| e.is_symptom()).collect();
         let Some(last_symptom) = symptoms.last().map(|e| e.time) else { continue };
         let disrupted: i64 =
-            correlate::runs(symptoms.iter().map(|e| e.time), t.gap_ms).iter().map(|(s, e)| e - s).sum();
+            correlate::runs(symptoms.iter().map(|e| (e.start, e.time)), t.gap_ms).iter().map(|(s, e)| e - s).sum();
         let mut records_lost = BTreeMap::new();
         for e in evs.iter().filter(|e| e.kind == Kind::RecordsExpired) {
             *records_lost.entry(e.topic_partition().unwrap_or_else(|| "unknown".into())).or_insert(0) +=
@@ -121,7 +121,7 @@ pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> V
             role: evs.iter().find_map(|e| e.role),
             inputs: inputs.into_iter().collect(),
             events: crate::thin::weight(evs.iter().copied()),
-            first: evs[0].time,
+            first: evs.iter().map(|e| e.start).min().unwrap_or(evs[0].time),
             last: evs[evs.len() - 1].time,
             disrupted_ms: disrupted,
             retries: crate::thin::weight(evs.iter().copied().filter(|e| e.attempts.is_some())),

@@ -236,7 +236,7 @@ fn by_client(events: &[Event], kind: Kind) -> BTreeMap<Option<&str>, Vec<&Event>
 }
 
 fn span(evs: &[&Event]) -> (i64, i64) {
-    (evs.iter().map(|e| e.time).min().unwrap_or(0), evs.iter().map(|e| e.time).max().unwrap_or(0))
+    (evs.iter().map(|e| e.start).min().unwrap_or(0), evs.iter().map(|e| e.time).max().unwrap_or(0))
 }
 
 fn brokers_in(evs: &[&Event]) -> Vec<String> {
@@ -827,6 +827,7 @@ mod tests {
             template: None,
             echo: false,
             weight: 1,
+            start: time,
         }
     }
 

@@ -68,17 +68,18 @@ fn hash(e: &Event, segment: u8) -> u64 {
     h.finish()
 }
 
-/// One run of alike events: the last one kept, and the latest one seen
-/// since, which carries the weight of those dropped before it.
+/// One run of alike events: its first event (kept, and the pattern the
+/// others are compared with), and the latest one seen since, which stands
+/// for every event after the first (its `start` to its `time`, its weight).
 struct Run {
     segment: u8,
-    last_kept: Event,
+    first: Event,
     pending: Option<Event>,
 }
 
 impl Run {
     fn latest(&self) -> i64 {
-        self.pending.as_ref().map_or(self.last_kept.time, |p| p.time)
+        self.pending.as_ref().map_or(self.first.time, |p| p.time)
     }
 }
 
@@ -87,7 +88,7 @@ impl Run {
 #[derive(Default)]
 pub struct Thinner {
     after: Option<usize>,
-    spacing: i64,
+    gap_ms: i64,
     /// Times that runs must not cross, sorted.
     bounds: Vec<i64>,
     seen: usize,
@@ -104,7 +105,7 @@ impl Thinner {
         bounds.sort_unstable();
         Thinner {
             after,
-            spacing: (gap_ms / 2).max(1),
+            gap_ms: gap_ms.max(0),
             bounds,
             seen: 0,
             runs: HashMap::new(),
@@ -126,47 +127,47 @@ impl Thinner {
         // `< b` and `>= b` for a start and `<= b` and `> b` for an end, so
         // a run stays on one side of either reading.
         let segment = self.bounds.iter().map(|&b| u8::from(e.time >= b) + u8::from(e.time > b)).sum();
+        let gap = self.gap_ms;
         let runs = self.runs.entry(hash(&e, segment)).or_default();
-        let Some(run) = runs.iter_mut().find(|r| r.segment == segment && same(&r.last_kept, &e)) else {
-            runs.push(Run { segment, last_kept: e.clone(), pending: None });
+        let at = runs.iter().position(|r| r.segment == segment && same(&r.first, &e));
+        let Some(run) = at.map(|i| &mut runs[i]) else {
+            runs.push(Run { segment, first: e.clone(), pending: None });
             out.push(e);
             return;
         };
+        let latest = run.latest();
         let mut e = e;
-        if e.time < run.last_kept.time {
+        if e.time < latest {
             // Out of order: kept as it is; the run goes on from where it was.
             out.push(e);
             return;
         }
-        if e.time.saturating_sub(run.last_kept.time) <= self.spacing {
-            if let Some(p) = run.pending.take() {
-                e.weight += p.weight;
+        if e.time.saturating_sub(latest) <= gap {
+            // The run goes on: `e` now stands for everything after its first.
+            match run.pending.take() {
+                Some(p) => {
+                    e.weight = e.weight.saturating_add(p.weight);
+                    e.start = p.start;
+                }
+                None => e.start = e.time,
             }
             run.pending = Some(e);
             return;
         }
-        // Too far from the last kept event to stand for what lies between:
-        // the pending one (within `spacing` of it) is kept first.
-        if let Some(p) = run.pending.take() {
-            run.last_kept = p.clone();
-            out.push(p);
-            if e.time.saturating_sub(run.last_kept.time) <= self.spacing {
-                run.pending = Some(e);
-                return;
-            }
-        }
-        run.last_kept = e.clone();
+        // A pause longer than the gap ends the run; `e` starts the next.
+        out.extend(run.pending.take());
+        run.first = e.clone();
         out.push(e);
     }
 
     /// Ends runs that went quiet, so that memory holds only runs still
     /// going, not every key ever seen.
     fn sweep(&mut self, out: &mut Vec<Event>) {
-        if self.runs.is_empty() || self.clock.saturating_sub(self.swept_at) < self.spacing * 4 {
+        if self.runs.is_empty() || self.clock.saturating_sub(self.swept_at) < self.gap_ms * 2 {
             return;
         }
         self.swept_at = self.clock;
-        let horizon = self.clock.saturating_sub(self.spacing * 2);
+        let horizon = self.clock.saturating_sub(self.gap_ms * 2);
         self.runs.retain(|_, runs| {
             runs.retain_mut(|r| {
                 let quiet = r.latest() < horizon;
@@ -220,6 +221,7 @@ mod tests {
             template: None,
             echo: false,
             weight: 1,
+            start: time,
         }
     }
 
@@ -242,19 +244,17 @@ mod tests {
     }
 
     #[test]
-    fn a_run_keeps_its_ends_and_its_weight_and_no_gap_grows_past_the_spacing() {
-        // One line a second for ten minutes, then a pause, then ten more.
+    fn a_run_is_its_first_event_and_one_that_stands_for_the_rest() {
+        // One line a second for ten minutes, a pause longer than the gap,
+        // then ten more: however long a run lasts, two events remain.
         let mut evs: Vec<_> = (0..600).map(|i| ev(i * 1000, i as u64, 0)).collect();
         evs.extend((0..10).map(|i| ev(900_000 + i * 1000, 600 + i as u64, 0)));
         let out = thin(Some(0), evs, &[]);
-        assert!(out.len() < 60, "{} kept", out.len());
-        assert_eq!(weight(&out), 610);
-        let times: Vec<i64> = out.iter().map(|e| e.time).collect();
-        assert_eq!(times[0], 0);
-        assert!(times.contains(&599_000) && times.contains(&900_000) && times.contains(&909_000), "{times:?}");
-        for w in times.windows(2) {
-            assert!(w[1] - w[0] <= 15_000 || (w[0], w[1]) == (599_000, 900_000), "{w:?}");
-        }
+        let got: Vec<(i64, i64, u32, u64)> = out.iter().map(|e| (e.start, e.time, e.weight, e.line)).collect();
+        assert_eq!(
+            got,
+            vec![(0, 0, 1, 0), (1_000, 599_000, 599, 599), (900_000, 900_000, 1, 600), (901_000, 909_000, 9, 609)]
+        );
     }
 
     #[test]

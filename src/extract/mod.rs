@@ -423,6 +423,7 @@ impl Extractor {
             template: None,
             echo: ctx.is_some_and(|c| c.echo),
             weight: 1,
+            start: time,
         };
         match m {
             Some(m) => fill(&mut ev, &m),
@@ -969,6 +970,7 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
             template: None,
             echo,
             weight: 1,
+            start: time,
         }
     }
 
