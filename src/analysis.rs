@@ -220,7 +220,8 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
     for mut r in reports {
         if !r.origins.is_empty() {
             let base = (first_named + named.len()) as u32;
-            r.events.iter_mut().for_each(|e| e.input += base);
+            let rank = crate::extract::ndjson::sort(&mut r.origins);
+            r.events.iter_mut().for_each(|e| e.input = base + rank[e.input as usize]);
             named.extend(named_inputs(&r.report.name, r.origins, &r.events, base));
         }
         events.extend(r.events);

@@ -279,6 +279,21 @@ impl Origins {
     }
 }
 
+/// Orders an NDJSON input's logs by name, as a directory of logs is read,
+/// so that events at the same millisecond come in the order the logs'
+/// own analysis gives them. Returns the new index of each old one.
+pub fn sort(origins: &mut Vec<Origin>) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..origins.len() as u32).collect();
+    order.sort_by(|&a, &b| origins[a as usize].name.cmp(&origins[b as usize].name));
+    let mut rank = vec![0u32; order.len()];
+    for (new, &old) in order.iter().enumerate() {
+        rank[old as usize] = new as u32;
+    }
+    let mut taken: Vec<Option<Origin>> = std::mem::take(origins).into_iter().map(Some).collect();
+    *origins = order.iter().filter_map(|&old| taken[old as usize].take()).collect();
+    rank
+}
+
 /// The name an original input is reported under: qualified by the host it
 /// was read on, which is the NDJSON input's file name without its
 /// extensions (`host-a.ndjson.gz` → `host-a:/var/log/app.log`). Read from
@@ -384,6 +399,14 @@ mod tests {
         assert_eq!(o.adopt(vec![named("a", None, false), named("b", Some((5, 9)), false)]), vec![0, 1]);
         assert_eq!(o.adopt(vec![named("b", Some((1, 7)), true), named("c", None, false)]), vec![1, 2]);
         assert_eq!(o.list, vec![named("a", None, false), named("b", Some((1, 9)), true), named("c", None, false)]);
+    }
+
+    #[test]
+    fn logs_are_ordered_by_name() {
+        let named = |n: &str| Origin { name: n.into(), ..Origin::default() };
+        let mut v = vec![named("p.log"), named("c.log"), named("a.log")];
+        assert_eq!(sort(&mut v), vec![2, 1, 0]);
+        assert_eq!(v, vec![named("a.log"), named("c.log"), named("p.log")]);
     }
 
     #[test]
