@@ -461,8 +461,13 @@ impl Acc {
             if self.first_not_understood.is_none() {
                 self.first_not_understood = out.first_not_understood.map(|l| l + base);
             }
-            let first = out.first_time.or(out.last_time);
-            self.range = widen(self.range, first.zip(out.last_time.or(first)));
+            // The times of the input's first and last timed lines, by
+            // position: the same however the input is cut into chunks, even
+            // when its times go backwards (`--format events` writes them).
+            if let Some(first) = out.first_time.or(out.last_time) {
+                let last = out.last_time.unwrap_or(first);
+                self.range = Some((self.range.map_or(first, |r| r.0), last));
+            }
             self.lines_before += out.newlines;
         }
         self.last_byte = data.last().copied();
@@ -804,7 +809,7 @@ impl<'a> Reading<'a> {
             fill_lone_client(&mut self.acc.events);
         }
         self.report.lines = self.acc.lines();
-        self.report.range = self.acc.range;
+        self.report.range = self.acc.range.map(|(a, b)| (a.min(b), a.max(b)));
         self.report.records = self.acc.records;
         self.report.not_understood = self.acc.not_understood;
         self.report.first_not_understood = self.acc.first_not_understood;
