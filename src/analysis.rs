@@ -803,11 +803,13 @@ impl<'a> Reading<'a> {
     }
 
     fn finish(mut self) -> Extracted {
-        crate::extract::drop_echoes(&mut self.acc.events);
-        // NDJSON events come from many logs, each filled where it was read.
-        if self.acc.origins.list.is_empty() {
-            fill_lone_client(&mut self.acc.events);
-        }
+        // NDJSON events come from many logs: each is treated by itself, as
+        // where it was read (a no-op for events written at the end there;
+        // events written live had neither pass).
+        crate::extract::ndjson::each_origin(&mut self.acc.events, self.acc.origins.list.len(), |evs| {
+            crate::extract::drop_echoes(evs);
+            fill_lone_client(evs);
+        });
         self.report.lines = self.acc.lines();
         self.report.range = self.acc.range.map(|(a, b)| (a.min(b), a.max(b)));
         self.report.records = self.acc.records;

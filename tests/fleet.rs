@@ -179,8 +179,14 @@ fn two_hosts_correlated_together_equal_all_logs_at_once() {
     let raw = rollcall(&["--color", "never", "fixtures/librdkafka-records-lost/"], None);
     let first = |t: &str| t.lines().find(|l| l.contains("evidence:")).map(str::to_string).unwrap_or_default();
     let want = first(&raw.stdout)
-        .replace("fixtures/librdkafka-records-lost/consumer.log", "host-a:fixtures/librdkafka-records-lost/consumer.log")
-        .replace("fixtures/librdkafka-records-lost/producer.log", "host-b:fixtures/librdkafka-records-lost/producer.log");
+        .replace(
+            "fixtures/librdkafka-records-lost/consumer.log",
+            "host-a:fixtures/librdkafka-records-lost/consumer.log",
+        )
+        .replace(
+            "fixtures/librdkafka-records-lost/producer.log",
+            "host-b:fixtures/librdkafka-records-lost/producer.log",
+        );
     assert!(want.contains("host-"), "{}", raw.stdout);
     assert_eq!(first(&text.stdout), want);
 }
@@ -290,38 +296,48 @@ fn events_on_stdin_are_named_by_the_label() {
     assert!(!windows(&plain).is_empty());
 }
 
-/// Events written live (from a pipe) carry no span of their log: the
-/// central process must not call a window open from them, and says why.
+/// `kubectl logs POD | rollcall --format events --label POD -`: the events
+/// of a pipe are written as they are found, before the log's end is known,
+/// so they carry no span of it, and librdkafka's second tellings (echoes)
+/// are not dropped yet. The central process drops echoes per log and fills
+/// lone clients as the host would have, so the windows are those of the
+/// logs; it never calls a window open from such events, and says why.
 #[test]
-fn live_events_never_claim_a_broker_never_came_back() {
+fn events_written_live_give_the_windows_and_never_claim_a_broker_never_came_back() {
     let dir = temp_dir("fleet-live");
-    // Written as a file analysis would, then stripped of the spans, as the
-    // live writer leaves them out.
-    let e = dir.join("live.ndjson");
-    extract(&[], &["fixtures/broker-never-back/producer.log"], &e);
-    let stripped: String = std::fs::read_to_string(&e)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut v: Value = serde_json::from_str(l).unwrap();
-            for k in ["input_start", "input_end", "input_info"] {
-                v.as_object_mut().unwrap().remove(k);
-            }
-            v.to_string() + "\n"
-        })
-        .collect();
-    std::fs::write(&e, stripped).unwrap();
-    let with = analyse(&[], &["fixtures/broker-never-back/"]).json();
+    let live = |name: &str, log: &str| {
+        let path = format!("fixtures/{name}/{log}");
+        let out = rollcall(&["--format", "events", "--label", &path, "-"], Some(&read(&path)));
+        assert!(out.code <= 1, "{}", out.stderr);
+        assert!(!out.stdout.contains("input_end"), "a pipe's events are written before its end");
+        let p = dir.join(format!("{log}.ndjson"));
+        std::fs::write(&p, out.stdout).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let name = "librdkafka-records-lost";
+    let (c, p) = (live(name, "consumer.log"), live(name, "producer.log"));
+    let told_twice = std::fs::read_to_string(&p).unwrap().matches("\"echo\":true").count();
+    assert!(told_twice > 5, "the producer's log tells failures twice: {told_twice}");
+    let raw = analyse(&[], &[&format!("fixtures/{name}/")]).json();
+    let central = analyse(&[], &[&c, &p]).json();
+    assert_eq!(windows(&central), windows(&raw), "echoes dropped per log, as on the host");
+    assert_eq!(anomaly_kinds(&central), anomaly_kinds(&raw));
+
+    let name = "broker-never-back";
+    let (c, p) = (live(name, "consumer.log"), live(name, "producer.log"));
+    let with = analyse(&[], &[&format!("fixtures/{name}/")]).json();
     assert!(anomaly_kinds(&with).contains("broker_never_recovered"), "the fixture's point");
-    let j = analyse(&[], &[e.to_str().unwrap()]).json();
+    let j = analyse(&[], &[&c, &p]).json();
     assert!(!anomaly_kinds(&j).contains("broker_never_recovered"));
-    assert!(windows(&j).iter().all(|w| !w.4), "no window is open");
+    let shut = |w: &Vec<Win>| w.iter().map(|x| (x.0.clone(), x.1.clone(), x.2.clone(), x.3)).collect::<Vec<_>>();
+    assert_eq!(shut(&windows(&j)), shut(&windows(&with)), "the same windows, none open");
+    assert!(windows(&j).iter().all(|w| !w.4));
     let spots = j["blind_spots"].to_string();
     assert!(spots.contains("never decides that a window is still open"), "{spots}");
-    // ... but where a log beside them shows INFO lines up to its end, that
-    // end is observed, as for any WARN-only log beside an INFO one: the
-    // same result as the two logs.
-    let both = analyse(&[], &[e.to_str().unwrap(), "fixtures/broker-never-back/consumer.log"]).json();
+    // Where a log beside them shows INFO lines up to its end, that end is
+    // observed, as for any WARN-only log beside an INFO one: the producer's
+    // live events and the consumer's log give the two logs' result.
+    let both = analyse(&[], &[&p, &format!("fixtures/{name}/consumer.log")]).json();
     assert_eq!(windows(&both), windows(&with));
     assert_eq!(anomaly_kinds(&both), anomaly_kinds(&with));
 }

@@ -113,11 +113,7 @@ fn read(line: &[u8]) -> Result<(Origin, Event), BadLine> {
             (None, None) => None,
             _ => return Err(BadLine::Invalid("input_end")),
         },
-        info: match o.get("input_info") {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(BadLine::Invalid("input_info")),
-        },
+        info: opt_bool(&o, "input_info")?,
     };
     let line = match o.get("line") {
         None | Some(Value::Null) => return Err(BadLine::Missing("line")),
@@ -145,11 +141,7 @@ fn read(line: &[u8]) -> Result<(Origin, Event), BadLine> {
         None => None,
         Some(r) => Some(Role::from_name(r.as_bytes()).or_else(|| role_word(&r)).ok_or(BadLine::Invalid("role"))?),
     };
-    let answered = match o.get("answered") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(BadLine::Invalid("answered")),
-    };
+    let answered = opt_bool(&o, "answered")?;
     let weight = match opt_int::<u32>(&o, "weight")? {
         None => 1,
         Some(0) => return Err(BadLine::Invalid("weight")),
@@ -178,8 +170,8 @@ fn read(line: &[u8]) -> Result<(Origin, Event), BadLine> {
         attributed: None,
         answered,
         template: opt_str(&o, "template")?.map(|t| t.chars().take(400).collect()),
-        // Echoes were dropped where the log was read.
-        echo: false,
+        // Dropped again per log (`each_origin`) when its twin is there.
+        echo: opt_bool(&o, "echo")?,
         weight,
     };
     Ok((origin, ev))
@@ -197,6 +189,15 @@ fn opt_time(o: &Map<String, Value>, field: &'static str) -> Result<Option<i64>, 
         Some(Value::String(s)) => chrono::DateTime::parse_from_rfc3339(s)
             .map(|t| Some(t.timestamp_millis()))
             .map_err(|_| BadLine::Invalid(field)),
+        Some(_) => Err(BadLine::Invalid(field)),
+    }
+}
+
+/// A flag: absent or null is false.
+fn opt_bool(o: &Map<String, Value>, field: &'static str) -> Result<bool, BadLine> {
+    match o.get(field) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
         Some(_) => Err(BadLine::Invalid(field)),
     }
 }
@@ -279,6 +280,23 @@ impl Origins {
     }
 }
 
+/// Runs `f` on the events of each log (`input` below `logs`) apart; with
+/// one log or none (an input that is a log), on all of them at once.
+pub fn each_origin(events: &mut Vec<Event>, logs: usize, mut f: impl FnMut(&mut Vec<Event>)) {
+    if logs <= 1 {
+        return f(events);
+    }
+    let mut by: Vec<Vec<Event>> = (0..logs).map(|_| Vec::new()).collect();
+    for e in events.drain(..) {
+        let i = (e.input as usize).min(logs - 1);
+        by[i].push(e);
+    }
+    for mut group in by {
+        f(&mut group);
+        events.append(&mut group);
+    }
+}
+
 /// Orders an NDJSON input's logs by name, as a directory of logs is read,
 /// so that events at the same millisecond come in the order the logs'
 /// own analysis gives them. Returns the new index of each old one.
@@ -337,7 +355,10 @@ mod tests {
         let e = &out.events[0];
         assert_eq!((e.time, e.kind, e.line, e.input), (1707216423491, Kind::NotLeader, 118, 0));
         assert_eq!((e.topic.as_deref(), e.partition, e.attempts), (Some("orders"), Some(0), Some(2)));
-        assert_eq!((e.role, e.level, e.rule.as_str()), (Some(Role::Producer), Some(Level::Warn), "java.produce_error_retrying"));
+        assert_eq!(
+            (e.role, e.level, e.rule.as_str()),
+            (Some(Role::Producer), Some(Level::Warn), "java.produce_error_retrying")
+        );
         assert_eq!((e.broker.as_deref(), e.attributed), (None, None), "identity is resolved again centrally");
         assert_eq!((out.events[1].input, out.events[1].line), (1, 7));
     }
@@ -362,8 +383,7 @@ mod tests {
         ];
         let out = chunk(lines.join("\n").as_bytes());
         assert_eq!(out.events.len(), 1);
-        let got: Vec<(u64, String, u64)> =
-            out.issues.iter().map(|i| (i.line, i.message(), i.count)).collect();
+        let got: Vec<(u64, String, u64)> = out.issues.iter().map(|i| (i.line, i.message(), i.count)).collect();
         let find = |reason: &str| got.iter().find(|g| g.1.contains(reason)).cloned();
         // 1e400 overflows a double: serde_json refuses the line as JSON.
         assert_eq!(find("not JSON").map(|g| (g.0, g.2)), Some((2, 5)), "{got:?}");

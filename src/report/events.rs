@@ -4,7 +4,8 @@
 //! host as logged, the error text, the rule that matched and how the broker
 //! was found (`attributed`: `line`, `leader` or `time`), and what a central
 //! rollcall reading the lines back needs (`role`, `attempts`, `answered`,
-//! `weight`; see `extract::ndjson`).
+//! `echo`, `weight`, and the span of the event's input; see
+//! `extract::ndjson`).
 //!
 //! Events of files are written at the end, in time order, with every
 //! broker the whole analysis can attribute. Events of a live input (a pipe
@@ -63,6 +64,10 @@ struct Line<'a> {
     attempts: Option<u64>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     answered: bool,
+    /// A librdkafka failure told a second time (`extract::drop_echoes`):
+    /// kept only when its first telling is not in the same log.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    echo: bool,
     #[serde(skip_serializing_if = "is_one")]
     weight: u32,
     // What the event's input showed as a whole, known once it was read to
@@ -105,6 +110,7 @@ fn line<'a>(zone: &Zone, input: &'a str, e: &'a Event) -> Line<'a> {
         role: e.role.map(|r| r.as_str()),
         attempts: e.attempts,
         answered: e.answered,
+        echo: e.echo,
         weight: e.weight,
         input_start: None,
         input_end: None,
