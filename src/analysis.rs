@@ -221,7 +221,7 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         if !r.origins.is_empty() {
             let base = (first_named + named.len()) as u32;
             let rank = crate::extract::ndjson::sort(&mut r.origins);
-            r.events.iter_mut().for_each(|e| e.input = base + rank[e.input as usize]);
+            r.events.iter_mut().for_each(|e| e.input = base + rank.get(e.input as usize).copied().unwrap_or(0));
             named.extend(named_inputs(&r.report.name, r.origins, &r.events, base));
         }
         events.extend(r.events);
