@@ -206,7 +206,7 @@ impl Extractor {
     pub fn chunk(&self, layout: &Layout, data: &[u8], input: u32) -> ChunkOut {
         if layout.is_events() {
             // Already events: no prefilter, no grammar.
-            return ndjson::chunk(data);
+            return ndjson::chunk(data, layout.wrapper());
         }
         let mut out = ChunkOut::default();
         self.scan_bytes(data, &mut out.issues);

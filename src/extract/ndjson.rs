@@ -21,6 +21,8 @@
 use super::{ChunkOut, Issue, IssueKind};
 use crate::event::{Event, Kind, Level, Role};
 use crate::grammar::split_tp;
+use crate::layout::strip_cr;
+use crate::layout::wrapper::Wrapper;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::fmt;
@@ -70,23 +72,37 @@ pub fn diagnose(line: &[u8]) -> (usize, String) {
     }
 }
 
-/// The events of a chunk of NDJSON lines.
-pub fn chunk(data: &[u8]) -> ChunkOut {
+/// The events of a chunk of NDJSON lines, peeled of `wrapper` first when
+/// the lines were captured by a container runtime (a rollcall job's output
+/// under `/var/log/containers`).
+pub fn chunk(data: &[u8], wrapper: Option<Wrapper>) -> ChunkOut {
     let mut out = ChunkOut::default();
     let mut origins = Origins::default();
-    for (k, line) in data.split(|&b| b == b'\n').enumerate() {
-        let line = line.trim_ascii();
-        if line.is_empty() {
-            continue;
-        }
-        match read(line) {
-            Ok((origin, mut ev)) => {
-                ev.input = origins.note(origin);
-                out.records += 1;
-                out.events.push(ev);
+    // A wrapped line: unescaped (Docker) or joined (CRI partial lines) here.
+    let mut text: Vec<u8> = Vec::new();
+    for (k, raw) in data.split(|&b| b == b'\n').enumerate() {
+        let line = match wrapper.and_then(|w| w.peel(strip_cr(raw))) {
+            Some(p) => {
+                p.append_to(&mut text);
+                if p.partial {
+                    continue;
+                }
+                &text[..]
             }
-            Err(why) => bad(&mut out.issues, k as u64 + 1, why),
+            None => raw,
+        };
+        let line = line.trim_ascii();
+        if !line.is_empty() {
+            match read(line) {
+                Ok((origin, mut ev)) => {
+                    ev.input = origins.note(origin);
+                    out.records += 1;
+                    out.events.push(ev);
+                }
+                Err(why) => bad(&mut out.issues, k as u64 + 1, why),
+            }
         }
+        text.clear();
     }
     out.origins = origins.list;
     out.newlines = memchr::memchr_iter(b'\n', data).count() as u64;
@@ -347,7 +363,7 @@ mod tests {
     #[test]
     fn a_line_is_its_event_with_its_original_input_and_line() {
         let text = format!("{LINE}\n\n{}\n", LINE.replace("producer.log", "consumer.log").replace("118", "7"));
-        let out = chunk(text.as_bytes());
+        let out = chunk(text.as_bytes(), None);
         assert_eq!(out.newlines, 3);
         assert!(out.issues.is_empty(), "{:?}", out.issues);
         let names: Vec<&str> = out.origins.iter().map(|o| o.name.as_str()).collect();
@@ -381,7 +397,7 @@ mod tests {
             String::from_utf8_lossy(b"\xff\xfe{").into_owned(),
             "not json either".into(),
         ];
-        let out = chunk(lines.join("\n").as_bytes());
+        let out = chunk(lines.join("\n").as_bytes(), None);
         assert_eq!(out.events.len(), 1);
         let got: Vec<(u64, String, u64)> = out.issues.iter().map(|i| (i.line, i.message(), i.count)).collect();
         let find = |reason: &str| got.iter().find(|g| g.1.contains(reason)).cloned();
@@ -393,6 +409,24 @@ mod tests {
         assert_eq!(find("`kind` is not").map(|g| g.0), Some(8));
         assert_eq!(find("`partition` has").map(|g| (g.0, g.2)), Some((9, 2)));
         assert_eq!(find("`time` has").map(|g| g.0), Some(11));
+    }
+
+    #[test]
+    fn lines_captured_by_a_container_runtime_are_peeled() {
+        let (head, tail) = LINE.split_at(40);
+        let cri = format!(
+            "2024-02-06T10:50:00.000000001Z stdout F {LINE}\n2024-02-06T10:50:00.000000002Z stdout P {head}\n2024-02-06T10:50:00.000000003Z stdout F {tail}\n"
+        );
+        let out = chunk(cri.as_bytes(), Wrapper::ALL.into_iter().find(|w| w.name() == "cri"));
+        assert!(out.issues.is_empty(), "{:?}", out.issues);
+        assert_eq!(out.events.len(), 2);
+        let docker = format!(
+            "{}\n",
+            serde_json::json!({"log": format!("{LINE}\n"), "stream": "stdout", "time": "2024-02-06T10:50:00Z"})
+        );
+        let w = Wrapper::ALL.into_iter().find(|w| w.peel(docker.trim_end().as_bytes()).is_some_and(|p| p.escaped));
+        let out = chunk(docker.as_bytes(), w);
+        assert_eq!((out.events.len(), out.issues.len()), (1, 0), "{w:?}");
     }
 
     #[test]
@@ -435,11 +469,11 @@ mod tests {
             "\"line\":118",
             "\"line\":118,\"input_start\":\"2024-02-06T10:40:00.000Z\",\"input_end\":\"2024-02-06T10:59:00.000Z\",\"input_info\":true",
         );
-        let out = chunk(with.as_bytes());
+        let out = chunk(with.as_bytes(), None);
         assert_eq!(out.origins[0].span, Some((1707216000000, 1707217140000)));
         assert!(out.origins[0].info);
         let half = with.replace(",\"input_start\":\"2024-02-06T10:40:00.000Z\"", "");
-        let out = chunk(half.as_bytes());
+        let out = chunk(half.as_bytes(), None);
         assert_eq!(out.issues[0].kind, IssueKind::BadEvent(BadLine::Invalid("input_end")));
     }
 }
