@@ -119,6 +119,9 @@ pub struct InputReport {
     /// Its events went to the live sink as they were found (a pipe or a
     /// FIFO, with `--format events`).
     pub live: bool,
+    /// The NDJSON input (rollcall's own `--format events`) this log's
+    /// events were read from; the log itself was read on another host.
+    pub via: Option<String>,
 }
 
 impl InputReport {
@@ -189,6 +192,8 @@ struct Extracted {
     events: Vec<Event>,
     configs: Vec<ConfigDump>,
     racks: Vec<RackFact>,
+    /// The original inputs its events name, when it is rollcall's NDJSON.
+    origins: Vec<crate::extract::ndjson::Origin>,
 }
 
 /// Runs the whole analysis. Input problems are recorded in the report of
@@ -212,6 +217,7 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
             events: Vec::new(),
             configs: Vec::new(),
             racks: Vec::new(),
+            origins: Vec::new(),
         });
     }
     // The largest input's events grow into everyone's (they are sorted
@@ -225,7 +231,17 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
     let mut host_broker: BTreeMap<String, String> = BTreeMap::new();
     let mut range: Option<(i64, i64)> = None;
     let mut inputs = Vec::with_capacity(reports.len());
-    for r in reports {
+    // The logs named inside NDJSON inputs become inputs of their own, after
+    // the others, so that evidence names them (`extract::ndjson`).
+    let mut named: Vec<InputReport> = Vec::new();
+    let first_named = reports.len();
+    for mut r in reports {
+        if !r.origins.is_empty() {
+            let base = (first_named + named.len()) as u32;
+            let rank = crate::extract::ndjson::sort(&mut r.origins);
+            r.events.iter_mut().for_each(|e| e.input = base + rank.get(e.input as usize).copied().unwrap_or(0));
+            named.extend(named_inputs(&r.report.name, r.origins, &r.events, base));
+        }
         events.extend(r.events);
         configs.extend(r.configs);
         for f in r.racks {
@@ -235,6 +251,7 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         range = widen(range, r.report.range);
         inputs.push(r.report);
     }
+    inputs.extend(named);
     let topics_input = opts.topics.as_ref().map(|t| {
         inputs.push(InputReport {
             format: Some("kafka-topics".into()),
@@ -315,12 +332,16 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         .filter(|(i, _)| Some(*i as u32) != topics_input)
         .map(|(i, r)| InputView {
             format: r.format.as_deref(),
-            info_seen: info[i],
+            // For events read from NDJSON: what the host saw of the log.
+            info_seen: if r.via.is_some() { r.info_seen } else { info[i] },
             roles: std::mem::take(&mut roles[i]),
+            via: r.via.is_some(),
         })
         .collect();
     let mut blind_spots = impact::blind_spots(&views, &configs, opts.topics.is_some());
-    if observed_end.is_none() && !events.is_empty() {
+    // With events read from NDJSON, the blind spot of those says it.
+    let from_events = inputs.iter().any(|i| i.via.is_some());
+    if observed_end.is_none() && !events.is_empty() && !from_events {
         blind_spots.push(BlindSpot {
             input: None,
             message: "every input logs WARN and above only: whether the last broker out came back cannot be seen, so no window is called open".into(),
@@ -350,6 +371,36 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
     }
 }
 
+/// The logs an NDJSON input's events name (their indices from `base`), as
+/// inputs named after the host that read them. Their span and whether they
+/// show INFO lines are what the host wrote (`input_start`, `input_end`,
+/// `input_info`); without those (live events) they span their events and
+/// count as WARN-only, so they never decide that a window is still open.
+fn named_inputs(
+    via: &str,
+    origins: Vec<crate::extract::ndjson::Origin>,
+    events: &[Event],
+    base: u32,
+) -> Vec<InputReport> {
+    let mut ranges: Vec<Option<(i64, i64)>> = origins.iter().map(|o| o.span).collect();
+    for e in events {
+        if let Some(r) = ranges.get_mut((e.input - base) as usize) {
+            *r = widen(*r, Some((e.time, e.time)));
+        }
+    }
+    origins
+        .into_iter()
+        .zip(ranges)
+        .map(|(o, range)| InputReport {
+            format: Some(crate::extract::ndjson::FORMAT.into()),
+            range,
+            info_seen: o.info && o.span.is_some(),
+            via: Some(via.to_string()),
+            ..InputReport::named(crate::extract::ndjson::qualified(via, &o.name))
+        })
+        .collect()
+}
+
 fn widen(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> Option<(i64, i64)> {
     match (a, b) {
         (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
@@ -374,6 +425,7 @@ struct Acc {
     records: u64,
     not_understood: u64,
     first_not_understood: Option<u64>,
+    origins: crate::extract::ndjson::Origins,
 }
 
 impl Acc {
@@ -403,8 +455,16 @@ impl Acc {
             if ranges.len() == 1 { vec![chunk(&(0..data.len()))] } else { ranges.par_iter().map(chunk).collect() };
         for out in outs {
             let base = self.lines_before;
+            // Events of rollcall's NDJSON keep their original input and line.
+            let (line_base, names) = match out.origins.is_empty() {
+                true => (base, Vec::new()),
+                false => (0, self.origins.adopt(out.origins)),
+            };
             self.fresh.extend(out.events.into_iter().map(|mut e| {
-                e.line += base;
+                e.line += line_base;
+                if let Some(&n) = names.get(e.input as usize) {
+                    e.input = n;
+                }
                 e
             }));
             for f in out.racks {
@@ -425,8 +485,13 @@ impl Acc {
             if self.first_not_understood.is_none() {
                 self.first_not_understood = out.first_not_understood.map(|l| l + base);
             }
-            let first = out.first_time.or(out.last_time);
-            self.range = widen(self.range, first.zip(out.last_time.or(first)));
+            // The times of the input's first and last timed lines, by
+            // position: the same however the input is cut into chunks, even
+            // when its times go backwards (`--format events` writes them).
+            if let Some(first) = out.first_time.or(out.last_time) {
+                let last = out.last_time.unwrap_or(first);
+                self.range = Some((self.range.map_or(first, |r| r.0), last));
+            }
             self.lines_before += out.newlines;
         }
         self.last_byte = data.last().copied();
@@ -441,7 +506,13 @@ impl Acc {
     /// thinner. Returns the echoes that stayed, which a live input has not
     /// written yet.
     fn settle(&mut self, all: bool) -> Vec<Event> {
-        crate::extract::drop_echoes(&mut self.fresh);
+        let logs = self.origins.list.len();
+        if logs > 0 && !all {
+            // rollcall's NDJSON interleaves many logs, each with its own
+            // clock: its events settle at the end.
+            return Vec::new();
+        }
+        crate::extract::ndjson::each_origin(&mut self.fresh, logs, crate::extract::drop_echoes);
         let clock = self.range.map_or(i64::MIN, |r| r.1);
         let n = if all {
             self.fresh.len()
@@ -641,6 +712,11 @@ impl<'a> Reading<'a> {
         let sample = text_sample(data)?;
         Some(match self.layouts.detect_input(&self.report.name, sample) {
             Ok(l) => {
+                if l.is_events() {
+                    // Its events name other inputs: written at the end, with them.
+                    self.sink = None;
+                    self.report.live = false;
+                }
                 self.report.format = Some(l.format());
                 self.report.info_seen |= sample_has_info(&l, sample);
                 Some(l)
@@ -810,9 +886,14 @@ impl<'a> Reading<'a> {
     fn finish(mut self) -> Extracted {
         let echoes = self.acc.settle(true);
         self.tell(&echoes);
-        fill_lone_client(&mut self.acc.events);
+        // NDJSON events come from many logs: each is treated by itself, as
+        // where it was read (a no-op for events written at the end there;
+        // events written live had neither pass).
+        crate::extract::ndjson::each_origin(&mut self.acc.events, self.acc.origins.list.len(), |evs| {
+            fill_lone_client(evs)
+        });
         self.report.lines = self.acc.lines();
-        self.report.range = self.acc.range;
+        self.report.range = self.acc.range.map(|(a, b)| (a.min(b), a.max(b)));
         self.report.records = self.acc.records;
         self.report.not_understood = self.acc.not_understood;
         self.report.first_not_understood = self.acc.first_not_understood;
@@ -821,6 +902,12 @@ impl<'a> Reading<'a> {
         self.report.errors = errors;
         self.report.events = crate::thin::weight(&self.acc.events);
         self.acc.events.shrink_to_fit();
-        Extracted { report: self.report, events: self.acc.events, configs: self.acc.configs, racks: self.acc.racks }
+        Extracted {
+            report: self.report,
+            events: self.acc.events,
+            configs: self.acc.configs,
+            racks: self.acc.racks,
+            origins: self.acc.origins.list,
+        }
     }
 }

@@ -148,17 +148,36 @@ pub struct InputView<'a> {
     /// Some line at INFO (or below) was seen.
     pub info_seen: bool,
     pub roles: BTreeSet<Role>,
+    /// Its events were read from rollcall's NDJSON (`InputReport::via`).
+    pub via: bool,
 }
+
+/// What a central rollcall cannot see in events extracted on other hosts
+/// (docs/fleet.md, "What the central process does not see").
+pub const EVENTS_BLIND_SPOT: &str = "some logs were read as rollcall events (--format events, extracted on another host), not as logs: their client configuration dumps are not in the events, so their acks, retries and bootstrap.servers are not checked (no config_risk, no single_bootstrap from configuration), and bootstrap ids are named only where an event line names the host";
+
+/// An input read from events that do not say it logs INFO lines.
+const EVENTS_WARN_ONLY: &str = "read as rollcall events that do not show INFO lines of its log (it logs WARN and above only, or the events were written live, before its end was known): whether its brokers and clients came back at its end cannot be seen, so it never decides that a window is still open";
 
 pub fn blind_spots(inputs: &[InputView<'_>], configs: &[ConfigDump], topics_given: bool) -> Vec<BlindSpot> {
     let mut out = Vec::new();
+    let events_format = Some(crate::extract::ndjson::FORMAT);
     for (i, v) in inputs.iter().enumerate() {
-        if v.format.is_some() && !v.info_seen {
+        if v.via && !v.info_seen {
+            out.push(BlindSpot { input: Some(i as u32), message: EVENTS_WARN_ONLY.into() });
+            continue;
+        }
+        // An NDJSON input holds no log lines of its own: its logs are the
+        // inputs with `via`.
+        if v.format.is_some() && v.format != events_format && !v.info_seen {
             out.push(BlindSpot {
                 input: Some(i as u32),
                 message: "logs WARN and above only (the Kafka tools' default): disconnects, coordinator moves and recoveries are logged at INFO and cannot be seen, so windows end at the last warning and client configuration is not shown".into(),
             });
         }
+    }
+    if inputs.iter().any(|v| v.via) {
+        out.push(BlindSpot { input: None, message: EVENTS_BLIND_SPOT.into() });
     }
     let roles: BTreeSet<Role> = inputs.iter().flat_map(|v| v.roles.iter().copied()).collect();
     if !roles.is_empty() && !roles.contains(&Role::Producer) {
@@ -239,7 +258,8 @@ mod tests {
 
     #[test]
     fn blind_spots_name_what_cannot_be_seen() {
-        let warn_only = InputView { format: Some("kafka-log4j"), info_seen: false, roles: [Role::Producer].into() };
+        let warn_only =
+            InputView { format: Some("kafka-log4j"), info_seen: false, roles: [Role::Producer].into(), via: false };
         let b = blind_spots(&[warn_only], &[], false);
         let msgs: Vec<&str> = b.iter().map(|s| s.message.as_str()).collect();
         assert!(msgs[0].starts_with("logs WARN and above only"));
@@ -250,6 +270,7 @@ mod tests {
             format: Some("spring-boot-3"),
             info_seen: true,
             roles: [Role::Producer, Role::Consumer].into(),
+            via: false,
         };
         assert_eq!(blind_spots(&[full], &[], true).len(), 1, "only the missing config dump");
     }

@@ -68,6 +68,21 @@ fn edge_shapes_validate_too() {
     }
 }
 
+/// Many hosts: logs read from rollcall's NDJSON carry `via` and unknown
+/// sizes, and a damaged NDJSON line is an input error.
+#[test]
+fn events_read_back_from_ndjson_validate() {
+    let v = validator();
+    let events = rollcall(&["--format", "events", "fixtures/broker-never-back/"], None).stdout;
+    let damaged = format!("{events}{{\"time\":\"2024-02-06T10:47:03.491Z\",\"kind\":\"meteor\"}}\n");
+    for (what, text) in [("events", events.as_str()), ("a damaged line", damaged.as_str())] {
+        let doc = rollcall(&["--format", "json", "--label", "host-a", "-"], Some(text.as_bytes())).json();
+        assert!(doc["inputs"][1]["via"] == "host-a", "{what}: {}", doc["inputs"]);
+        let p = problems(&v, &doc);
+        assert!(p.is_empty(), "{what}: {}", p.join("\n"));
+    }
+}
+
 /// One way to break a good document.
 type Breakage = fn(&mut Value);
 

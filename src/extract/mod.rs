@@ -8,6 +8,7 @@
 //! between hits; the caller adds the chunk's first line (a prefix sum).
 //! Nothing here allocates for a line that yields no event.
 
+pub mod ndjson;
 pub mod prefilter;
 
 use crate::event::{Event, Kind, Level, Role};
@@ -32,6 +33,8 @@ pub enum IssueKind {
     InvalidUtf8,
     /// A line over the limit (`max_line` bytes).
     LongLine(usize),
+    /// An NDJSON line that is not one of rollcall's events (`ndjson`).
+    BadEvent(ndjson::BadLine),
 }
 
 /// A problem found in an input's bytes: its first 1-based line and how
@@ -53,6 +56,9 @@ impl Issue {
             ),
             IssueKind::LongLine(max) => {
                 format!("line longer than {max} bytes; only its first {max} bytes were analysed")
+            }
+            IssueKind::BadEvent(why) => {
+                format!("not a rollcall event ({why}): {} such line(s) skipped", self.count)
             }
         }
     }
@@ -82,6 +88,10 @@ pub struct ChunkOut {
     pub not_understood: u64,
     /// The first of them, relative like `events`.
     pub first_not_understood: Option<u64>,
+    /// Events read from rollcall's NDJSON (`ndjson`) name their original
+    /// input and line: their `input` indexes these names, their `line` is
+    /// already the original one. Empty for log chunks.
+    pub origins: Vec<ndjson::Origin>,
 }
 
 impl ChunkOut {
@@ -194,6 +204,10 @@ impl Extractor {
 
     /// Extracts the events of a chunk that starts at a line boundary.
     pub fn chunk(&self, layout: &Layout, data: &[u8], input: u32) -> ChunkOut {
+        if layout.is_events() {
+            // Already events: no prefilter, no grammar.
+            return ndjson::chunk(data, layout.wrapper());
+        }
         let mut out = ChunkOut::default();
         self.scan_bytes(data, &mut out.issues);
         out.first_time = self.first_head_time(layout, data);

@@ -54,12 +54,16 @@ enum Body {
     Json(JsonLayout),
     /// `librdkafka::parse`.
     Librdkafka,
+    /// rollcall's own `--format events` lines: read by `extract::ndjson`,
+    /// which makes events of them directly, never records.
+    Events,
 }
 
 impl Body {
     fn from_entry(e: &LayoutEntry) -> Result<Body, String> {
         match (e.parser.as_deref(), e.pattern.as_deref(), &e.json) {
             (Some("librdkafka"), None, None) => Ok(Body::Librdkafka),
+            (Some("rollcall-events"), None, None) => Ok(Body::Events),
             (Some(other), None, None) => Err(format!("layout {}: unknown parser '{other}'", e.name)),
             (None, Some(p), None) => Ok(Body::Pattern(Pattern::compile(p)?)),
             (None, None, Some(fields)) => Ok(Body::Json(JsonLayout { fields: fields.clone() })),
@@ -157,6 +161,11 @@ impl Layout {
         matches!(self.body, Body::Json(_))
     }
 
+    /// rollcall's own events (`--format events`): `extract::ndjson` reads it.
+    pub fn is_events(&self) -> bool {
+        matches!(self.body, Body::Events)
+    }
+
     /// Its timestamps carry no date.
     pub fn is_time_only(&self) -> bool {
         matches!(&self.body, Body::Pattern(p) if p.time_only)
@@ -167,6 +176,8 @@ impl Layout {
             Body::Pattern(p) => p.specificity(),
             // Level, time and three `|` fields, all checked.
             Body::Librdkafka => 8,
+            // Four required fields and a known kind, all checked.
+            Body::Events => 9,
             Body::Json(j) => {
                 let f = &j.fields;
                 1 + [&f.time, &f.level, &f.logger, &f.thread, &f.broker, &f.client]
@@ -182,6 +193,8 @@ impl Layout {
             Body::Pattern(p) => p.parse(line).is_some(),
             Body::Json(j) => j.is_head(line),
             Body::Librdkafka => librdkafka::parse(line).is_some(),
+            // Every line stands alone; a bad one is reported by itself.
+            Body::Events => true,
         }
     }
 
@@ -191,6 +204,7 @@ impl Layout {
             Body::Pattern(p) => &p.source,
             Body::Json(_) => &self.name,
             Body::Librdkafka => "%LEVEL|seconds.millis|FAC|name| message (librdkafka)",
+            Body::Events => "rollcall --format events (NDJSON)",
         }
     }
 
@@ -218,6 +232,7 @@ impl Layout {
             Body::Pattern(p) => p.parse(line).is_some(),
             Body::Json(j) => j.fit(line).is_ok(),
             Body::Librdkafka => librdkafka::parse(line).is_some(),
+            Body::Events => crate::extract::ndjson::fits(line),
         }
     }
 
@@ -233,6 +248,7 @@ impl Layout {
                 Ok(n) => (n + 1, "it parses".into()),
                 Err(e) => (usize::from(json::looks_like_object(line)) * 2, e),
             },
+            Body::Events => crate::extract::ndjson::diagnose(line),
         }
     }
 
@@ -336,6 +352,8 @@ impl Layout {
                     f(&Record { time: wrapper_time, ..r.clone() })
                 }
             }),
+            // Not a log record: its line is an event already.
+            Body::Events => None,
         }
     }
 

@@ -2,7 +2,10 @@
 //! Each carries `time`, `kind`, `broker` (or null), `client` (or null),
 //! `input` and `line`, and where known the topic-partition, the node and
 //! host as logged, the error text, the rule that matched and how the broker
-//! was found (`attributed`: `line`, `leader` or `time`).
+//! was found (`attributed`: `line`, `leader` or `time`), and what a central
+//! rollcall reading the lines back needs (`role`, `attempts`, `answered`,
+//! `echo`, `weight`, and the span of the event's input; see
+//! `extract::ndjson`).
 //!
 //! Events of files are written at the end, in time order, with every
 //! broker the whole analysis can attribute. Events of a live input (a pipe
@@ -51,6 +54,37 @@ struct Line<'a> {
     attributed: Option<Attribution>,
     #[serde(skip_serializing_if = "Option::is_none")]
     template: Option<&'a str>,
+    // What a central rollcall reading these lines back (`--layout events`)
+    // needs to judge them as the host did: the client's role, the retries
+    // left, whether the broker itself answered (then it is up, not out), and
+    // how many lines the event stands for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attempts: Option<u64>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    answered: bool,
+    /// A librdkafka failure told a second time (`extract::drop_echoes`):
+    /// kept only when its first telling is not in the same log.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    echo: bool,
+    #[serde(skip_serializing_if = "is_one")]
+    weight: u32,
+    // What the event's input showed as a whole, known once it was read to
+    // its end (so not on live lines): the span of its lines, quiet ones
+    // included, and whether it logs INFO lines (then its end is a time the
+    // logs were watched up to, which decides whether a window is still
+    // open). A central rollcall needs them to judge as the host did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input_start: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input_end: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input_info: Option<bool>,
+}
+
+fn is_one(w: &u32) -> bool {
+    *w == 1
 }
 
 fn line<'a>(zone: &Zone, input: &'a str, e: &'a Event) -> Line<'a> {
@@ -73,13 +107,29 @@ fn line<'a>(zone: &Zone, input: &'a str, e: &'a Event) -> Line<'a> {
         rule: &e.rule,
         attributed: e.attributed,
         template: e.template.as_deref(),
+        role: e.role.map(|r| r.as_str()),
+        attempts: e.attempts,
+        answered: e.answered,
+        echo: e.echo,
+        weight: e.weight,
+        input_start: None,
+        input_end: None,
+        input_info: None,
     }
 }
 
 /// Writes the events not already written live.
 pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
+    let spans: Vec<Option<(String, String)>> =
+        a.inputs.iter().map(|i| i.range.map(|(s, e)| (rfc3339(s, &a.zone), rfc3339(e, &a.zone)))).collect();
     for e in a.events.iter().filter(|e| !a.inputs.get(e.input as usize).is_some_and(|i| i.live)) {
-        serde_json::to_writer(&mut *out, &line(&a.zone, a.input_name(e.input), e))?;
+        let mut l = line(&a.zone, a.input_name(e.input), e);
+        if let (Some(Some((s, end))), Some(i)) = (spans.get(e.input as usize), a.inputs.get(e.input as usize)) {
+            l.input_start = Some(s);
+            l.input_end = Some(end);
+            l.input_info = Some(i.info_seen);
+        }
+        serde_json::to_writer(&mut *out, &l)?;
         out.write_all(b"\n")?;
     }
     Ok(())

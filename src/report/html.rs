@@ -474,10 +474,10 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     for i in &a.inputs {
         let _ = write!(
             s,
-            "<li><code>{}</code>: {}, {} lines, {}",
+            "<li><code>{}</code>: {}, {}, {}",
             esc(&i.name),
             esc(i.format.as_deref().unwrap_or("layout unknown")),
-            i.lines,
+            esc(&super::extent(i)),
             plural(i.events, "event", "events")
         );
         for e in &i.errors {

@@ -12,7 +12,10 @@
 //!               "not_understood" (Kafka client lines no rule or layout could
 //!                 read: unknown WARN/ERROR, undated records, headless lines),
 //!               "first_not_understood" (its first line, or null),
-//!               "errors": [{"line" (1-based or null), "message"}]}],
+//!               "errors": [{"line" (1-based or null), "message"}],
+//!               "via" (only for a log whose events were read from
+//!                 rollcall's NDJSON: that input's name; its lines, bytes
+//!                 and records are then unknown, 0)}],
 //!   "time_range": {"start", "end"} or null,
 //!   "verdict": "clean" | "expected_noise" | "anomalous",
 //!   "brokers": [{"broker" ("2", "host:port" or null), "hosts": [...],
@@ -130,6 +133,8 @@ struct Input<'a> {
     not_understood: u64,
     first_not_understood: Option<u64>,
     errors: Vec<InputError<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -205,6 +210,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 not_understood: i.not_understood,
                 first_not_understood: i.first_not_understood,
                 errors: i.errors.iter().map(|e| InputError { line: e.line, message: &e.message }).collect(),
+                via: i.via.as_deref(),
             })
             .collect(),
         time_range: a.time_range.map(|(s, e)| Range { start: rfc3339(s, z), end: rfc3339(e, z) }),

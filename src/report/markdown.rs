@@ -180,7 +180,8 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     for i in &a.inputs {
         let fmt = i.format.as_deref().map_or("layout unknown".to_string(), text);
-        writeln!(out, "- {}: {fmt}, {} lines, {}", code(&i.name), i.lines, plural(i.events, "event", "events"))?;
+        let extent = text(&super::extent(i));
+        writeln!(out, "- {}: {fmt}, {extent}, {}", code(&i.name), plural(i.events, "event", "events"))?;
         for e in &i.errors {
             let at = e.line.map_or(String::new(), |l| format!("line {l}: "));
             writeln!(out, "  - problem: {at}{}", text(&e.message))?;

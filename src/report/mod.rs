@@ -122,6 +122,15 @@ pub fn scope(a: &Analysis) -> String {
     )
 }
 
+/// How much of an input was read: its lines, or, for a log whose events
+/// were extracted on another host, the NDJSON input they came from.
+pub fn extent(i: &crate::analysis::InputReport) -> String {
+    match &i.via {
+        Some(v) => format!("read from {v}"),
+        None => format!("{} lines", i.lines),
+    }
+}
+
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }

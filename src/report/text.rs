@@ -290,11 +290,11 @@ pub fn write(a: &Analysis, out: &mut dyn Write, style: Style) -> io::Result<()> 
             2,
             4,
             &format!(
-                "{}  {}{}, {} lines, {}",
+                "{}  {}{}, {}, {}",
                 printable(&i.name),
                 printable(fmt),
                 if i.compression.name() == "plain" { String::new() } else { format!(" ({})", i.compression.name()) },
-                i.lines,
+                printable(&super::extent(i)),
                 plural(i.events, "event", "events")
             ),
         )?;
