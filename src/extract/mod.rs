@@ -8,13 +8,14 @@
 //! between hits; the caller adds the chunk's first line (a prefix sum).
 //! Nothing here allocates for a line that yields no event.
 
+mod bytes;
 pub mod prefilter;
 
 use crate::event::{Event, Kind, Level, Role};
 use crate::grammar::{parse_broker_name, parse_node, split_addr, split_tp, Grammar, Match, NODE_MARK};
 use crate::layout::{strip_cr, Layout, Record};
 use crate::timefmt::Zone;
-use memchr::memchr_iter;
+use bytes::{ByteScan, LineCounter};
 use prefilter::Prefilter;
 use std::collections::HashMap;
 
@@ -195,13 +196,13 @@ impl Extractor {
     /// Extracts the events of a chunk that starts at a line boundary.
     pub fn chunk(&self, layout: &Layout, data: &[u8], input: u32) -> ChunkOut {
         let mut out = ChunkOut::default();
-        self.scan_bytes(data, &mut out.issues);
+        let scan = ByteScan::new(data);
+        self.scan_bytes(data, &scan, &mut out.issues);
         out.first_time = self.first_head_time(layout, data);
         out.last_time = self.last_head_time(layout, data);
         let prefilter = self.prefilter(layout);
+        let mut lines = LineCounter::new(&scan, data);
         let mut pos = 0;
-        // Newlines counted so far, and up to where.
-        let (mut counted, mut counted_to) = (0u64, 0usize);
         while pos < data.len() {
             let Some(hit) = prefilter.next(data, pos) else {
                 break;
@@ -210,45 +211,40 @@ impl Extractor {
             let Some(head) = self.walk_back(layout, data, hit_line, pos) else {
                 // A continuation line whose head is not in this chunk (the
                 // input starts mid-record): nothing to attach it to.
-                let to = hit_line.max(counted_to);
-                counted += memchr_iter(b'\n', &data[counted_to..to]).count() as u64;
-                counted_to = to;
-                out.not_understood_at(counted + 1);
+                out.not_understood_at(lines.before(hit_line) + 1);
                 pos = line_end(data, hit) + 1;
                 continue;
             };
             let head_end = line_end(data, head);
             let rec_end = self.record_end(layout, data, head_end);
-            counted += memchr_iter(b'\n', &data[counted_to..head]).count() as u64;
-            counted_to = head;
+            let line = lines.before(head) + 1;
             let head_line = self.cap(&data[head..head_end]);
             let body_start = (head_end + 1).min(rec_end);
             let body = trim_newline(&data[body_start..rec_end.min(body_start + MAX_BODY)]);
             let understood = layout.with_record(head_line, body, |rec| {
                 racks_in(rec.message, &mut out.racks);
-                if let Some(c) = self.config_dump(layout, rec, input, counted + 1) {
+                if let Some(c) = self.config_dump(layout, rec, input, line) {
                     out.configs.push(c);
                 } else {
-                    match self.read_event(rec, input, counted + 1) {
+                    match self.read_event(rec, input, line) {
                         Ok(ev) => {
                             if ev.kind == Kind::Unknown {
-                                out.not_understood_at(counted + 1);
+                                out.not_understood_at(line);
                             }
                             out.events.push(ev);
                         }
-                        Err(NoEvent::Undated) => out.not_understood_at(counted + 1),
+                        Err(NoEvent::Undated) => out.not_understood_at(line),
                         Err(NoEvent::NotKafka) => {}
                     }
                 }
             });
             match understood {
                 Some(()) => out.records += 1,
-                None => out.not_understood_at(counted + 1),
+                None => out.not_understood_at(line),
             }
             pos = rec_end.max(hit + 1);
         }
-        // One newline count per chunk, done piecewise between the records.
-        out.newlines = counted + memchr_iter(b'\n', &data[counted_to..]).count() as u64;
+        out.newlines = scan.newlines();
         out
     }
 
@@ -322,11 +318,19 @@ impl Extractor {
     }
 
     /// NUL bytes, invalid UTF-8 and over-long lines: reported, never fatal.
-    fn scan_bytes(&self, data: &[u8], issues: &mut Vec<Issue>) {
-        let line_at = |pos: usize| memchr_iter(b'\n', &data[..pos]).count() as u64 + 1;
-        let (nul, high) = odd_bytes(data);
+    fn scan_bytes(&self, data: &[u8], scan: &ByteScan, issues: &mut Vec<Issue>) {
+        let line_at = |pos: usize| scan.newlines_before(data, pos) + 1;
+        // The fused pass found the first block with an odd byte (or none:
+        // the usual case, and then nothing here reads the bytes again).
+        let (nul, high) = match scan.odd_from {
+            None => (None, None),
+            Some(from) => {
+                let (nul, high) = odd_bytes(&data[from..]);
+                (nul.map(|k| from + k), high.map(|k| from + k))
+            }
+        };
         if let Some(first) = nul {
-            let n = memchr_iter(0, &data[first..]).count();
+            let n = memchr::memchr_iter(0, &data[first..]).count();
             issues.push(Issue { line: line_at(first), kind: IssueKind::Nul, count: n as u64 });
         }
         if let Some(from) = high {
