@@ -376,14 +376,27 @@ impl Grammar {
     /// scan of every byte, so a Java log is not scanned for Sarama's.
     pub fn literals_for(&self, families: &[String]) -> Vec<Vec<u8>> {
         let covered = |r: &Rule| r.levels.as_ref().is_some_and(|ls| ls.iter().all(|l| *l >= Level::Warn));
-        let wanted = |r: &Rule| {
-            families.is_empty() || families.contains(&r.family) || !BUILTIN.iter().any(|(f, _)| *f == r.file)
-        };
-        let mut v: Vec<Vec<u8>> =
-            self.rules.iter().filter(|r| wanted(r) && !covered(r)).flat_map(|r| r.prefilter.iter().cloned()).collect();
+        let mut v: Vec<Vec<u8>> = self
+            .rules_for(families)
+            .into_iter()
+            .map(|i| &self.rules[i])
+            .filter(|r| !covered(r))
+            .flat_map(|r| r.prefilter.iter().cloned())
+            .collect();
         v.sort();
         v.dedup();
         v
+    }
+
+    /// The indices, in priority order, of the rules an input in a layout of
+    /// `families` can match: the same rules `literals_for` scans for. A
+    /// record of a Java log is not tried against the 45 rules of the other
+    /// clients (issue 4: a third of the classifying time).
+    pub fn rules_for(&self, families: &[String]) -> Vec<usize> {
+        let wanted = |r: &Rule| {
+            families.is_empty() || families.contains(&r.family) || !BUILTIN.iter().any(|(f, _)| *f == r.file)
+        };
+        (0..self.rules.len()).filter(|&i| wanted(&self.rules[i])).collect()
     }
 
     /// Classifies a record. `message` is the head line's message with the
@@ -395,8 +408,31 @@ impl Grammar {
         message: &'a [u8],
         body: &'a [u8],
     ) -> Option<Match<'r, 'a>> {
+        self.classify_among(self.rules.iter(), logger, level, message, body)
+    }
+
+    /// Like `classify`, trying only the rules at `indices` (`rules_for`).
+    pub fn classify_in<'r, 'a>(
+        &'r self,
+        indices: &[usize],
+        logger: &[u8],
+        level: Option<Level>,
+        message: &'a [u8],
+        body: &'a [u8],
+    ) -> Option<Match<'r, 'a>> {
+        self.classify_among(indices.iter().filter_map(|&i| self.rules.get(i)), logger, level, message, body)
+    }
+
+    fn classify_among<'r, 'a>(
+        &'r self,
+        rules: impl Iterator<Item = &'r Rule>,
+        logger: &[u8],
+        level: Option<Level>,
+        message: &'a [u8],
+        body: &'a [u8],
+    ) -> Option<Match<'r, 'a>> {
         let mut caps = Vec::new();
-        for rule in &self.rules {
+        for rule in rules {
             if !rule.applies(logger, level) {
                 continue;
             }
