@@ -12,7 +12,7 @@ mod bytes;
 pub mod prefilter;
 
 use crate::event::{Event, Kind, Level, Role};
-use crate::grammar::{parse_broker_name, parse_node, split_addr, split_tp, Grammar, Match, NODE_MARK};
+use crate::grammar::{parse_broker_name, parse_node, split_addr, split_tp, Grammar, Match, RuleSet, NODE_MARK};
 use crate::layout::{strip_cr, Layout, Record};
 use crate::timefmt::Zone;
 use bytes::{ByteScan, LineCounter};
@@ -157,8 +157,8 @@ type PlanKey = (Vec<String>, Vec<Vec<u8>>, bool);
 #[derive(Debug)]
 pub struct Plan {
     prefilter: Prefilter,
-    /// Indices of the rules of the layout's families (`Grammar::rules_for`).
-    rules: Vec<usize>,
+    /// The rules of the layout's families (`Grammar::rule_set`).
+    rules: RuleSet,
     /// librdkafka's relay prefixes (`[thrd:`, `KafkaError{`) can occur.
     rdkafka: bool,
     /// Java `Node` strings with racks can occur.
@@ -199,7 +199,7 @@ impl Extractor {
         let has = |f: &str| families.is_empty() || families.iter().any(|x| x == f);
         let p = std::sync::Arc::new(Plan {
             prefilter: Prefilter::for_layout(&literals, markers, json),
-            rules: self.grammar.rules_for(families),
+            rules: self.grammar.rule_set(families),
             rdkafka: has("librdkafka"),
             racks: has("java"),
         });
