@@ -147,9 +147,11 @@ unsafe fn scan_avx2(data: &[u8]) -> ByteScan {
 mod tests {
     use super::*;
 
+    type Kernel = fn(&[u8]) -> ByteScan;
+
     /// Every kernel the machine can run.
-    fn kernels() -> Vec<(&'static str, fn(&[u8]) -> ByteScan)> {
-        let mut v: Vec<(&'static str, fn(&[u8]) -> ByteScan)> = vec![("portable", scan_portable)];
+    fn kernels() -> Vec<(&'static str, Kernel)> {
+        let mut v: Vec<(&'static str, Kernel)> = vec![("portable", scan_portable)];
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: AVX2 is there, checked just above.
