@@ -4,9 +4,10 @@
 //! record's head line (a hit in a stack trace belongs to the record that
 //! logged it), the record is parsed by the input's layout and classified by
 //! the grammar. Hits inside a record already handled are skipped, so a
-//! record is parsed at most once. Line numbers come from counting newlines
-//! between hits; the caller adds the chunk's first line (a prefix sum).
-//! Nothing here allocates for a line that yields no event.
+//! record is parsed at most once. Line numbers come from the newline table
+//! of the one pass over every byte (`bytes`); the caller adds the chunk's
+//! first line (a prefix sum). Nothing here allocates for a line that yields
+//! no event.
 
 pub mod bytes;
 pub mod prefilter;
