@@ -1,5 +1,5 @@
 //! Criterion benches per stage, each with `Throughput::Bytes` so the numbers
-//! read as GB/s: chunking, the prefilter, layout parsing, timestamps (the
+//! read as GB/s: chunking, the byte scan, the prefilter, layout parsing, timestamps (the
 //! hand parser beside chrono's), grammar matching, and correlation.
 //! Input: 32 MB from the seeded generator (`rollcall-gen bulk`).
 
@@ -7,6 +7,7 @@ use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion
 use rollcall::analysis::{self, Options};
 use rollcall::broker;
 use rollcall::correlate;
+use rollcall::extract::bytes::ByteScan;
 use rollcall::extract::prefilter::Prefilter;
 use rollcall::extract::Extractor;
 use rollcall::grammar;
@@ -40,6 +41,12 @@ fn stages(c: &mut Criterion) {
     grp.throughput(Throughput::Bytes(data.len() as u64));
     grp.bench_function("chunking", |b| b.iter(|| split(black_box(&data), 4 << 20, &|l| layout.is_head(l)).len()));
     grp.bench_function("newline_count", |b| b.iter(|| memchr::memchr_iter(b'\n', black_box(&data)).count()));
+    // The one pass the extractor makes over every byte: newlines per block
+    // and the NUL / non-ASCII check (it replaced the count above and a
+    // separate check).
+    grp.bench_function("byte_scan", |b| {
+        b.iter(|| data.chunks(4 << 20).map(|c| ByteScan::new(black_box(c)).newlines()).sum::<u64>())
+    });
     let pf = Prefilter::new(&g.literals());
     grp.bench_function("prefilter", |b| {
         b.iter(|| {
@@ -56,6 +63,20 @@ fn stages(c: &mut Criterion) {
     grp.throughput(Throughput::Bytes(line_bytes));
     grp.bench_function("layout_parse", |b| {
         b.iter(|| lines.iter().filter(|l| layout.with_record(black_box(l), b"", |r| r.level).is_some()).count())
+    });
+    // The rules of the layout's families, record-scope ones gated by their
+    // literals: what the extractor runs.
+    let set = g.rule_set(&layout.families);
+    grp.bench_function("grammar_match_rule_set", |b| {
+        b.iter(|| {
+            lines
+                .iter()
+                .filter(|l| {
+                    layout.with_record(l, b"", |r| g.classify_in(&set, r.logger, r.level, r.message, r.body).is_some())
+                        == Some(true)
+                })
+                .count()
+        })
     });
     grp.bench_function("grammar_match", |b| {
         b.iter(|| {

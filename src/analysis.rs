@@ -444,8 +444,9 @@ impl Acc {
         }
         let is_head = |l: &[u8]| layout.is_head(l);
         let ranges = split(data, chunk_size, &is_head);
+        let plan = x.plan(layout);
         let chunk = |r: &std::ops::Range<usize>| {
-            let out = x.chunk(layout, &data[r.clone()], input);
+            let out = x.chunk_with(&plan, layout, &data[r.clone()], input);
             if let Some(p) = progress {
                 p.fetch_add(r.len() as u64, Ordering::Relaxed);
             }

@@ -4,18 +4,20 @@
 //! record's head line (a hit in a stack trace belongs to the record that
 //! logged it), the record is parsed by the input's layout and classified by
 //! the grammar. Hits inside a record already handled are skipped, so a
-//! record is parsed at most once. Line numbers come from counting newlines
-//! between hits; the caller adds the chunk's first line (a prefix sum).
-//! Nothing here allocates for a line that yields no event.
+//! record is parsed at most once. Line numbers come from the newline table
+//! of the one pass over every byte (`bytes`); the caller adds the chunk's
+//! first line (a prefix sum). Nothing here allocates for a line that yields
+//! no event.
 
+pub mod bytes;
 pub mod ndjson;
 pub mod prefilter;
 
 use crate::event::{Event, Kind, Level, Role};
-use crate::grammar::{parse_broker_name, parse_node, split_addr, split_tp, Grammar, Match, NODE_MARK};
+use crate::grammar::{parse_broker_name, parse_node, split_addr, split_tp, Grammar, Match, RuleSet, NODE_MARK};
 use crate::layout::{strip_cr, Layout, Record};
 use crate::timefmt::Zone;
-use memchr::memchr_iter;
+use bytes::{ByteScan, LineCounter};
 use prefilter::Prefilter;
 use std::collections::HashMap;
 
@@ -157,38 +159,62 @@ const CONFIG_LITERAL: &[u8] = b"Config values:";
 /// `Setting offset ... leader=Optional[b-1...:9094 (id: 1 rack: use1-az1)]`).
 const RACK_LITERAL: &[u8] = b" rack: ";
 
-/// A prefilter per layout kind: its client families, its level markers, and
+/// A plan per layout kind: its client families, its level markers, and
 /// whether it is JSON lines.
-type PrefilterKey = (Vec<String>, Vec<Vec<u8>>, bool);
+type PlanKey = (Vec<String>, Vec<Vec<u8>>, bool);
+
+/// What an input's layout decides once for all its records: the literals
+/// scanned for, the rules tried, and which client-specific extras can apply.
+#[derive(Debug)]
+pub struct Plan {
+    prefilter: Prefilter,
+    /// The rules of the layout's families (`Grammar::rule_set`).
+    rules: RuleSet,
+    /// librdkafka's relay prefixes (`[thrd:`, `KafkaError{`) can occur.
+    rdkafka: bool,
+    /// Java `Node` strings with racks can occur.
+    racks: bool,
+}
 
 pub struct Extractor {
     grammar: Grammar,
     /// Built on first use per layout kind: a Java log is scanned only for
     /// the Java rules' literals (a third of the time of all families'), and
     /// JSON-lines inputs for their level markers (numbers, lower case).
-    prefilters: std::sync::Mutex<Vec<(PrefilterKey, std::sync::Arc<Prefilter>)>>,
+    plans: std::sync::Mutex<Vec<(PlanKey, std::sync::Arc<Plan>)>>,
     zone: Zone,
     max_line: usize,
 }
 
 impl Extractor {
     pub fn new(grammar: Grammar, zone: Zone) -> Extractor {
-        Extractor { grammar, prefilters: std::sync::Mutex::new(Vec::new()), zone, max_line: MAX_LINE }
+        Extractor { grammar, plans: std::sync::Mutex::new(Vec::new()), zone, max_line: MAX_LINE }
     }
 
-    /// The prefilter for inputs in `layout`, built once per layout kind.
-    fn prefilter(&self, layout: &Layout) -> std::sync::Arc<Prefilter> {
+    /// The plan for inputs in `layout`, built once per layout kind. Looked
+    /// up once per input or block, not per chunk (the lock and the key's
+    /// clone are not free).
+    pub fn plan(&self, layout: &Layout) -> std::sync::Arc<Plan> {
+        self.plan_for(&layout.families, &layout.markers, layout.is_json())
+    }
+
+    fn plan_for(&self, families: &[String], markers: &[Vec<u8>], json: bool) -> std::sync::Arc<Plan> {
         // A poisoned lock only means another thread panicked while holding it; the list is still whole.
-        let mut cache = self.prefilters.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let key = (layout.families.clone(), layout.markers.clone(), layout.is_json());
-        if let Some((_, p)) = cache.iter().find(|(k, _)| *k == key) {
+        let mut cache = self.plans.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, p)) = cache.iter().find(|(k, _)| k.0 == families && k.1 == markers && k.2 == json) {
             return p.clone();
         }
-        let mut literals = self.grammar.literals_for(&layout.families);
+        let mut literals = self.grammar.literals_for(families);
         literals.push(CONFIG_LITERAL.to_vec());
         literals.push(RACK_LITERAL.to_vec());
-        let p = std::sync::Arc::new(Prefilter::for_layout(&literals, &layout.markers, layout.is_json()));
-        cache.push((key, p.clone()));
+        let has = |f: &str| families.is_empty() || families.iter().any(|x| x == f);
+        let p = std::sync::Arc::new(Plan {
+            prefilter: Prefilter::for_layout(&literals, markers, json),
+            rules: self.grammar.rule_set(families),
+            rdkafka: has("librdkafka"),
+            racks: has("java"),
+        });
+        cache.push(((families.to_vec(), markers.to_vec(), json), p.clone()));
         p
     }
 
@@ -204,77 +230,111 @@ impl Extractor {
 
     /// Extracts the events of a chunk that starts at a line boundary.
     pub fn chunk(&self, layout: &Layout, data: &[u8], input: u32) -> ChunkOut {
+        self.chunk_with(&self.plan(layout), layout, data, input)
+    }
+
+    /// `chunk` with the layout's plan looked up by the caller.
+    pub fn chunk_with(&self, plan: &Plan, layout: &Layout, data: &[u8], input: u32) -> ChunkOut {
         if layout.is_events() {
             // Already events: no prefilter, no grammar.
             return ndjson::chunk(data, layout.wrapper());
         }
         let mut out = ChunkOut::default();
-        self.scan_bytes(data, &mut out.issues);
+        let scan = ByteScan::new(data);
+        self.scan_bytes(data, &scan, &mut out.issues);
         out.first_time = self.first_head_time(layout, data);
         out.last_time = self.last_head_time(layout, data);
-        let prefilter = self.prefilter(layout);
+        let prefilter = &plan.prefilter;
+        let mut lines = LineCounter::new(&scan, data);
         let mut pos = 0;
-        // Newlines counted so far, and up to where.
-        let (mut counted, mut counted_to) = (0u64, 0usize);
         while pos < data.len() {
             let Some(hit) = prefilter.next(data, pos) else {
                 break;
             };
             let hit_line = line_start(data, hit);
-            let Some(head) = self.walk_back(layout, data, hit_line, pos) else {
+            // Most hits are on their record's head line. Where trying the
+            // record is the head test, try it first: the head is parsed
+            // once, not once to test it and once to read it.
+            let alone = layout.heads_parse_alone();
+            if alone {
+                let (understood, rec_end) = self.record(plan, layout, data, hit_line, &mut lines, input, &mut out);
+                if understood {
+                    out.records += 1;
+                    pos = rec_end.max(hit + 1);
+                    continue;
+                }
+            }
+            let Some(head) = self.walk_back(layout, data, hit_line, pos, alone) else {
                 // A continuation line whose head is not in this chunk (the
                 // input starts mid-record): nothing to attach it to.
-                let to = hit_line.max(counted_to);
-                counted += memchr_iter(b'\n', &data[counted_to..to]).count() as u64;
-                counted_to = to;
-                out.not_understood_at(counted + 1);
+                out.not_understood_at(lines.before(hit_line) + 1);
                 pos = line_end(data, hit) + 1;
                 continue;
             };
-            let head_end = line_end(data, head);
-            let rec_end = self.record_end(layout, data, head_end);
-            counted += memchr_iter(b'\n', &data[counted_to..head]).count() as u64;
-            counted_to = head;
-            let head_line = self.cap(&data[head..head_end]);
-            let body_start = (head_end + 1).min(rec_end);
-            let body = trim_newline(&data[body_start..rec_end.min(body_start + MAX_BODY)]);
-            let understood = layout.with_record(head_line, body, |rec| {
-                racks_in(rec.message, &mut out.racks);
-                if let Some(c) = self.config_dump(layout, rec, input, counted + 1) {
-                    out.configs.push(c);
-                } else {
-                    match self.read_event(rec, input, counted + 1) {
-                        Ok(ev) => {
-                            if ev.kind == Kind::Unknown {
-                                out.not_understood_at(counted + 1);
-                            }
-                            out.events.push(ev);
-                        }
-                        Err(NoEvent::Undated) => out.not_understood_at(counted + 1),
-                        Err(NoEvent::NotKafka) => {}
-                    }
-                }
-            });
-            match understood {
-                Some(()) => out.records += 1,
-                None => out.not_understood_at(counted + 1),
+            let (understood, rec_end) = self.record(plan, layout, data, head, &mut lines, input, &mut out);
+            if understood {
+                out.records += 1;
+            } else {
+                out.not_understood_at(lines.before(head) + 1);
             }
             pos = rec_end.max(hit + 1);
         }
-        // One newline count per chunk, done piecewise between the records.
-        out.newlines = counted + memchr_iter(b'\n', &data[counted_to..]).count() as u64;
+        out.newlines = scan.newlines();
         out
+    }
+
+    /// Reads the record whose head line starts at `head`, into `out`.
+    /// Returns whether that line parsed as a head, and where the record ends.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &self,
+        plan: &Plan,
+        layout: &Layout,
+        data: &[u8],
+        head: usize,
+        lines: &mut LineCounter<'_>,
+        input: u32,
+        out: &mut ChunkOut,
+    ) -> (bool, usize) {
+        let head_end = line_end(data, head);
+        let rec_end = self.record_end(layout, data, head_end);
+        let line = lines.before(head) + 1;
+        let head_line = self.cap(&data[head..head_end]);
+        let body_start = (head_end + 1).min(rec_end);
+        let body = trim_newline(&data[body_start..rec_end.min(body_start + MAX_BODY)]);
+        let understood = layout.with_record(head_line, body, |rec| {
+            if plan.racks {
+                racks_in(rec.message, &mut out.racks);
+            }
+            if let Some(c) = self.config_dump(layout, rec, input, line) {
+                out.configs.push(c);
+            } else {
+                match self.read_event(plan, rec, input, line) {
+                    Ok(ev) => {
+                        if ev.kind == Kind::Unknown {
+                            out.not_understood_at(line);
+                        }
+                        out.events.push(ev);
+                    }
+                    Err(NoEvent::Undated) => out.not_understood_at(line),
+                    Err(NoEvent::NotKafka) => {}
+                }
+            }
+        });
+        (understood.is_some(), rec_end)
     }
 
     fn cap<'a>(&self, line: &'a [u8]) -> &'a [u8] {
         strip_cr(&line[..line.len().min(self.max_line)])
     }
 
-    /// The head line at or before `line`, not before `floor`.
-    fn walk_back(&self, layout: &Layout, data: &[u8], mut line: usize, floor: usize) -> Option<usize> {
+    /// The head line at or before `line`, not before `floor`; `known_not`:
+    /// `line` itself was found to be no head already.
+    fn walk_back(&self, layout: &Layout, data: &[u8], mut line: usize, floor: usize, known_not: bool) -> Option<usize> {
+        let mut first = known_not;
         loop {
             let end = line_end(data, line);
-            if layout.is_head(self.cap(&data[line..end])) {
+            if !std::mem::take(&mut first) && layout.is_head(self.cap(&data[line..end])) {
                 return Some(line);
             }
             if line <= floor || line == 0 || line - floor > MAX_WALK_BACK {
@@ -336,11 +396,19 @@ impl Extractor {
     }
 
     /// NUL bytes, invalid UTF-8 and over-long lines: reported, never fatal.
-    fn scan_bytes(&self, data: &[u8], issues: &mut Vec<Issue>) {
-        let line_at = |pos: usize| memchr_iter(b'\n', &data[..pos]).count() as u64 + 1;
-        let (nul, high) = odd_bytes(data);
+    fn scan_bytes(&self, data: &[u8], scan: &ByteScan, issues: &mut Vec<Issue>) {
+        let line_at = |pos: usize| scan.newlines_before(data, pos) + 1;
+        // The fused pass found the first block with an odd byte (or none:
+        // the usual case, and then nothing here reads the bytes again).
+        let (nul, high) = match scan.odd_from {
+            None => (None, None),
+            Some(from) => {
+                let (nul, high) = odd_bytes(&data[from..]);
+                (nul.map(|k| from + k), high.map(|k| from + k))
+            }
+        };
         if let Some(first) = nul {
-            let n = memchr_iter(0, &data[first..]).count();
+            let n = memchr::memchr_iter(0, &data[first..]).count();
             issues.push(Issue { line: line_at(first), kind: IssueKind::Nul, count: n as u64 });
         }
         if let Some(from) = high {
@@ -400,16 +468,16 @@ impl Extractor {
 
     /// Classifies one record; `None` when it is not a Kafka client event.
     pub fn event(&self, rec: &Record<'_>, input: u32, line: u64) -> Option<Event> {
-        self.read_event(rec, input, line).ok()
+        self.read_event(&self.plan_for(&[], &[], false), rec, input, line).ok()
     }
 
-    fn read_event(&self, rec: &Record<'_>, input: u32, line: u64) -> Result<Event, NoEvent> {
-        let (ctx, message) = context(rec.message);
+    fn read_event(&self, plan: &Plan, rec: &Record<'_>, input: u32, line: u64) -> Result<Event, NoEvent> {
+        let (ctx, message) = if plan.rdkafka { context(rec.message) } else { java_context(rec.message) };
         // librdkafka's own layout and kafkajs' `clientId` field carry the
         // client name outside the message.
         let client = ctx.map(|c| c.client).filter(|c| !c.is_empty()).or((!rec.client.is_empty()).then_some(rec.client));
         let role = ctx.map(|c| c.role).filter(|r| !r.is_empty()).unwrap_or_else(|| rk_role(rec.client));
-        let m = self.grammar.classify(rec.logger, rec.level, message, rec.body);
+        let m = self.grammar.classify_in(&plan.rules, rec.logger, rec.level, message, rec.body);
         if m.is_none() && !is_unknown_candidate(rec, client.is_some()) {
             return Err(NoEvent::NotKafka);
         }
@@ -417,7 +485,9 @@ impl Extractor {
         let mut ev = Event {
             time,
             kind: Kind::Unknown,
-            rule: "unknown".into(),
+            // Named once: `fill` used to replace a placeholder, an
+            // allocation and a free per event.
+            rule: m.as_ref().map_or_else(|| "unknown".to_string(), |m| m.rule.id.clone()),
             level: rec.level,
             node: None,
             host: None,
@@ -626,7 +696,6 @@ fn lossy(b: &[u8]) -> String {
 fn fill(ev: &mut Event, m: &Match<'_, '_>) {
     ev.kind = m.kind;
     ev.answered = m.broker_answered;
-    ev.rule = m.rule.id.clone();
     for &(name, v) in &m.captures {
         match name {
             "node" => ev.node = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),

@@ -190,7 +190,7 @@ impl Layout {
 
     fn inner_is_head(&self, line: &[u8]) -> bool {
         match &self.body {
-            Body::Pattern(p) => p.parse(line).is_some(),
+            Body::Pattern(p) => p.is_head(line),
             Body::Json(j) => j.is_head(line),
             Body::Librdkafka => librdkafka::parse(line).is_some(),
             // Every line stands alone; a bad one is reported by itself.
@@ -224,6 +224,14 @@ impl Layout {
                 self.inner_is_head(&s)
             }),
         }
+    }
+
+    /// `with_record` on a line gives `None` exactly when `is_head` says it
+    /// is no head: true for unwrapped pattern and librdkafka layouts, whose
+    /// test is their parse. The extractor then parses a candidate's head
+    /// once, by trying its record first (issue 4).
+    pub fn heads_parse_alone(&self) -> bool {
+        self.wrapper.is_none() && !self.is_json()
     }
 
     /// For detection: does the (peeled) line parse, and how well.

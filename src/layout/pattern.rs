@@ -211,6 +211,34 @@ impl Pattern {
     /// Parses a head line (no newline, no CR). `None` when the line does not
     /// start the way the pattern says: it is a continuation line.
     pub fn parse<'a>(&self, line: &'a [u8]) -> Option<Head<'a>> {
+        let (mut h, p) = self.parse_prefix(line)?;
+        let rest = &line[p..];
+        match self.match_suffix(rest) {
+            Some((msg_end, logger)) => {
+                if !logger.is_empty() {
+                    h.logger = logger;
+                }
+                h.message = &rest[..msg_end];
+                h.suffix_found = true;
+            }
+            None => {
+                h.message = rest;
+                h.suffix_found = self.suffix.is_empty();
+            }
+        }
+        Some(h)
+    }
+
+    /// Does the line start a record? Exactly when `parse` gives a head: the
+    /// tail after `%m` never rejects a line (a multi-line message carries it
+    /// on a later line), so it is not looked for. Head tests run on every
+    /// line after a candidate record (to find its end), most of them heads.
+    pub fn is_head(&self, line: &[u8]) -> bool {
+        self.parse_prefix(line).is_some()
+    }
+
+    /// The elements before `%m`: the head so far and where the message starts.
+    fn parse_prefix<'a>(&self, line: &'a [u8]) -> Option<(Head<'a>, usize)> {
         let mut h = Head::default();
         let mut p = 0;
         for (k, e) in self.prefix.iter().enumerate() {
@@ -241,21 +269,7 @@ impl Pattern {
                 Elem::Message => unreachable!("the message is split out at compile time"),
             }
         }
-        let rest = &line[p..];
-        match self.match_suffix(rest) {
-            Some((msg_end, logger)) => {
-                if !logger.is_empty() {
-                    h.logger = logger;
-                }
-                h.message = &rest[..msg_end];
-                h.suffix_found = true;
-            }
-            None => {
-                h.message = rest;
-                h.suffix_found = self.suffix.is_empty();
-            }
-        }
-        Some(h)
+        Some((h, p))
     }
 
     /// How far a line gets through the pattern: the number of elements it
