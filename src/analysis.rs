@@ -222,8 +222,10 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
     }
     // The largest input's events grow into everyone's (they are sorted
     // below): on a long stream they are most of the memory, and a copy
-    // would hold them twice.
-    let largest = (0..reports.len()).max_by_key(|&i| reports[i].events.len());
+    // would hold them twice. (Not an NDJSON input's: its events are
+    // renumbered on the way.)
+    let largest =
+        (0..reports.len()).filter(|&i| reports[i].origins.is_empty()).max_by_key(|&i| reports[i].events.len());
     let mut events: Vec<Event> = largest.map(|i| std::mem::take(&mut reports[i].events)).unwrap_or_default();
     events.reserve_exact(reports.iter().map(|r| r.events.len()).sum());
     let mut configs: Vec<ConfigDump> = Vec::new();
