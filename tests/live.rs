@@ -23,15 +23,7 @@ fn events_come_out_while_the_input_is_still_open() {
 
     let mut child = spawn(&["--format", "events", "--label", "pod"]);
     let mut stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(l).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = lines_of(&mut child);
 
     // The quiet INFO start, then the first warning, written slowly: one
     // line at a time, as a live pod logs them.
