@@ -751,7 +751,7 @@ impl<'a> Reading<'a> {
         match layout {
             Some(l) => self.acc.block(self.x, l, data, self.opts.chunk_size, self.idx, progress),
             None => {
-                self.acc.lines_before += memchr::memchr_iter(b'\n', data).count() as u64;
+                self.acc.lines_before += crate::extract::bytes::count(data);
                 self.acc.last_byte = data.last().copied().or(self.acc.last_byte);
             }
         }

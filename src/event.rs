@@ -140,6 +140,11 @@ pub enum Role {
 impl Role {
     /// `Producer`, `Consumer`, `ShareConsumer`, `AdminClient`, and the config
     /// classes `ProducerConfig`, `ConsumerConfig`, `AdminClientConfig`.
+    /// The word `as_str` gives back (`--format events` read as input).
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Producer, Role::Consumer, Role::Admin].into_iter().find(|r| r.as_str() == s)
+    }
+
     pub fn from_name(word: &[u8]) -> Option<Role> {
         let w = word.strip_suffix(b"Config").unwrap_or(word);
         match w {

@@ -54,17 +54,18 @@ fn thinnable(e: &Event) -> bool {
     noise && e.is_symptom() && !e.echo && e.count.is_none() && e.node.is_none_or(|n| n >= 0)
 }
 
-/// Everything but time, line and weight (the fields extraction fills).
-fn same(a: &Event, b: &Event) -> bool {
-    (a.kind, &a.rule, a.level, a.node, &a.host, a.port, &a.topic, a.partition, &a.error, &a.client, a.role)
-        == (b.kind, &b.rule, b.level, b.node, &b.host, b.port, &b.topic, b.partition, &b.error, &b.client, b.role)
-        && (a.attempts, a.input, a.answered, &a.template) == (b.attempts, b.input, b.answered, &b.template)
+/// What alike events share: everything extraction fills but time, line
+/// and weight. One list for both the hash and the comparison.
+fn key(e: &Event) -> impl Hash + Eq + '_ {
+    (
+        (e.kind, &e.rule, e.level, e.node, &e.host, e.port, &e.topic, e.partition, &e.error, &e.client),
+        (e.role, e.attempts, e.input, e.answered, &e.template),
+    )
 }
 
 fn hash(e: &Event, segment: u8) -> u64 {
     let mut h = DefaultHasher::new();
-    (e.kind, &e.rule, e.level, e.node, &e.host, e.port, &e.topic, e.partition, &e.error, &e.client).hash(&mut h);
-    (e.role, e.attempts, e.answered, &e.template, segment).hash(&mut h);
+    (key(e), segment).hash(&mut h);
     h.finish()
 }
 
@@ -129,7 +130,7 @@ impl Thinner {
         let segment = self.bounds.iter().map(|&b| u8::from(e.time >= b) + u8::from(e.time > b)).sum();
         let gap = self.gap_ms;
         let runs = self.runs.entry(hash(&e, segment)).or_default();
-        let at = runs.iter().position(|r| r.segment == segment && same(&r.first, &e));
+        let at = runs.iter().position(|r| r.segment == segment && key(&r.first) == key(&e));
         let Some(run) = at.map(|i| &mut runs[i]) else {
             runs.push(Run { segment, first: e.clone(), pending: None });
             out.push(e);

@@ -105,7 +105,7 @@ pub fn chunk(data: &[u8], wrapper: Option<Wrapper>) -> ChunkOut {
         text.clear();
     }
     out.origins = origins.list;
-    out.newlines = memchr::memchr_iter(b'\n', data).count() as u64;
+    out.newlines = super::bytes::count(data);
     out
 }
 
@@ -155,7 +155,7 @@ fn read(line: &[u8]) -> Result<(Origin, Event), BadLine> {
     };
     let role = match opt_str(&o, "role")? {
         None => None,
-        Some(r) => Some(Role::from_name(r.as_bytes()).or_else(|| role_word(&r)).ok_or(BadLine::Invalid("role"))?),
+        Some(r) => Some(Role::parse(&r).or_else(|| Role::from_name(r.as_bytes())).ok_or(BadLine::Invalid("role"))?),
     };
     let answered = opt_bool(&o, "answered")?;
     let weight = match opt_int::<u32>(&o, "weight")? {
@@ -192,11 +192,6 @@ fn read(line: &[u8]) -> Result<(Origin, Event), BadLine> {
         start: time,
     };
     Ok((origin, ev))
-}
-
-/// `producer`, `consumer`, `admin`: the words `report/events.rs` writes.
-fn role_word(w: &str) -> Option<Role> {
-    [Role::Producer, Role::Consumer, Role::Admin].into_iter().find(|r| r.as_str() == w)
 }
 
 /// An RFC 3339 time with its offset, as UTC milliseconds.

@@ -16,7 +16,7 @@
 use crate::analysis::EventSink;
 use crate::broker::{Hints, Identity};
 use crate::event::{Event, Kind};
-use crate::report::printable;
+use crate::report::{plural, printable};
 use crate::timefmt::{clock, human_duration, Zone};
 use crate::topics::Describe;
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,7 +62,7 @@ impl<'a> Follow<'a> {
         let mut st = self.state.into_inner().map_err(|_| io::Error::other("a live writer panicked"))?;
         let mut text = String::new();
         for (b, o) in &st.open {
-            text.push_str(&closed(b, o, o.last, AT_END, &zone));
+            text.push_str(&closed(b, o, o.last, Ended::Input, &zone));
         }
         if !text.is_empty() || st.failed.is_none() {
             text.push('\n');
@@ -93,32 +93,41 @@ impl State<'_> {
             self.open.iter().filter(|(_, o)| now.saturating_sub(o.last) > gap_ms).map(|(b, _)| b.clone()).collect();
         for b in quiet {
             if let Some(o) = self.open.remove(&b) {
-                text.push_str(&closed(&b, &o, o.last, "its last symptom", zone));
+                text.push_str(&closed(&b, &o, o.last, Ended::LastSymptom, zone));
             }
         }
     }
 }
 
+/// What closed a window in the live view.
+#[derive(Clone, Copy)]
+enum Ended {
+    Recovery,
+    LastSymptom,
+    /// The input ended inside it: whether the broker came back is the
+    /// final report's call, which sees every line.
+    Input,
+}
+
 /// `10:41:32.579  broker 1 BACK  out 602ms since 10:41:31.977, ended by a
 /// sign of recovery: 11 events (...), client ...`.
-fn closed(broker: &str, o: &Out, end: i64, ended_by: &str, zone: &Zone) -> String {
+fn closed(broker: &str, o: &Out, end: i64, by: Ended, zone: &Zone) -> String {
+    let (word, why) = match by {
+        Ended::Recovery => ("BACK", "a sign of recovery"),
+        Ended::LastSymptom => ("BACK", "its last symptom"),
+        Ended::Input => ("END ", "the end of the input (the report below says whether it came back)"),
+    };
     let kinds: Vec<&str> = o.kinds.iter().map(|k| k.as_str()).collect();
     format!(
-        "{}  broker {broker} {}  out {} since {}, ended by {ended_by}: {} event{} ({}), {}\n",
+        "{}  broker {broker} {word}  out {} since {}, ended by {why}: {} ({}), {}\n",
         clock(end, zone),
-        if ended_by == AT_END { "END " } else { "BACK" },
         human_duration(end - o.start),
         clock(o.start, zone),
-        o.events,
-        if o.events == 1 { "" } else { "s" },
+        plural(o.events, "event", "events"),
         kinds.join(", "),
         clients(&o.clients),
     )
 }
-
-/// How a window the input ended inside is told: whether the broker came
-/// back is the final report's call, which sees every line.
-const AT_END: &str = "the end of the input (the report below says whether it came back)";
 
 fn clients(c: &BTreeSet<String>) -> String {
     let names: Vec<String> = c.iter().map(|c| printable(c)).collect();
@@ -144,7 +153,7 @@ impl EventSink for Follow<'_> {
             if !e.is_symptom() {
                 // A coordinator found on the broker: it is back.
                 if let Some(o) = st.open.remove(&b) {
-                    text.push_str(&closed(&b, &o, e.time.max(o.last), "a sign of recovery", zone));
+                    text.push_str(&closed(&b, &o, e.time.max(o.last), Ended::Recovery, zone));
                 }
                 continue;
             }
