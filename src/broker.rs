@@ -14,6 +14,7 @@ use crate::correlate;
 use crate::event::{Attribution, Event};
 use crate::topics::Describe;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Ids at or above this are group-coordinator connection ids
 /// (`Integer.MAX_VALUE - brokerId`); real broker ids are far smaller.
@@ -142,6 +143,8 @@ pub fn resolve(events: &mut [Event], gap_ms: i64, hints: &Hints<'_>) -> Hosts {
     let mut id = Identity::new(hints);
     id.learn(events.iter());
     let mut hosts = Hosts::new();
+    // One name per broker, shared by its events.
+    let mut names: HashMap<String, Arc<str>> = HashMap::new();
     for e in events.iter_mut() {
         let Some((b, how)) = id.attribute(e) else {
             e.broker = None;
@@ -153,7 +156,7 @@ pub fn resolve(events: &mut [Event], gap_ms: i64, hints: &Hints<'_>) -> Hosts {
                 hosts.entry(b.clone()).or_default().insert(shown);
             }
         }
-        e.broker = Some(b);
+        e.broker = Some(names.entry(b).or_insert_with_key(|b| Arc::from(b.as_str())).clone());
         e.attributed = Some(how);
     }
     attribute_by_time(events, gap_ms);
@@ -165,14 +168,15 @@ pub fn resolve(events: &mut [Event], gap_ms: i64, hints: &Hints<'_>) -> Hosts {
 /// do, it stays unattributed.
 fn attribute_by_time(events: &mut [Event], gap_ms: i64) {
     let known: Vec<&Event> = events.iter().filter(|e| e.broker.is_some() && e.is_symptom()).collect();
-    let mut spans: Vec<(String, i64, i64)> = correlate::spans(&known, gap_ms);
+    let mut spans: Vec<(Arc<str>, i64, i64)> =
+        correlate::spans(&known, gap_ms).into_iter().map(|(b, s, e)| (Arc::from(b), s, e)).collect();
     spans.sort_by_key(|(_, s, _)| *s);
     let longest = spans.iter().map(|(_, s, e)| e - s).max().unwrap_or(0);
     for e in events.iter_mut().filter(|e| e.broker.is_none()) {
         // Spans that start after t + gap cannot hold t; of the others, only
         // those that started within the longest span (plus the gap) of t can.
         let upto = spans.partition_point(|(_, s, _)| *s - gap_ms <= e.time);
-        let mut found: Option<&String> = None;
+        let mut found: Option<&Arc<str>> = None;
         let mut several = false;
         for (b, s, end) in spans[..upto].iter().rev() {
             if *s + longest + gap_ms < e.time {
@@ -195,34 +199,23 @@ fn attribute_by_time(events: &mut [Event], gap_ms: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Kind;
+    use crate::event::{Gist, Kind};
 
     fn ev(time: i64, kind: Kind, node: Option<i64>, host: Option<&str>) -> Event {
-        Event {
+        Event::new(
+            Gist {
+                kind,
+                rule: "t".into(),
+                node,
+                host: host.map(str::to_string),
+                port: host.map(|_| 9094),
+                client: Some("c".into()),
+                ..Gist::default()
+            },
             time,
-            kind,
-            rule: "t".into(),
-            level: None,
-            node,
-            host: host.map(str::to_string),
-            port: host.map(|_| 9094),
-            topic: None,
-            partition: None,
-            count: None,
-            error: None,
-            client: Some("c".into()),
-            input: 0,
-            line: time as u64,
-            broker: None,
-            attributed: None,
-            answered: false,
-            role: None,
-            attempts: None,
-            template: None,
-            echo: false,
-            weight: 1,
-            start: time,
-        }
+            0,
+            time as u64,
+        )
     }
 
     #[test]
@@ -244,7 +237,7 @@ mod tests {
             ev(6000, Kind::Disconnected, None, Some("other.host")),
         ];
         let hosts = resolve(&mut evs, 30_000, &Hints::default());
-        let got: Vec<_> = evs.iter().map(|e| e.broker.clone()).collect();
+        let got: Vec<_> = evs.iter().map(|e| e.broker.as_deref().map(str::to_string)).collect();
         let want = ["2", "3", "3", "1", "1", "other.host:9094"].map(|s| Some(s.to_string()));
         assert_eq!(got, want);
         assert_eq!(hosts["3"].iter().collect::<Vec<_>>(), vec!["kafka-3.internal:9094"]);

@@ -180,33 +180,18 @@ fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i6
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Gist;
+    use std::sync::Arc;
 
     fn ev(time: i64, kind: Kind, broker: Option<&str>) -> Event {
-        Event {
+        let mut e = Event::new(
+            Gist { kind, rule: "t".into(), client: Some("p".into()), ..Gist::default() },
             time,
-            kind,
-            rule: "t".into(),
-            level: None,
-            node: None,
-            host: None,
-            port: None,
-            topic: None,
-            partition: None,
-            count: None,
-            error: None,
-            client: Some("p".into()),
-            input: 0,
-            line: (time / 1000) as u64,
-            broker: broker.map(str::to_string),
-            attributed: None,
-            answered: false,
-            role: None,
-            attempts: None,
-            template: None,
-            echo: false,
-            weight: 1,
-            start: time,
-        }
+            0,
+            (time / 1000) as u64,
+        );
+        e.broker = broker.map(Arc::from);
+        e
     }
 
     #[test]

@@ -7,9 +7,10 @@
 
 use serde::Serialize;
 use std::fmt;
+use std::sync::Arc;
 
 /// The contract's event vocabulary (`CONTRACT.md`, "Event kinds").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     NotLeader,
@@ -27,6 +28,7 @@ pub enum Kind {
     Rebalance,
     BootstrapFailed,
     AllBrokersDown,
+    #[default]
     Unknown,
 }
 
@@ -173,12 +175,13 @@ pub struct Evidence {
     pub line: u64,
 }
 
-/// One recognised record. Identity fields hold what the line said; the
-/// `broker` field is filled in later by `broker::resolve`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Event {
-    /// UTC milliseconds since the epoch.
-    pub time: i64,
+/// What a recognised record says: the failure, the broker and the client
+/// as the line gave them, but not when or where it was logged. Alike lines
+/// (a client repeating `NOT_LEADER_OR_FOLLOWER` for one partition all
+/// through a window) say the same thing, so their events share one `Gist`
+/// (`thin::Gists`): a long input's memory is its bursts, not its lines.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Gist {
     pub kind: Kind,
     /// The grammar rule id (`java.connection_failed`), or `unknown`.
     pub rule: String,
@@ -190,29 +193,41 @@ pub struct Event {
     pub port: Option<u16>,
     pub topic: Option<String>,
     pub partition: Option<i32>,
-    /// Records involved (`Expiring 5 record(s)`).
-    pub count: Option<u64>,
     /// The error name or text the line carried, trimmed.
     pub error: Option<String>,
     pub client: Option<String>,
     pub role: Option<Role>,
     /// Retries left, when the line says (`retrying (2 attempts left)`).
     pub attempts: Option<u64>,
-    /// Index of the input in `Analysis::inputs`.
-    pub input: u32,
-    pub line: u64,
-    /// The resolved broker (`"2"`, or `host:port`), set by `broker::resolve`.
-    pub broker: Option<String>,
-    /// How the broker was found: `line` (the line names it), `leader` (the
-    /// partition's leader in `--topics`), `time` (the one broker out at that
-    /// moment), or none.
-    pub attributed: Option<Attribution>,
     /// The line is the broker's own answer (e.g. `NOT_COORDINATOR`): the
     /// broker it names is up, so it is evidence of recovery, not an outage.
     pub answered: bool,
     /// For unknown events: the message with numbers and hosts masked, so
     /// that alike lines group together.
     pub template: Option<String>,
+}
+
+/// One recognised record: when and where it was logged, and what it says
+/// (its [`Gist`], read through `Deref`: `event.kind`, `event.client`).
+/// The `broker` field is filled in later by `broker::resolve`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// What the line says, shared with alike events. Written through
+    /// `DerefMut`, which copies it first when it is shared.
+    pub gist: Arc<Gist>,
+    /// UTC milliseconds since the epoch.
+    pub time: i64,
+    /// Records involved (`Expiring 5 record(s)`).
+    pub count: Option<u64>,
+    /// Index of the input in `Analysis::inputs`.
+    pub input: u32,
+    pub line: u64,
+    /// The resolved broker (`"2"`, or `host:port`), set by `broker::resolve`.
+    pub broker: Option<Arc<str>>,
+    /// How the broker was found: `line` (the line names it), `leader` (the
+    /// partition's leader in `--topics`), `time` (the one broker out at that
+    /// moment), or none.
+    pub attributed: Option<Attribution>,
     /// The line repeats a failure its client already logged: librdkafka's
     /// error event, printed by librdkafka (facility `ERROR`) or by the
     /// application's error callback (`KafkaError{...}`). See
@@ -227,6 +242,20 @@ pub struct Event {
     pub start: i64,
 }
 
+impl std::ops::Deref for Event {
+    type Target = Gist;
+
+    fn deref(&self) -> &Gist {
+        &self.gist
+    }
+}
+
+impl std::ops::DerefMut for Event {
+    fn deref_mut(&mut self) -> &mut Gist {
+        Arc::make_mut(&mut self.gist)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Attribution {
@@ -239,6 +268,22 @@ pub enum Attribution {
 }
 
 impl Event {
+    /// One line's event: what it says, when, and where (`input`, `line`).
+    pub fn new(gist: Gist, time: i64, input: u32, line: u64) -> Event {
+        Event {
+            gist: Arc::new(gist),
+            time,
+            count: None,
+            input,
+            line,
+            broker: None,
+            attributed: None,
+            echo: false,
+            weight: 1,
+            start: time,
+        }
+    }
+
     /// Evidence that its broker is out (not a recovery, not an answer).
     pub fn is_symptom(&self) -> bool {
         self.kind.is_symptom() && !self.answered

@@ -240,8 +240,8 @@ fn span(evs: &[&Event]) -> (i64, i64) {
 }
 
 fn brokers_in(evs: &[&Event]) -> Vec<String> {
-    let s: BTreeSet<String> = evs.iter().filter_map(|e| e.broker.clone()).collect();
-    s.into_iter().collect()
+    let s: BTreeSet<&str> = evs.iter().filter_map(|e| e.broker.as_deref()).collect();
+    s.into_iter().map(str::to_string).collect()
 }
 
 fn first_lines(evs: &[&Event]) -> Vec<(u32, u64)> {
@@ -802,33 +802,26 @@ mod tests {
     use super::*;
     use crate::broker::Hosts;
     use crate::correlate::timelines;
+    use crate::event::Gist;
+    use std::sync::Arc;
 
     fn ev(time: i64, kind: Kind, broker: Option<&str>) -> Event {
-        Event {
+        let mut e = Event::new(
+            Gist {
+                kind,
+                rule: "t".into(),
+                topic: Some("orders".into()),
+                partition: Some(2),
+                client: Some("p".into()),
+                ..Gist::default()
+            },
             time,
-            kind,
-            rule: "t".into(),
-            level: None,
-            node: None,
-            host: None,
-            port: None,
-            topic: Some("orders".into()),
-            partition: Some(2),
-            count: Some(5),
-            error: None,
-            client: Some("p".into()),
-            input: 0,
-            line: (time / 1000) as u64 + 1,
-            broker: broker.map(str::to_string),
-            attributed: None,
-            answered: false,
-            role: None,
-            attempts: None,
-            template: None,
-            echo: false,
-            weight: 1,
-            start: time,
-        }
+            0,
+            (time / 1000) as u64 + 1,
+        );
+        e.count = Some(5);
+        e.broker = broker.map(Arc::from);
+        e
     }
 
     static NONE: BTreeMap<String, String> = BTreeMap::new();
@@ -1056,7 +1049,9 @@ mod tests {
     }
 
     fn from(rule: &str, time: i64) -> Event {
-        Event { rule: rule.into(), ..ev(time, Kind::RecordsExpired, Some("2")) }
+        let mut e = ev(time, Kind::RecordsExpired, Some("2"));
+        e.rule = rule.into();
+        e
     }
 
     fn advice_of(evs: &[Event], kind: AnomalyKind) -> String {

@@ -197,33 +197,22 @@ pub fn weight<'a>(events: impl IntoIterator<Item = &'a Event>) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Gist;
 
     fn ev(time: i64, line: u64, partition: i32) -> Event {
-        Event {
+        Event::new(
+            Gist {
+                kind: Kind::NotLeader,
+                rule: "java.not_leader".into(),
+                topic: Some("orders".into()),
+                partition: Some(partition),
+                client: Some("p".into()),
+                ..Gist::default()
+            },
             time,
-            kind: Kind::NotLeader,
-            rule: "java.not_leader".into(),
-            level: None,
-            node: None,
-            host: None,
-            port: None,
-            topic: Some("orders".into()),
-            partition: Some(partition),
-            count: None,
-            error: None,
-            client: Some("p".into()),
-            role: None,
-            attempts: None,
-            input: 0,
+            0,
             line,
-            broker: None,
-            attributed: None,
-            answered: false,
-            template: None,
-            echo: false,
-            weight: 1,
-            start: time,
-        }
+        )
     }
 
     fn thin(after: Option<usize>, events: Vec<Event>, bounds: &[i64]) -> Vec<Event> {
@@ -278,8 +267,14 @@ mod tests {
 
     #[test]
     fn counted_and_rare_events_are_never_thinned() {
-        let evs: Vec<_> =
-            (0..50).map(|i| Event { kind: Kind::RecordsExpired, count: Some(3), ..ev(i * 10, i as u64, 0) }).collect();
+        let evs: Vec<_> = (0..50)
+            .map(|i| {
+                let mut e = ev(i * 10, i as u64, 0);
+                e.kind = Kind::RecordsExpired;
+                e.count = Some(3);
+                e
+            })
+            .collect();
         assert_eq!(thin(Some(0), evs.clone(), &[]), evs);
     }
 }

@@ -256,7 +256,7 @@ fn project(a: &Analysis, e: &Event) -> Fields {
     Fields {
         time: e.time,
         kind: e.kind,
-        broker: e.broker.clone(),
+        broker: e.broker.as_deref().map(str::to_string),
         client: e.client.clone(),
         input: a.input_name(e.input).to_string(),
         line: e.line,

@@ -13,7 +13,7 @@ pub mod bytes;
 pub mod ndjson;
 pub mod prefilter;
 
-use crate::event::{Event, Kind, Level, Role};
+use crate::event::{Event, Gist, Kind, Level, Role};
 use crate::grammar::{parse_broker_name, parse_node, split_addr, split_tp, Grammar, Match, RuleSet, NODE_MARK};
 use crate::layout::{strip_cr, Layout, Record};
 use crate::timefmt::Zone;
@@ -482,46 +482,32 @@ impl Extractor {
             return Err(NoEvent::NotKafka);
         }
         let time = rec.time.and_then(|t| t.to_utc_millis(&self.zone)).ok_or(NoEvent::Undated)?;
-        let mut ev = Event {
-            time,
-            kind: Kind::Unknown,
+        let mut gist = Gist {
             // Named once: `fill` used to replace a placeholder, an
             // allocation and a free per event.
             rule: m.as_ref().map_or_else(|| "unknown".to_string(), |m| m.rule.id.clone()),
             level: rec.level,
-            node: None,
-            host: None,
-            port: None,
-            topic: None,
-            partition: None,
-            count: None,
-            error: None,
             client: client.map(lossy),
             role: Role::from_name(role),
-            input,
-            line,
-            broker: None,
-            attributed: None,
-            answered: false,
-            attempts: None,
-            template: None,
-            echo: ctx.is_some_and(|c| c.echo),
-            weight: 1,
-            start: time,
+            ..Gist::default()
         };
+        let mut count = None;
         match m {
-            Some(m) => fill(&mut ev, &m),
-            None => ev.template = Some(mask(message)),
+            Some(m) => fill(&mut gist, &mut count, &m),
+            None => gist.template = Some(mask(message)),
         }
         // A JSON field naming the broker (kafkajs `broker`) is the client's
         // own name for it: it wins over an address in the text, which is the
         // resolved IP (`connect ECONNREFUSED 10.0.1.12:9092`).
-        if ev.node.is_none() {
+        if gist.node.is_none() {
             if let Some((h, p)) = split_addr(rec.broker) {
-                ev.host = Some(lossy(h));
-                ev.port = Some(p);
+                gist.host = Some(lossy(h));
+                gist.port = Some(p);
             }
         }
+        let mut ev = Event::new(gist, time, input, line);
+        ev.echo = ctx.is_some_and(|c| c.echo);
+        ev.count = count;
         Ok(ev)
     }
 }
@@ -693,7 +679,8 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn fill(ev: &mut Event, m: &Match<'_, '_>) {
+/// What the rule's captures say, into the line's gist (and its record count).
+fn fill(ev: &mut Gist, count: &mut Option<u64>, m: &Match<'_, '_>) {
     ev.kind = m.kind;
     ev.answered = m.broker_answered;
     for &(name, v) in &m.captures {
@@ -730,7 +717,7 @@ fn fill(ev: &mut Event, m: &Match<'_, '_>) {
                 ev.partition = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok())
             }
             "attempts" => ev.attempts = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
-            "count" => ev.count = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
+            "count" => *count = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
             "error" => {
                 let e = lossy(v.trim_ascii());
                 ev.error = Some(e.chars().take(200).collect());
@@ -1030,31 +1017,22 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
     }
 
     fn ev(time: i64, echo: bool, host: &str, client: Option<&str>) -> Event {
-        Event {
+        let mut e = Event::new(
+            Gist {
+                kind: Kind::ConnectionFailed,
+                rule: "librdkafka.connection_failed".into(),
+                node: Some(2),
+                host: Some(host.into()),
+                port: Some(9094),
+                client: client.map(str::to_string),
+                ..Gist::default()
+            },
             time,
-            kind: Kind::ConnectionFailed,
-            rule: "librdkafka.connection_failed".into(),
-            level: None,
-            node: Some(2),
-            host: Some(host.into()),
-            port: Some(9094),
-            topic: None,
-            partition: None,
-            count: None,
-            error: None,
-            client: client.map(str::to_string),
-            role: None,
-            input: 0,
-            line: time as u64,
-            broker: None,
-            attributed: None,
-            answered: false,
-            attempts: None,
-            template: None,
-            echo,
-            weight: 1,
-            start: time,
-        }
+            0,
+            time as u64,
+        );
+        e.echo = echo;
+        e
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //! numbers or fields of the wrong type.
 
 use super::{ChunkOut, Issue, IssueKind};
-use crate::event::{Event, Kind, Level, Role};
+use crate::event::{Event, Gist, Kind, Level, Role};
 use crate::grammar::split_tp;
 use crate::layout::strip_cr;
 use crate::layout::wrapper::Wrapper;
@@ -163,8 +163,7 @@ fn read(line: &[u8]) -> Result<(Origin, Event), BadLine> {
         Some(0) => return Err(BadLine::Invalid("weight")),
         Some(w) => w,
     };
-    let ev = Event {
-        time,
+    let gist = Gist {
         kind,
         rule: opt_str(&o, "rule")?.unwrap_or_else(|| "unknown".into()),
         level,
@@ -173,24 +172,21 @@ fn read(line: &[u8]) -> Result<(Origin, Event), BadLine> {
         port: opt_int(&o, "port")?,
         topic,
         partition,
-        count: opt_int(&o, "count")?,
         // Capped as the extractor caps what it reads from a log line.
         error: opt_str(&o, "error")?.map(|e| e.chars().take(200).collect()),
         client: opt_str(&o, "client")?,
         role,
         attempts: opt_int(&o, "attempts")?,
-        input: 0,
-        line,
-        // Resolved again centrally (see the module's doc).
-        broker: None,
-        attributed: None,
         answered,
         template: opt_str(&o, "template")?.map(|t| t.chars().take(400).collect()),
-        // Dropped again per log (`each_origin`) when its twin is there.
-        echo: opt_bool(&o, "echo")?,
-        weight,
-        start: time,
     };
+    // `input` is set per origin and the broker resolved again centrally
+    // (see the module's doc).
+    let mut ev = Event::new(gist, time, 0, line);
+    ev.count = opt_int(&o, "count")?;
+    // Dropped again per log (`each_origin`) when its twin is there.
+    ev.echo = opt_bool(&o, "echo")?;
+    ev.weight = weight;
     Ok((origin, ev))
 }
 
