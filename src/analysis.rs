@@ -30,8 +30,10 @@ use std::sync::Arc;
 
 /// Default size of a parallel chunk.
 pub const CHUNK_SIZE: usize = 4 << 20;
-/// A stream's reused buffer holds this many chunks (16 MiB by default).
-pub const STREAM_CHUNKS: usize = 4;
+/// A stream's reused buffer holds this many chunks (8 MiB by default):
+/// one per core of the machine class, the buffer being half a stream's
+/// memory at 1 GB.
+pub const STREAM_CHUNKS: usize = 2;
 
 #[derive(Clone, Debug)]
 pub struct Options {

@@ -199,6 +199,9 @@ pub struct Gist {
     pub role: Option<Role>,
     /// Retries left, when the line says (`retrying (2 attempts left)`).
     pub attempts: Option<u64>,
+    /// Records involved (`Expiring 5 record(s)`). Such lines are rare and
+    /// never thinned, so their count may as well live here.
+    pub count: Option<u64>,
     /// The line is the broker's own answer (e.g. `NOT_COORDINATOR`): the
     /// broker it names is up, so it is evidence of recovery, not an outage.
     pub answered: bool,
@@ -217,8 +220,6 @@ pub struct Event {
     pub gist: Arc<Gist>,
     /// UTC milliseconds since the epoch.
     pub time: i64,
-    /// Records involved (`Expiring 5 record(s)`).
-    pub count: Option<u64>,
     /// Index of the input in `Analysis::inputs`.
     pub input: u32,
     pub line: u64,
@@ -273,7 +274,6 @@ impl Event {
         Event {
             gist: Arc::new(gist),
             time,
-            count: None,
             input,
             line,
             broker: None,
@@ -301,5 +301,17 @@ impl Event {
             (Some(t), None) => Some(t.clone()),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_without_its_gist_fits_in_a_cache_line() {
+        // A long stream keeps one per alike run and window: its size is
+        // the memory per window once gists are shared (`thin::Gists`).
+        assert!(std::mem::size_of::<Event>() <= 64, "{} bytes", std::mem::size_of::<Event>());
     }
 }

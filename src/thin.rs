@@ -7,26 +7,30 @@
 //! ahead). Settled events leave the queue as a prefix, in line order, into
 //! the [`Thinner`].
 //!
+//! Every settled event shares its [`Gist`] (what the line says) with the
+//! alike events before it ([`Gists`]): a kept event costs its time and
+//! place, about 90 bytes, not its strings again.
+//!
 //! Up to a budget of events per input the thinner keeps every event, so
 //! ordinary logs are analysed line by line. Past it, it thins the plain
-//! noise: of alike events (the same everything but time and line) it keeps
-//! the first and last of each run and one every `gap / 2` between, and each
-//! dropped event adds its weight to the next event kept. That keeps, per
-//! broker and client: every window's start, end, kinds and evidence (first,
-//! first of each kind, last), and the counts, since weights add up. Runs
-//! never cross `--since`, `--until` or `--maintenance` bounds, so counts on
-//! either side stay exact. Only events attributed to a broker by time alone
-//! may move their weight to the broker out at the next kept event's time.
+//! noise: a run of alike events (the same gist and input, none more than
+//! `--gap` after the one before) becomes two, its first and one that
+//! stands for the rest (from its `start` to its `time`, with their summed
+//! `weight`). Counts add weights and windows read spans, so every window's
+//! start, end, kinds, clients and evidence stay where they were. Runs never
+//! cross `--since`, `--until` or `--maintenance` bounds, so counts on
+//! either side stay exact.
 //!
 //! Never thinned: events that findings count or quote one by one (records
 //! expired, retries exhausted, not enough replicas, bootstrap failures, all
 //! brokers down, unknown templates), answers and recoveries, echoes, and
 //! events against a bootstrap pseudo id.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
-use crate::event::{Event, Kind};
+use crate::event::{Event, Gist, Kind};
 
 /// How far behind an input's clock an event settles: the echo window, one
 /// second for an echo logged before its twin, and slack for threads that
@@ -54,13 +58,11 @@ fn thinnable(e: &Event) -> bool {
     noise && e.is_symptom() && !e.echo && e.count.is_none() && e.node.is_none_or(|n| n >= 0)
 }
 
-/// What alike events share: everything extraction fills but time, line
-/// and weight. One list for both the hash and the comparison.
+/// What alike events share: their gist (everything the line says) and
+/// their input. One key for both the hash and the comparison; a shared
+/// gist compares by pointer first.
 fn key(e: &Event) -> impl Hash + Eq + '_ {
-    (
-        (e.kind, &e.rule, e.level, e.node, &e.host, e.port, &e.topic, e.partition, &e.error, &e.client),
-        (e.role, e.attempts, e.input, e.answered, &e.template),
-    )
+    (&e.gist, e.input)
 }
 
 fn hash(e: &Event, segment: u8) -> u64 {
@@ -84,6 +86,22 @@ impl Run {
     }
 }
 
+/// One copy of each gist an input's settled events say: alike events
+/// share it, so an event kept costs its place and time, not its strings.
+#[derive(Default)]
+pub struct Gists(HashSet<Arc<Gist>>);
+
+impl Gists {
+    pub fn share(&mut self, e: &mut Event) {
+        match self.0.get(&e.gist) {
+            Some(g) => e.gist = g.clone(),
+            None => {
+                self.0.insert(e.gist.clone());
+            }
+        }
+    }
+}
+
 /// Keeps every event up to a budget, then thins alike runs (module doc).
 /// The default keeps every event.
 #[derive(Default)]
@@ -96,6 +114,7 @@ pub struct Thinner {
     runs: HashMap<u64, Vec<Run>>,
     clock: i64,
     swept_at: i64,
+    gists: Gists,
 }
 
 impl Thinner {
@@ -112,11 +131,13 @@ impl Thinner {
             runs: HashMap::new(),
             clock: i64::MIN,
             swept_at: i64::MIN,
+            gists: Gists::default(),
         }
     }
 
     /// Takes the next settled event (in line order); what is kept goes to `out`.
-    pub fn push(&mut self, e: Event, out: &mut Vec<Event>) {
+    pub fn push(&mut self, mut e: Event, out: &mut Vec<Event>) {
+        self.gists.share(&mut e);
         self.seen += 1;
         self.clock = self.clock.max(e.time);
         self.sweep(out);
@@ -137,7 +158,6 @@ impl Thinner {
             return;
         };
         let latest = run.latest();
-        let mut e = e;
         if e.time < latest {
             // Out of order: kept as it is; the run goes on from where it was.
             out.push(e);
@@ -231,6 +251,18 @@ mod tests {
         let evs: Vec<_> = (0..100).map(|i| ev(i * 1000, i as u64, 0)).collect();
         assert_eq!(thin(Some(100), evs.clone(), &[]), evs);
         assert_eq!(thin(None, evs.clone(), &[]), evs);
+    }
+
+    #[test]
+    fn alike_events_share_one_gist_and_others_keep_their_own() {
+        // Each event comes out of extraction with a gist of its own.
+        let evs: Vec<_> = (0..10).map(|i| ev(i * 1000, i as u64, (i % 2) as i32)).collect();
+        let out = thin(None, evs.clone(), &[]);
+        assert_eq!(out, evs, "sharing changes no event");
+        for (a, b) in out.iter().zip(&out[2..]) {
+            assert!(Arc::ptr_eq(&a.gist, &b.gist), "partition {:?}: one gist", a.partition);
+        }
+        assert!(!Arc::ptr_eq(&out[0].gist, &out[1].gist), "partitions 0 and 1 say different things");
     }
 
     #[test]

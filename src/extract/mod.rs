@@ -491,9 +491,8 @@ impl Extractor {
             role: Role::from_name(role),
             ..Gist::default()
         };
-        let mut count = None;
         match m {
-            Some(m) => fill(&mut gist, &mut count, &m),
+            Some(m) => fill(&mut gist, &m),
             None => gist.template = Some(mask(message)),
         }
         // A JSON field naming the broker (kafkajs `broker`) is the client's
@@ -507,7 +506,6 @@ impl Extractor {
         }
         let mut ev = Event::new(gist, time, input, line);
         ev.echo = ctx.is_some_and(|c| c.echo);
-        ev.count = count;
         Ok(ev)
     }
 }
@@ -679,8 +677,8 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// What the rule's captures say, into the line's gist (and its record count).
-fn fill(ev: &mut Gist, count: &mut Option<u64>, m: &Match<'_, '_>) {
+/// What the rule's captures say, into the line's gist.
+fn fill(ev: &mut Gist, m: &Match<'_, '_>) {
     ev.kind = m.kind;
     ev.answered = m.broker_answered;
     for &(name, v) in &m.captures {
@@ -717,7 +715,7 @@ fn fill(ev: &mut Gist, count: &mut Option<u64>, m: &Match<'_, '_>) {
                 ev.partition = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok())
             }
             "attempts" => ev.attempts = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
-            "count" => *count = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
+            "count" => ev.count = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
             "error" => {
                 let e = lossy(v.trim_ascii());
                 ev.error = Some(e.chars().take(200).collect());

@@ -177,13 +177,13 @@ fn read(line: &[u8]) -> Result<(Origin, Event), BadLine> {
         client: opt_str(&o, "client")?,
         role,
         attempts: opt_int(&o, "attempts")?,
+        count: opt_int(&o, "count")?,
         answered,
         template: opt_str(&o, "template")?.map(|t| t.chars().take(400).collect()),
     };
     // `input` is set per origin and the broker resolved again centrally
     // (see the module's doc).
     let mut ev = Event::new(gist, time, 0, line);
-    ev.count = opt_int(&o, "count")?;
     // Dropped again per log (`each_origin`) when its twin is there.
     ev.echo = opt_bool(&o, "echo")?;
     ev.weight = weight;
