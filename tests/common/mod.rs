@@ -79,8 +79,13 @@ pub fn run_fixture(name: &str, format: &str) -> Out {
     rollcall(&args, None)
 }
 
+/// A fresh directory for one call: tests of one binary run in parallel,
+/// and two that shared a directory rewrote each other's inputs (the HTML
+/// test once read a hostile log another test was rewriting: no windows).
 pub fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rollcall-test-{tag}-{}", std::process::id()));
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("rollcall-test-{tag}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
