@@ -119,17 +119,16 @@ impl LineCounter {
     }
 }
 
-/// One block: its newlines, and whether a byte is NUL or >= 0x80. Byte-wide
+/// One block's newlines; its lowest `x ^ 0x80` per lane goes into `low`.
+/// `x ^ 0x80` maps 1..=0x7f above 0x80, and NUL and 0x80..=0xff to 0x80 or
+/// below: one unsigned minimum finds both kinds of odd byte, and `low` is
+/// only reduced once per window (`odd`), not once per block. Byte-wide
 /// lanes cannot overflow: a block has `BLOCK / LANES` = 32 steps. A fixed
 /// size array, indexed by constants: no bounds checks or slice splitting
-/// left in the loop (the slice form compiled to a third more
-/// instructions once the pass ran window by window).
+/// left in the loop.
 #[inline(always)]
-fn block(b: &[u8; BLOCK]) -> (u64, bool) {
+fn block(b: &[u8; BLOCK], low: &mut [u8; LANES]) -> u64 {
     let mut nl = [0u8; LANES];
-    // `x ^ 0x80` maps 1..=0x7f above 0x80, and NUL and 0x80..=0xff to 0x80
-    // or below: one unsigned minimum finds both kinds of odd byte.
-    let mut low = [u8::MAX; LANES];
     for step in 0..BLOCK / LANES {
         for i in 0..LANES {
             let x = b[step * LANES + i];
@@ -137,7 +136,19 @@ fn block(b: &[u8; BLOCK]) -> (u64, bool) {
             low[i] = low[i].min(x ^ 0x80);
         }
     }
-    (lane_sum(&nl), low.iter().fold(u8::MAX, |a, &x| a.min(x)) <= 0x80)
+    lane_sum(&nl)
+}
+
+/// Was any byte behind `low` (see `block`) NUL or >= 0x80?
+#[inline(always)]
+fn odd(low: &[u8; LANES]) -> bool {
+    low.iter().fold(u8::MAX, |a, &x| a.min(x)) <= 0x80
+}
+
+/// Is a byte of the block NUL or >= 0x80? The slow path that finds the
+/// first odd block of a window that has one.
+fn block_is_odd(b: &[u8]) -> bool {
+    b.iter().any(|&x| x == 0 || x >= 0x80)
 }
 
 /// The sum of the byte lanes, each at most `BLOCK / LANES` = 32, eight at a
@@ -171,21 +182,22 @@ fn extend_generic(s: &mut ByteScan, data: &[u8], upto: usize) {
     let mut odd_from = s.odd_from;
     let mut total = before.last().copied().unwrap_or(0);
     let from = s.scanned;
+    let mut low = [u8::MAX; LANES];
     let mut blocks = data[from..upto].chunks_exact(BLOCK);
-    for (k, b) in (&mut blocks).enumerate() {
+    for b in &mut blocks {
         let Ok(b) = <&[u8; BLOCK]>::try_from(b) else { unreachable!("chunks_exact gives whole blocks") };
-        let (n, odd) = block(b);
-        total += n;
+        total += block(b, &mut low);
         before.push(total);
-        if odd && odd_from.is_none() {
-            odd_from = Some(from + k * BLOCK);
-        }
+    }
+    if odd_from.is_none() && odd(&low) {
+        // Rare: which block of the window was it?
+        odd_from = data[from..upto].chunks_exact(BLOCK).position(block_is_odd).map(|k| from + k * BLOCK);
     }
     // Only the chunk's end leaves a part block.
     let rest = blocks.remainder();
     if !rest.is_empty() {
         total += count(rest);
-        if odd_from.is_none() && rest.iter().any(|&x| x == 0 || x >= 0x80) {
+        if odd_from.is_none() && block_is_odd(rest) {
             odd_from = Some(upto - rest.len());
         }
         before.push(total);
