@@ -456,9 +456,6 @@ impl Acc {
         };
         let outs: Vec<ChunkOut> =
             if ranges.len() == 1 { vec![chunk(&(0..data.len()))] } else { ranges.par_iter().map(chunk).collect() };
-        // Grown once to its size: growing it chunk by chunk copied the
-        // events and faulted in fresh pages at each doubling (issue 4).
-        self.fresh.reserve(outs.iter().map(|o| o.events.len()).sum());
         for out in outs {
             let base = self.lines_before;
             // Events of rollcall's NDJSON keep their original input and line.
@@ -526,8 +523,6 @@ impl Acc {
             self.fresh.iter().position(|e| e.time >= clock.saturating_sub(SETTLE_MS)).unwrap_or(self.fresh.len())
         };
         let mut echoes = Vec::new();
-        // At most `n` of them are kept: room for those once, not by doubling.
-        self.events.reserve(n);
         for e in self.fresh.drain(..n) {
             if e.echo {
                 echoes.push(e.clone());
