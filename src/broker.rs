@@ -34,6 +34,17 @@ pub fn msk_broker(host: &str) -> Option<u32> {
     (is_msk && (host.contains(".amazonaws.com"))).then(|| rest[..digits].parse().ok()).flatten()
 }
 
+/// Is `s` exactly how `p` prints (`p.to_string()`), without making it?
+fn is_port(s: &str, p: u16) -> bool {
+    let canonical = s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    canonical && s.parse() == Ok(p)
+}
+
+/// Does the id alone tell the broker (`id_of` is `Some`)?
+fn is_id(node: i64) -> bool {
+    (0..=INT_MAX).contains(&node)
+}
+
 /// A broker id from a node id as logged, if the id alone tells it.
 fn id_of(node: i64) -> Option<String> {
     if (COORDINATOR_BASE..=INT_MAX).contains(&node) {
@@ -65,7 +76,8 @@ pub struct Hints<'a> {
 pub struct Identity<'a> {
     /// `--topics`: partition leaders.
     leaders: Option<&'a Describe>,
-    host_id: HashMap<String, String>,
+    /// foldhash, not SipHash: looked up once per event (issue 4).
+    host_id: HashMap<String, String, foldhash::fast::RandomState>,
     /// Bootstrap pseudo ids are per client: (client, -1) -> host:port.
     bootstrap: HashMap<(Option<String>, i64), (String, Option<u16>)>,
 }
@@ -94,8 +106,12 @@ impl<'a> Identity<'a> {
     pub fn learn<'e>(&mut self, events: impl IntoIterator<Item = &'e Event>) {
         for e in events {
             if let (Some(n), Some(h)) = (e.node, &e.host) {
-                if let Some(id) = id_of(n) {
-                    self.host_id.entry(h.clone()).or_insert(id);
+                if is_id(n) {
+                    // Looked up before anything is allocated: most events
+                    // repeat a host already learned.
+                    if !self.host_id.contains_key(h.as_str()) {
+                        self.host_id.insert(h.clone(), id_of(n).unwrap_or_default());
+                    }
                 } else if n < 0 {
                     self.bootstrap.entry((e.client.clone(), n)).or_insert((h.clone(), e.port));
                 }
@@ -114,7 +130,7 @@ impl<'a> Identity<'a> {
     /// The broker an event's own line names, if it names one.
     pub fn name(&self, e: &Event) -> Option<String> {
         match (e.node, &e.host) {
-            (Some(n), _) if id_of(n).is_some() => id_of(n),
+            (Some(n), _) if is_id(n) => id_of(n),
             (_, Some(h)) => Some(self.by_host(h, e.port)),
             (Some(n), None) => self.bootstrap.get(&(e.client.clone(), n)).map(|(h, p)| self.by_host(h, *p)),
             (None, None) => None,
@@ -151,8 +167,14 @@ pub fn resolve(events: &mut [Event], gap_ms: i64, hints: &Hints<'_>) -> Hosts {
             continue;
         };
         if let (Some(h), Attribution::Line) = (&e.host, how) {
-            let shown = e.port.map_or_else(|| h.clone(), |p| format!("{h}:{p}"));
-            if shown != b {
+            // Compared in pieces; the `host:port` string is made only for a
+            // broker known under another name.
+            let same = match e.port {
+                None => *h == b,
+                Some(p) => b.strip_prefix(h.as_str()).and_then(|r| r.strip_prefix(':')).is_some_and(|r| is_port(r, p)),
+            };
+            if !same {
+                let shown = e.port.map_or_else(|| h.clone(), |p| format!("{h}:{p}"));
                 hosts.entry(b.clone()).or_default().insert(shown);
             }
         }
@@ -200,6 +222,19 @@ fn attribute_by_time(events: &mut [Event], gap_ms: i64) {
 mod tests {
     use super::*;
     use crate::event::{Gist, Kind};
+
+    #[test]
+    fn ports_compare_as_printed() {
+        for p in [0u16, 7, 9094, u16::MAX] {
+            assert!(is_port(&p.to_string(), p));
+        }
+        for (s, p) in [("09094", 9094), ("+9094", 9094), ("", 0), ("00", 0), ("9095", 9094), ("65536", 0)] {
+            assert!(!is_port(s, p), "{s} is not how {p} prints");
+        }
+        for n in [-2, 0, 7, COORDINATOR_BASE - 1, COORDINATOR_BASE, INT_MAX, INT_MAX + 1] {
+            assert_eq!(is_id(n), id_of(n).is_some(), "{n}");
+        }
+    }
 
     fn ev(time: i64, kind: Kind, node: Option<i64>, host: Option<&str>) -> Event {
         Event::new(

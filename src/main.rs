@@ -211,13 +211,18 @@ fn run(cfg: Config) -> io::Result<u8> {
             }
         },
     }
-    Ok(if a.has_input_errors() || strict_failed {
+    let code = if a.has_input_errors() || strict_failed {
         USAGE
     } else if a.findings.is_empty() {
         0
     } else {
         1
-    })
+    };
+    // The process ends here and the OS takes the memory back at once:
+    // freeing every event's strings one by one was 2 % of a 1 GB run
+    // (issue 4, session 3). An early return (an error) still drops it.
+    std::mem::forget(a);
+    Ok(code)
 }
 
 /// A progress bar on stderr for a long batch run: only when stderr is a

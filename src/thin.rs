@@ -27,7 +27,7 @@
 //! events against a bootstrap pseudo id.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
 use crate::event::{Event, Gist, Kind};
@@ -65,10 +65,11 @@ fn key(e: &Event) -> impl Hash + Eq + '_ {
     (&e.gist, e.input)
 }
 
+/// The run key's hash. foldhash, not SipHash: this runs once per thinned
+/// event and SipHash was half of thinning's time (issue 4, session 3). Only
+/// the map uses it; equal hashes are still told apart by `key`.
 fn hash(e: &Event, segment: u8) -> u64 {
-    let mut h = DefaultHasher::new();
-    (key(e), segment).hash(&mut h);
-    h.finish()
+    foldhash::fast::FixedState::default().hash_one((key(e), segment))
 }
 
 /// One run of alike events: its first event (kept, and the pattern the
@@ -89,7 +90,7 @@ impl Run {
 /// One copy of each gist an input's settled events say: alike events
 /// share it, so an event kept costs its place and time, not its strings.
 #[derive(Default)]
-pub struct Gists(HashSet<Arc<Gist>>);
+pub struct Gists(HashSet<Arc<Gist>, foldhash::fast::RandomState>);
 
 impl Gists {
     pub fn share(&mut self, e: &mut Event) {
@@ -111,7 +112,7 @@ pub struct Thinner {
     /// Times that runs must not cross, sorted.
     bounds: Vec<i64>,
     seen: usize,
-    runs: HashMap<u64, Vec<Run>>,
+    runs: HashMap<u64, Vec<Run>, foldhash::fast::RandomState>,
     clock: i64,
     swept_at: i64,
     gists: Gists,
@@ -128,7 +129,7 @@ impl Thinner {
             gap_ms: gap_ms.max(0),
             bounds,
             seen: 0,
-            runs: HashMap::new(),
+            runs: HashMap::default(),
             clock: i64::MIN,
             swept_at: i64::MIN,
             gists: Gists::default(),

@@ -18,6 +18,9 @@ pub const LEVEL_MARKERS: &[&[u8]] = &[b"WARN", b"ERROR", b"FATAL"];
 pub struct Prefilter {
     ac: AhoCorasick,
     literals: usize,
+    /// The longest literal's length: how far past a window a match that
+    /// starts inside it can reach.
+    longest: usize,
 }
 
 /// Level markers of JSON-lines layouts: upper-case words, lower-case quoted
@@ -87,7 +90,7 @@ impl Prefilter {
             .match_kind(MatchKind::LeftmostFirst)
             .build(&lits)
             .expect("literal sets of this size always build");
-        Prefilter { ac, literals: lits.len() }
+        Prefilter { ac, literals: lits.len(), longest: lits.iter().map(|l| l.len()).max().unwrap_or(0) }
     }
 
     pub fn len(&self) -> usize {
@@ -102,6 +105,22 @@ impl Prefilter {
     #[inline]
     pub fn next(&self, hay: &[u8], from: usize) -> Option<usize> {
         self.ac.find(Input::new(hay).span(from..hay.len())).map(|m| m.start())
+    }
+
+    /// The first candidate position in `from..to`: the same as `next` when
+    /// that is before `to`, else `None`. Reads at most the longest literal
+    /// past `to`, so that a window's search stays in the window.
+    #[inline]
+    pub fn next_before(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
+        let end = to.saturating_add(self.longest.saturating_sub(1)).min(hay.len());
+        if from >= end {
+            return None;
+        }
+        // A match that starts before `to` ends by `end`, so the leftmost of
+        // those is found in the cut haystack. One that starts later may be
+        // cut short there and lose to a later one: such hits are left to
+        // the next window's search.
+        self.ac.find(Input::new(hay).span(from..end)).map(|m| m.start()).filter(|&s| s < to)
     }
 }
 
@@ -134,6 +153,28 @@ mod tests {
         assert!(j.next(br#"{"log":"{\"level\":50}"}"#, 0).is_some());
         assert!(j.next(br#"{"log":"{\"log.level\":\"error\"}"}"#, 0).is_some());
         assert!(j.next(br#"{"log.level":"info","message":"an error here"}"#, 0).is_none());
+    }
+
+    #[test]
+    fn a_window_search_finds_what_the_whole_search_finds() {
+        let p = Prefilter::new(&[b"disconnected".to_vec(), b"could not be established".to_vec()]);
+        let hay = b"INFO a\nINFO Node 1 disconnected.\nINFO could not be established\nWARN\n";
+        let all: Vec<usize> = std::iter::successors(p.next(hay, 0), |&h| p.next(hay, h + 1)).collect();
+        for window in 1..hay.len() + 2 {
+            let mut found = Vec::new();
+            let mut pos = 0;
+            while pos < hay.len() {
+                let to = (pos / window + 1) * window;
+                match p.next_before(hay, pos, to) {
+                    Some(h) => {
+                        found.push(h);
+                        pos = h + 1;
+                    }
+                    None => pos = to,
+                }
+            }
+            assert_eq!(found, all, "window {window}");
+        }
     }
 
     #[test]
