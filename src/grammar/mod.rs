@@ -491,7 +491,8 @@ pub struct RuleSet {
     /// message starting with byte `b`. A message-scope template that opens
     /// with a literal matches only messages opening with that literal's
     /// first byte, so the others are never tried (issue 4, session 3: a
-    /// Java record walked all 109 rules to try about four).
+    /// Java record walked all 35 Java rules and tried 4.1 templates on
+    /// average; now 1.8, and the walk is over the short list).
     by_first: Vec<Vec<usize>>,
     /// The prefilter literals of the record-scope rules.
     record_scope: RecordScope,
