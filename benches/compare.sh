@@ -28,17 +28,12 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# measure NAME CMD: runs CMD (a shell string) RUNS times; prints
-# "median_seconds max_rss_kb". Output goes to a file, never /dev/null:
-# GNU grep stops at the first match when its output is /dev/null.
-measure() {
-  local cmd=$1 i
-  : >"$tmp/times"
-  for ((i = 0; i < RUNS; i++)); do
-    /usr/bin/time -f "%e %M" -o "$tmp/t" sh -c "$cmd" >"$tmp/out" 2>/dev/null || true
-    tail -n 1 "$tmp/t" >>"$tmp/times"
-  done
-  sort -n "$tmp/times" | awk -v n="$RUNS" '{t[NR]=$1; if ($2>m) m=$2} END {print t[int((n+1)/2)], m}'
+# once CMD: runs CMD (a shell string) once; prints "seconds max_rss_kb".
+# Output goes to a file, never /dev/null: GNU grep stops at the first
+# match when its output is /dev/null.
+once() {
+  /usr/bin/time -f "%e %M" -o "$tmp/t" sh -c "$1" >"$tmp/out" 2>/dev/null || true
+  tail -n 1 "$tmp/t"
 }
 
 # first_event_ms LOG: writes LOG's lines up to its first warning into a
@@ -64,24 +59,26 @@ for size in $SIZES; do
   zstd -q -1 -c "$log" >"$log.zst"
   cat "$log" >/dev/null # page cache
 
+  # Every command once per round, RUNS rounds: on a shared machine the
+  # two sides of a ratio then see the same slow and fast moments (run one
+  # after the other, a ratio once moved from 1.5 to 2.2 between two runs).
+  keys=("rollcall --format json" "rollcall --format json --threads 1" "grep -c -F $NEEDLE" "rg -c $NEEDLE"
+    "cat | rollcall" "cat | rg -c $NEEDLE" "rollcall file.gz" "zcat file.gz > /dev/null" "rollcall file.zst"
+    "zstd -dc file.zst > /dev/null")
+  cmds=("$BIN --format json $log" "$BIN --format json --threads 1 $log" "grep -c -F $NEEDLE $log" "rg -c $NEEDLE $log"
+    "cat $log | $BIN --format json" "cat $log | rg -c $NEEDLE" "$BIN --format json $log.gz" "zcat $log.gz > /dev/null"
+    "$BIN --format json $log.zst" "zstd -dc $log.zst > /dev/null")
+  for ((k = 0; k < ${#keys[@]}; k++)); do : >"$tmp/times.$k"; done
+  for ((i = 0; i < RUNS; i++)); do
+    for ((k = 0; k < ${#keys[@]}; k++)); do once "${cmds[$k]}" >>"$tmp/times.$k"; done
+  done
   declare -A T M
-  run() {
-    local key=$1 cmd=$2 t m
-    read -r t m < <(measure "$cmd")
-    T["$key"]=$t
-    M["$key"]=$m
-    printf '%-6s %-44s %9s %10s\n' "$size" "$key" "$t" "$((m / 1024))"
-  }
-  run "rollcall --format json" "$BIN --format json $log"
-  run "rollcall --format json --threads 1" "$BIN --format json --threads 1 $log"
-  run "grep -c -F $NEEDLE" "grep -c -F $NEEDLE $log"
-  run "rg -c $NEEDLE" "rg -c $NEEDLE $log"
-  run "cat | rollcall" "cat $log | $BIN --format json"
-  run "cat | rg -c $NEEDLE" "cat $log | rg -c $NEEDLE"
-  run "rollcall file.gz" "$BIN --format json $log.gz"
-  run "zcat file.gz > /dev/null" "zcat $log.gz > /dev/null"
-  run "rollcall file.zst" "$BIN --format json $log.zst"
-  run "zstd -dc file.zst > /dev/null" "zstd -dc $log.zst > /dev/null"
+  for ((k = 0; k < ${#keys[@]}; k++)); do
+    read -r t m < <(sort -n "$tmp/times.$k" | awk -v n="$RUNS" '{t[NR]=$1; if ($2>m) m=$2} END {print t[int((n+1)/2)], m}')
+    T["${keys[$k]}"]=$t
+    M["${keys[$k]}"]=$m
+    printf '%-6s %-44s %9s %10s\n' "$size" "${keys[$k]}" "$t" "$((m / 1024))"
+  done
 
   echo
   echo "ratios at $size (target in brackets):"
