@@ -6,6 +6,7 @@
 //! bytes; a report that wants the text finds it again by input and line.
 
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -257,6 +258,48 @@ impl std::ops::DerefMut for Event {
     }
 }
 
+/// One copy of each gist a run of events says, so that alike events share
+/// it: a kept event then costs its place and time, not its strings.
+///
+/// Extraction shares the gists of each chunk (in parallel), and each
+/// input's settled events share them again across chunks (`thin`). The
+/// second pass mostly meets gists the first has shared, so it looks them
+/// up by pointer: only a chunk's first telling of a gist is hashed by its
+/// contents. A pointer entry keeps its `Arc` alive, so the address cannot
+/// be reused for another gist while the entry stands; the entries are
+/// dropped together past `POINTERS`, which bounds them on a long stream.
+#[derive(Default)]
+pub struct Gists {
+    shared: HashSet<Arc<Gist>, foldhash::fast::RandomState>,
+    /// A gist met before (kept alive here), by address, and its shared copy.
+    by_ptr: HashMap<usize, (Arc<Gist>, Arc<Gist>), foldhash::fast::RandomState>,
+}
+
+/// Pointer entries kept before they are all dropped.
+const POINTERS: usize = 1 << 14;
+
+impl Gists {
+    pub fn share(&mut self, e: &mut Event) {
+        let ptr = Arc::as_ptr(&e.gist) as usize;
+        if let Some((_, shared)) = self.by_ptr.get(&ptr) {
+            e.gist = shared.clone();
+            return;
+        }
+        let shared = match self.shared.get(&e.gist) {
+            Some(g) => g.clone(),
+            None => {
+                self.shared.insert(e.gist.clone());
+                e.gist.clone()
+            }
+        };
+        if self.by_ptr.len() >= POINTERS {
+            self.by_ptr.clear();
+        }
+        let met = std::mem::replace(&mut e.gist, shared.clone());
+        self.by_ptr.insert(ptr, (met, shared));
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Attribution {
@@ -307,6 +350,37 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn said(partition: i32) -> Event {
+        Event::new(Gist { kind: Kind::NotLeader, partition: Some(partition), ..Gist::default() }, 0, 0, 1)
+    }
+
+    #[test]
+    fn equal_gists_become_one_however_they_arrive() {
+        // Two chunks, each shared on its own, then the input's pass.
+        let mut chunks: Vec<Vec<Event>> = (0..2).map(|_| (0..4).map(|i| said(i % 2)).collect()).collect();
+        for c in &mut chunks {
+            let mut g = Gists::default();
+            c.iter_mut().for_each(|e| g.share(e));
+            assert!(Arc::ptr_eq(&c[0].gist, &c[2].gist), "shared within a chunk");
+        }
+        assert!(!Arc::ptr_eq(&chunks[0][0].gist, &chunks[1][0].gist), "chunks share apart");
+        let mut input = Gists::default();
+        let mut all: Vec<Event> = chunks.into_iter().flatten().collect();
+        all.iter_mut().for_each(|e| input.share(e));
+        for e in &all {
+            let first = all.iter().find(|f| f.partition == e.partition).unwrap();
+            assert!(Arc::ptr_eq(&e.gist, &first.gist), "partition {:?}", e.partition);
+        }
+        assert!(!Arc::ptr_eq(&all[0].gist, &all[1].gist), "different gists stay apart");
+        // Past the pointer entries' bound they are dropped, not the sharing.
+        let mut many: Vec<Event> = (0..2 * POINTERS as i32 + 3).map(|i| said(i % (POINTERS as i32 + 1))).collect();
+        many.iter_mut().for_each(|e| input.share(e));
+        for (a, b) in many.iter().zip(&many[POINTERS + 1..]) {
+            assert!(Arc::ptr_eq(&a.gist, &b.gist), "partition {:?}", a.partition);
+        }
+        assert!(input.by_ptr.len() <= POINTERS);
+    }
 
     #[test]
     fn an_event_without_its_gist_fits_in_a_cache_line() {

@@ -26,11 +26,11 @@
 //! brokers down, unknown templates), answers and recoveries, echoes, and
 //! events against a bootstrap pseudo id.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
-use crate::event::{Event, Gist, Kind};
+use crate::event::{Event, Gists, Kind};
 
 /// How far behind an input's clock an event settles: the echo window, one
 /// second for an echo logged before its twin, and slack for threads that
@@ -59,10 +59,12 @@ fn thinnable(e: &Event) -> bool {
 }
 
 /// What alike events share: their gist (everything the line says) and
-/// their input. One key for both the hash and the comparison; a shared
-/// gist compares by pointer first.
-fn key(e: &Event) -> impl Hash + Eq + '_ {
-    (&e.gist, e.input)
+/// their input. One key for both the hash and the comparison. Every event
+/// has passed the input's [`Gists`] first, where equal gists become one
+/// `Arc`: within an input, the same gist is the same pointer, so the
+/// pointer is the key, and no gist's strings are hashed or compared here.
+fn key(e: &Event) -> impl Hash + Eq {
+    (Arc::as_ptr(&e.gist) as usize, e.input)
 }
 
 /// The run key's hash. foldhash, not SipHash: this runs once per thinned
@@ -84,22 +86,6 @@ struct Run {
 impl Run {
     fn latest(&self) -> i64 {
         self.pending.as_ref().map_or(self.first.time, |p| p.time)
-    }
-}
-
-/// One copy of each gist an input's settled events say: alike events
-/// share it, so an event kept costs its place and time, not its strings.
-#[derive(Default)]
-pub struct Gists(HashSet<Arc<Gist>, foldhash::fast::RandomState>);
-
-impl Gists {
-    pub fn share(&mut self, e: &mut Event) {
-        match self.0.get(&e.gist) {
-            Some(g) => e.gist = g.clone(),
-            None => {
-                self.0.insert(e.gist.clone());
-            }
-        }
     }
 }
 

@@ -314,6 +314,9 @@ impl Extractor {
         lines.scan.extend(data, data.len());
         self.scan_bytes(data, &lines.scan, &mut out.issues);
         out.newlines = lines.scan.newlines();
+        // Here, in parallel, rather than all in the input's serial settling.
+        let mut gists = crate::event::Gists::default();
+        out.events.iter_mut().for_each(|e| gists.share(e));
         out
     }
 
