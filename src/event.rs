@@ -276,7 +276,7 @@ pub struct Gists {
 }
 
 /// Pointer entries kept before they are all dropped.
-const POINTERS: usize = 1 << 14;
+const POINTERS: usize = 1 << 12;
 
 impl Gists {
     pub fn share(&mut self, e: &mut Event) {
