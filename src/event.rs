@@ -185,7 +185,7 @@ pub struct Evidence {
 pub struct Gist {
     pub kind: Kind,
     /// The grammar rule id (`java.connection_failed`), or `unknown`.
-    pub rule: String,
+    pub rule: std::sync::Arc<str>,
     pub level: Option<Level>,
     /// The node id as logged: a real id, a bootstrap pseudo id (`-1`) or a
     /// group-coordinator id (`2147483645`).

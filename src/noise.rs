@@ -580,7 +580,7 @@ fn single_bootstrap(f: &Facts<'_>, out: &mut Vec<Finding>) {
         let first_real = evs.iter().find(|e| e.node.is_some_and(|n| n >= 0)).map(|e| e.time);
         let stuck: Vec<&&Event> = boot.iter().copied().filter(|e| first_real.is_none_or(|r| e.time < r)).collect();
         let stuck_for = stuck.last().map_or(0, |l| l.time - stuck[0].time);
-        let waits: Vec<&&Event> = evs.iter().filter(|e| e.rule == "java.metadata_wait_timeout").collect();
+        let waits: Vec<&&Event> = evs.iter().filter(|e| &*e.rule == "java.metadata_wait_timeout").collect();
         let mut reasons = Vec::new();
         if stuck.len() >= 2 && (stuck_for >= f.thresholds.gap_ms || first_real.is_none()) {
             let hosts: BTreeSet<String> = stuck.iter().filter_map(|e| e.host.clone()).collect();

@@ -267,7 +267,7 @@ fn project(a: &Analysis, e: &Event) -> Fields {
         port: e.port.map(i64::from),
         count: e.count,
         error: e.error.clone(),
-        rule: e.rule.clone(),
+        rule: e.rule.to_string(),
         template: e.template.clone(),
     }
 }

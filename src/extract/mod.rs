@@ -266,6 +266,7 @@ impl Extractor {
         };
         let prefilter = &plan.prefilter;
         let mut lines = Lines { data, scan: ByteScan::start(data.len()), counter: LineCounter::new() };
+        let alone = layout.heads_parse_alone();
         let mut pos = 0;
         while pos < data.len() {
             // The byte pass runs one window ahead of the prefilter, which
@@ -286,7 +287,6 @@ impl Extractor {
             // Most hits are on their record's head line. Where trying the
             // record is the head test, try it first: the head is parsed
             // once, not once to test it and once to read it.
-            let alone = layout.heads_parse_alone();
             if alone {
                 let (understood, rec_end) = self.record(plan, layout, data, hit_line, &mut lines, input, &mut out);
                 if understood {
@@ -520,9 +520,8 @@ impl Extractor {
         }
         let time = rec.time.and_then(|t| t.to_utc_millis(&self.zone)).ok_or(NoEvent::Undated)?;
         let mut gist = Gist {
-            // Named once: `fill` used to replace a placeholder, an
-            // allocation and a free per event.
-            rule: m.as_ref().map_or_else(|| "unknown".to_string(), |m| m.rule.id.clone()),
+            // The rule's own id, shared: no allocation per event.
+            rule: m.as_ref().map_or_else(|| "unknown".into(), |m| m.rule.id.clone()),
             level: rec.level,
             client: client.map(lossy),
             role: Role::from_name(role),
@@ -720,9 +719,13 @@ fn lossy(b: &[u8]) -> String {
     }
 }
 
+/// Characters of an error text an event keeps (read from a log or from
+/// rollcall's own NDJSON alike).
+pub(crate) const ERROR_CHARS: usize = 200;
+
 /// The first `n` characters of `s`. A string of at most `n` bytes has at
 /// most `n` characters: kept whole, with no walk over its characters.
-fn first_chars(s: String, n: usize) -> String {
+pub(crate) fn first_chars(s: String, n: usize) -> String {
     if s.len() <= n {
         return s;
     }
@@ -772,7 +775,7 @@ fn fill(ev: &mut Gist, m: &Match<'_, '_>) {
             "attempts" => ev.attempts = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
             "count" => ev.count = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
             "error" => {
-                ev.error = Some(first_chars(lossy(v.trim_ascii()), 200));
+                ev.error = Some(first_chars(lossy(v.trim_ascii()), ERROR_CHARS));
             }
             _ => {}
         }

@@ -165,7 +165,7 @@ fn read(line: &[u8]) -> Result<(Origin, Event), BadLine> {
     };
     let gist = Gist {
         kind,
-        rule: opt_str(&o, "rule")?.unwrap_or_else(|| "unknown".into()),
+        rule: opt_str(&o, "rule")?.map_or_else(|| "unknown".into(), Into::into),
         level,
         node: opt_int(&o, "node")?,
         host: opt_str(&o, "host")?,
@@ -173,13 +173,13 @@ fn read(line: &[u8]) -> Result<(Origin, Event), BadLine> {
         topic,
         partition,
         // Capped as the extractor caps what it reads from a log line.
-        error: opt_str(&o, "error")?.map(|e| e.chars().take(200).collect()),
+        error: opt_str(&o, "error")?.map(|e| super::first_chars(e, super::ERROR_CHARS)),
         client: opt_str(&o, "client")?,
         role,
         attempts: opt_int(&o, "attempts")?,
         count: opt_int(&o, "count")?,
         answered,
-        template: opt_str(&o, "template")?.map(|t| t.chars().take(400).collect()),
+        template: opt_str(&o, "template")?.map(|t| super::first_chars(t, 400)),
     };
     // `input` is set per origin and the broker resolved again centrally
     // (see the module's doc).
@@ -364,7 +364,7 @@ mod tests {
         assert_eq!((e.time, e.kind, e.line, e.input), (1707216423491, Kind::NotLeader, 118, 0));
         assert_eq!((e.topic.as_deref(), e.partition, e.attempts), (Some("orders"), Some(0), Some(2)));
         assert_eq!(
-            (e.role, e.level, e.rule.as_str()),
+            (e.role, e.level, &*e.rule),
             (Some(Role::Producer), Some(Level::Warn), "java.produce_error_retrying")
         );
         assert_eq!((e.broker.as_deref(), e.attributed), (None, None), "identity is resolved again centrally");

@@ -255,7 +255,7 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
             })
             .collect();
         rules.push(Rule {
-            id,
+            id: id.into(),
             kind,
             logger: r.logger,
             levels,

@@ -278,7 +278,7 @@ pub struct Sample {
 
 #[derive(Clone, Debug)]
 pub struct Rule {
-    pub id: String,
+    pub id: std::sync::Arc<str>,
     pub kind: Kind,
     /// Compared with the last dotted segment of the record's logger.
     pub logger: Option<String>,
@@ -653,7 +653,9 @@ mod tests {
     type Outcome = Option<(String, Kind, Vec<(String, Vec<u8>)>)>;
 
     fn outcome(m: Option<Match<'_, '_>>) -> Outcome {
-        m.map(|m| (m.rule.id.clone(), m.kind, m.captures.iter().map(|(n, v)| (n.to_string(), v.to_vec())).collect()))
+        m.map(|m| {
+            (m.rule.id.to_string(), m.kind, m.captures.iter().map(|(n, v)| (n.to_string(), v.to_vec())).collect())
+        })
     }
 
     #[test]
