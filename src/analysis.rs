@@ -305,26 +305,32 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
             host_broker.entry(h.clone()).or_insert(b.clone());
         }
     }
-    let findings = noise::findings(&noise::Facts {
-        timelines: &timelines,
-        events: &events,
-        configs: &configs,
-        racks: &racks,
-        host_broker: &host_broker,
-        topics: opts.topics.as_ref().map(|t| &t.describe),
-        topics_input,
-        maintenance: opts.maintenance,
-        thresholds: t,
-        zone: &opts.zone,
-    });
-    let roll = impact::roll(&timelines, &t);
     // A WARN-only log is observed as long as the INFO logs beside it; alone,
     // it cannot tell whether its client recovered.
     let ends: Vec<Option<i64>> = inputs
         .iter()
         .map(|i| if i.format.is_some() && !i.info_seen { observed_end } else { i.range.map(|r| r.1) })
         .collect();
-    let clients = impact::clients(&events, &ends, &t);
+    // Findings and the clients' impact read the same events and windows,
+    // and neither needs the other: side by side they leave the serial tail
+    // of a large input sooner.
+    let (findings, (roll, clients)) = rayon::join(
+        || {
+            noise::findings(&noise::Facts {
+                timelines: &timelines,
+                events: &events,
+                configs: &configs,
+                racks: &racks,
+                host_broker: &host_broker,
+                topics: opts.topics.as_ref().map(|t| &t.describe),
+                topics_input,
+                maintenance: opts.maintenance,
+                thresholds: t,
+                zone: &opts.zone,
+            })
+        },
+        || (impact::roll(&timelines, &t), impact::clients(&events, &ends, &t)),
+    );
     // One pass over events and dumps, not one per input: a directory of
     // rotated files can hold thousands of inputs.
     let mut roles: Vec<BTreeSet<Role>> = vec![BTreeSet::new(); inputs.len()];

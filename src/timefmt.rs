@@ -4,7 +4,7 @@
 //! civil time they read into UTC milliseconds, using `--tz` for timestamps
 //! that carry no zone, and prints times back in that zone.
 
-use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone};
+use chrono::{DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, SecondsFormat, TimeZone};
 use chrono_tz::Tz;
 use std::fmt;
 use std::str::FromStr;
@@ -146,20 +146,36 @@ fn named_offset(tz: &Tz, naive: &NaiveDateTime) -> i32 {
     }
 }
 
-/// RFC 3339 with milliseconds, in `zone` (`2024-02-06T10:47:03.491Z`).
+/// RFC 3339 with milliseconds, in `zone` (`2024-02-06T10:47:03.491Z`). A
+/// fixed zone of +00:00 is written `Z`; a named one keeps its offset.
 pub fn rfc3339(millis: i64, zone: &Zone) -> String {
     let utc = match DateTime::from_timestamp_millis(millis) {
         Some(t) => t,
         None => return format!("@{millis}ms"),
     };
-    let fmt = "%Y-%m-%dT%H:%M:%S%.3f%:z";
-    let s = match zone {
-        Zone::Fixed(o) => utc.with_timezone(o).format(fmt).to_string(),
-        Zone::Named(tz) => utc.with_timezone(tz).format(fmt).to_string(),
+    // chrono's own RFC 3339 writer, not a strftime string: that is parsed
+    // again on every call, and a 1 GB log's JSON makes tens of thousands.
+    let (s, year) = match zone {
+        Zone::Fixed(o) => {
+            let t = utc.with_timezone(o);
+            (t.to_rfc3339_opts(SecondsFormat::Millis, true), t.year())
+        }
+        Zone::Named(tz) => {
+            let t = utc.with_timezone(tz);
+            (t.to_rfc3339_opts(SecondsFormat::Millis, false), t.year())
+        }
     };
-    match s.strip_suffix("+00:00") {
-        Some(head) if matches!(zone, Zone::Fixed(_)) => format!("{head}Z"),
-        _ => s,
+    if (0..=9999).contains(&year) {
+        return s;
+    }
+    // Years past four digits: as strftime's `%Y` writes them.
+    let fmt = "%Y-%m-%dT%H:%M:%S%.3f%:z";
+    match zone {
+        Zone::Fixed(o) => {
+            let s = utc.with_timezone(o).format(fmt).to_string();
+            s.strip_suffix("+00:00").map_or(s.clone(), |head| format!("{head}Z"))
+        }
+        Zone::Named(tz) => utc.with_timezone(tz).format(fmt).to_string(),
     }
 }
 
@@ -277,6 +293,32 @@ mod tests {
         assert_eq!(rfc3339(c.to_utc_millis(&plus).unwrap(), &utc), "2024-02-06T05:17:03.491Z");
         c.offset = Some(3600);
         assert_eq!(rfc3339(c.to_utc_millis(&seoul).unwrap(), &utc), "2024-02-06T09:47:03.491Z");
+    }
+
+    #[test]
+    fn rfc3339_writes_what_strftime_writes() {
+        let strftime = |millis: i64, zone: &Zone| {
+            let utc = DateTime::from_timestamp_millis(millis).unwrap();
+            let fmt = "%Y-%m-%dT%H:%M:%S%.3f%:z";
+            match zone {
+                Zone::Fixed(o) => utc.with_timezone(o).format(fmt).to_string().replace("+00:00", "Z"),
+                Zone::Named(tz) => utc.with_timezone(tz).format(fmt).to_string(),
+            }
+        };
+        let zones: Vec<Zone> = ["UTC", "+05:30", "-08:00", "Europe/London", "America/New_York", "Asia/Kolkata"]
+            .iter()
+            .map(|z| z.parse().unwrap())
+            .collect();
+        // Before 1970, leap days, DST changes, milliseconds of 0 and 999.
+        let times = [-86_400_001, 0, 951_782_400_999, 1_707_216_423_491, 1_710_052_200_000, 1_730_611_800_000];
+        for z in &zones {
+            for &t in &times {
+                assert_eq!(rfc3339(t, z), strftime(t, z), "{t} in {z}");
+            }
+        }
+        assert_eq!(rfc3339(1_707_216_423_491, &"Europe/London".parse().unwrap()), "2024-02-06T10:47:03.491+00:00");
+        // A year past 9999 keeps strftime's form.
+        assert_eq!(rfc3339(253_402_300_800_000, &Zone::default()), "+10000-01-01T00:00:00.000Z");
     }
 
     #[test]
