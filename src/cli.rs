@@ -227,10 +227,10 @@ impl Config {
         if thresholds.gap_ms <= 0 {
             return Err("--gap must be more than 0".into());
         }
-        let since =
-            a.since.as_deref().map(|s| parse_time(s, &zone).map_err(|e| format!("--since: {e}"))).transpose()?;
-        let until =
-            a.until.as_deref().map(|s| parse_time(s, &zone).map_err(|e| format!("--until: {e}"))).transpose()?;
+        // A time given to `flag`, in `--tz` unless it says its own zone.
+        let time = |flag: &str, s: &str| parse_time(s, &zone).map_err(|e| format!("{flag}: {e}"));
+        let since = a.since.as_deref().map(|s| time("--since", s)).transpose()?;
+        let until = a.until.as_deref().map(|s| time("--until", s)).transpose()?;
         if let (Some(s), Some(u)) = (since, until) {
             if s > u {
                 return Err("--since is after --until".into());
@@ -242,8 +242,7 @@ impl Config {
                 let (s, e) = m.split_once("..").ok_or_else(|| {
                     format!("--maintenance: '{m}' is not START..END (e.g. '2024-02-06 10:00..2024-02-06 12:00')")
                 })?;
-                let s = parse_time(s, &zone).map_err(|e| format!("--maintenance: {e}"))?;
-                let e = parse_time(e, &zone).map_err(|e| format!("--maintenance: {e}"))?;
+                let (s, e) = (time("--maintenance", s)?, time("--maintenance", e)?);
                 if s > e {
                     return Err("--maintenance: START is after END".into());
                 }
