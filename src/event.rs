@@ -159,6 +159,22 @@ impl Role {
         }
     }
 
+    /// The role of a kafkajs message by the namespace it starts with, the
+    /// name a part of the client gives its logger (`logger.namespace(..)`):
+    /// the consumer's `Consumer`, `ConsumerGroup`, `Runner`, `RunnerPool`,
+    /// `FetchManager`, `Fetcher`, `FetcherPool`; the producer's `Producer`.
+    /// `Connection`, `BrokerPool` and `Cluster` serve both: no role.
+    pub fn from_kafkajs_namespace(message: &[u8]) -> Option<Role> {
+        let rest = message.strip_prefix(b"[")?;
+        let name = &rest[..memchr::memchr(b']', rest)?];
+        match name {
+            b"Producer" => Some(Role::Producer),
+            b"Consumer" | b"ConsumerGroup" | b"Runner" | b"RunnerPool" | b"FetchManager" | b"Fetcher"
+            | b"FetcherPool" => Some(Role::Consumer),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Producer => "producer",
@@ -353,6 +369,20 @@ mod tests {
 
     fn said(partition: i32) -> Event {
         Event::new(Gist { kind: Kind::NotLeader, partition: Some(partition), ..Gist::default() }, 0, 0, 1)
+    }
+
+    #[test]
+    fn kafkajs_namespaces_name_roles() {
+        assert_eq!(
+            Role::from_kafkajs_namespace(b"[Runner] The group is rebalancing, re-joining"),
+            Some(Role::Consumer)
+        );
+        assert_eq!(Role::from_kafkajs_namespace(b"[ConsumerGroup] Consumer has joined"), Some(Role::Consumer));
+        assert_eq!(Role::from_kafkajs_namespace(b"[Producer] Failed to send messages: x"), Some(Role::Producer));
+        assert_eq!(Role::from_kafkajs_namespace(b"[Connection] Connection error: x"), None);
+        assert_eq!(Role::from_kafkajs_namespace(b"[Consumer clientId=c-1] Node 2 disconnected."), None);
+        assert_eq!(Role::from_kafkajs_namespace(b"Producer] x"), None);
+        assert_eq!(Role::from_kafkajs_namespace(b"[Producer"), None);
     }
 
     #[test]

@@ -118,7 +118,12 @@ pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> V
         };
         out.push(ClientImpact {
             client: client.to_string(),
-            role: evs.iter().find_map(|e| e.role),
+            // A kafkajs client's producer and consumer share one clientId:
+            // a role is named only when its lines agree on one.
+            role: {
+                let mut roles = evs.iter().filter_map(|e| e.role);
+                roles.next().filter(|&r| roles.all(|o| o == r))
+            },
             inputs: inputs.into_iter().collect(),
             events: crate::thin::weight(evs.iter().copied()),
             first: evs.iter().map(|e| e.start).min().unwrap_or(evs[0].time),
@@ -196,7 +201,7 @@ pub fn blind_spots(inputs: &[InputView<'_>], configs: &[ConfigDump], topics_give
     if roles.contains(&Role::Producer) && !dumped.contains(&Role::Producer) {
         out.push(BlindSpot {
             input: None,
-            message: "no ProducerConfig dump (logged at INFO when a producer starts): acks, retries, delivery.timeout.ms, idempotence and bootstrap servers were not checked".into(),
+            message: "no ProducerConfig dump (a Java producer logs it at INFO when it starts; kafkajs, librdkafka, sarama and franz-go never log theirs): acks, retries, delivery.timeout.ms, idempotence and bootstrap servers were not checked".into(),
         });
     }
     if !topics_given {

@@ -428,6 +428,34 @@ fn issue_5_kafkajs_crash_points_at_the_crash_line() {
 }
 
 #[test]
+fn kafkajs_roles_come_from_the_message_namespace() {
+    // kafkajs' clientId names no role; `[Runner]` and `[Producer]` do.
+    let out = run_fixture("mixed-clients", "events");
+    let role_of = |rule: &str| -> Vec<serde_json::Value> {
+        out.stdout
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|e| e["rule"] == rule)
+            .map(|e| e.get("role").cloned().unwrap_or(serde_json::Value::Null))
+            .collect()
+    };
+    let rejoins = role_of("kafkajs.rejoin");
+    assert!(!rejoins.is_empty() && rejoins.iter().all(|r| r == "consumer"), "{rejoins:?}");
+    let sends = role_of("kafkajs.send_failed");
+    assert!(!sends.is_empty() && sends.iter().all(|r| r == "producer"), "{sends:?}");
+    let conns = role_of("kafkajs.connection_error");
+    assert!(!conns.is_empty() && conns.iter().all(|r| r.is_null()), "shared by both: {conns:?}");
+
+    let j = run_fixture("mixed-clients", "json").json();
+    let spots: Vec<&str> =
+        j["blind_spots"].as_array().unwrap().iter().map(|b| b["message"].as_str().unwrap()).collect();
+    assert!(!spots.iter().any(|m| m.starts_with("no consumer lines")), "orders-api consumes: {spots:?}");
+    // Its producer and consumer share the clientId: no one role is claimed.
+    let api = j["clients"].as_array().unwrap().iter().find(|c| c["client"] == "orders-api").unwrap();
+    assert!(api["role"].is_null(), "{api}");
+}
+
+#[test]
 fn issue_5_kafkajs_json_inside_cri_and_docker_gives_the_same_windows() {
     let windows = |j: &serde_json::Value| -> Vec<(String, String, String, serde_json::Value)> {
         let mut v = Vec::new();

@@ -514,6 +514,9 @@ impl Extractor {
         // client name outside the message.
         let client = ctx.map(|c| c.client).filter(|c| !c.is_empty()).or((!rec.client.is_empty()).then_some(rec.client));
         let role = ctx.map(|c| c.role).filter(|r| !r.is_empty()).unwrap_or_else(|| rk_role(rec.client));
+        // kafkajs names no role in its `clientId`; the namespace that starts
+        // its message tells it (`[Runner] The group is rebalancing`).
+        let role = Role::from_name(role).or_else(|| Role::from_kafkajs_namespace(message));
         let m = self.grammar.classify_in(&plan.rules, rec.logger, rec.level, message, rec.body);
         if m.is_none() && !is_unknown_candidate(rec, client.is_some()) {
             return Err(NoEvent::NotKafka);
@@ -524,7 +527,7 @@ impl Extractor {
             rule: m.as_ref().map_or_else(|| "unknown".into(), |m| m.rule.id.clone()),
             level: rec.level,
             client: client.map(lossy),
-            role: Role::from_name(role),
+            role,
             ..Gist::default()
         };
         match m {
