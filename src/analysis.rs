@@ -446,62 +446,6 @@ struct Acc {
 }
 
 impl Acc {
-    /// Processes a block of whole records, in parallel chunks.
-    fn block(
-        &mut self,
-        x: &Extractor,
-        layout: &Layout,
-        data: &[u8],
-        chunk_size: usize,
-        input: u32,
-        progress: Option<&AtomicU64>,
-    ) {
-        if data.is_empty() {
-            return;
-        }
-        let ranges = split(data, chunk_size, &|l: &[u8]| layout.is_head(l));
-        let outs = extract_chunks(x, layout, data, &ranges, input, progress);
-        self.merge(outs);
-        self.last_byte = data.last().copied();
-    }
-
-    /// [`Acc::block`] for a whole file at once (a mapped one): its chunks
-    /// go in groups, and each group's events are merged and settled while
-    /// the next group is extracted. Thinning then runs beside extraction,
-    /// not alone after it (it was 5 % of a two-thread run's wall time).
-    /// Only for an input without a live sink: settled events are past the
-    /// point where a sink would be told of them.
-    fn block_settling(
-        &mut self,
-        x: &Extractor,
-        layout: &Layout,
-        data: &[u8],
-        chunk_size: usize,
-        input: u32,
-        progress: Option<&AtomicU64>,
-    ) {
-        if data.is_empty() {
-            return;
-        }
-        let ranges = split(data, chunk_size, &|l: &[u8]| layout.is_head(l));
-        let mut groups = ranges.chunks(SETTLE_GROUP.max(rayon::current_num_threads()));
-        let mut outs = groups.next().map(|g| extract_chunks(x, layout, data, g, input, progress)).unwrap_or_default();
-        for group in groups {
-            // The settling side runs here; the extraction is taken by the
-            // other workers, and by this one once it is done settling.
-            let ((), next) = rayon::join(
-                || {
-                    self.merge(std::mem::take(&mut outs));
-                    self.settle(false);
-                },
-                || extract_chunks(x, layout, data, group, input, progress),
-            );
-            outs = next;
-        }
-        self.merge(outs);
-        self.last_byte = data.last().copied();
-    }
-
     /// Adds chunk results, in input order: line numbers, issues, times.
     fn merge(&mut self, outs: Vec<ChunkOut>) {
         for out in outs {
@@ -825,14 +769,46 @@ impl<'a> Reading<'a> {
     /// Analyses a block of whole records, or only counts its lines when
     /// the input's layout is unknown.
     fn feed(&mut self, layout: Option<&Layout>, data: &[u8]) {
-        let progress = self.opts.progress.as_deref().filter(|_| self.counts_fed);
         match layout {
-            Some(l) => self.acc.block(self.x, l, data, self.opts.chunk_size, self.idx, progress),
+            Some(l) => self.block(l, data, false),
             None => {
                 self.acc.lines_before += crate::extract::bytes::count(data);
                 self.acc.last_byte = data.last().copied().or(self.acc.last_byte);
             }
         }
+    }
+
+    /// Processes a block of whole records in parallel chunks. With
+    /// `settle_between` (a whole mapped file, which has no live sink:
+    /// settled events are past the point where a sink is told of them),
+    /// the chunks go in groups, and each group's events are merged and
+    /// settled while the next group is extracted: thinning then runs beside
+    /// extraction, not alone after it (it was 5 % of a two-thread run).
+    fn block(&mut self, layout: &Layout, data: &[u8], settle_between: bool) {
+        if data.is_empty() {
+            return;
+        }
+        let (x, opts, input) = (self.x, self.opts, self.idx);
+        let progress = opts.progress.as_deref().filter(|_| self.counts_fed);
+        let ranges = split(data, opts.chunk_size, &|l: &[u8]| layout.is_head(l));
+        let size = if settle_between { SETTLE_GROUP.max(rayon::current_num_threads()) } else { ranges.len() };
+        let mut groups = ranges.chunks(size.max(1));
+        let mut outs = groups.next().map(|g| extract_chunks(x, layout, data, g, input, progress)).unwrap_or_default();
+        for group in groups {
+            // The settling side runs here; the extraction is taken by the
+            // other workers, and by this one once it is done settling.
+            let acc = &mut self.acc;
+            let ((), next) = rayon::join(
+                || {
+                    acc.merge(std::mem::take(&mut outs));
+                    acc.settle(false);
+                },
+                || extract_chunks(x, layout, data, group, input, progress),
+            );
+            outs = next;
+        }
+        self.acc.merge(outs);
+        self.acc.last_byte = data.last().copied();
     }
 
     /// Sets up thinning once it is known whether the input is live: a live
@@ -852,10 +828,7 @@ impl<'a> Reading<'a> {
         self.report.bytes = data.len() as u64;
         match self.detect(data) {
             // A mapped file has no live sink (`extract_input`).
-            Some(Some(l)) => {
-                let progress = self.opts.progress.as_deref();
-                self.acc.block_settling(self.x, &l, data, self.opts.chunk_size, self.idx, progress);
-            }
+            Some(Some(l)) => self.block(&l, data, true),
             Some(None) => self.feed(None, data),
             None => {
                 self.feed(None, data);
