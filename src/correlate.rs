@@ -14,7 +14,7 @@
 use crate::broker::Hosts;
 use crate::event::{Event, Kind};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Evidence kept per window, at most.
 pub const MAX_EVIDENCE: usize = 5;
@@ -36,8 +36,12 @@ pub struct Window {
     /// `None` while open.
     pub ended_by: Option<EndedBy>,
     pub events: usize,
-    pub kinds: BTreeMap<Kind, usize>,
-    pub clients: BTreeSet<String>,
+    /// Lines per kind, by kind. Sorted vectors, not a map and a set: a
+    /// window holds a few of each, and a long input holds thousands of
+    /// windows (a B-tree node is some 250 bytes however few it holds).
+    pub kinds: Vec<(Kind, usize)>,
+    /// Its clients, sorted, each once.
+    pub clients: Vec<String>,
     /// (input, line) of a few of its events: the first of each kind, the last.
     pub evidence: Vec<(u32, u64)>,
 }
@@ -61,14 +65,25 @@ pub struct Timeline {
 pub fn runs(spans: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> Vec<(i64, i64)> {
     let mut spans: Vec<(i64, i64)> = spans.into_iter().collect();
     spans.sort_unstable();
-    let mut out: Vec<(i64, i64)> = Vec::new();
-    for (s, e) in spans {
-        match out.last_mut() {
-            Some(cur) if s - cur.1 <= gap_ms => cur.1 = cur.1.max(e),
-            _ => out.push((s, e)),
+    merged(spans, gap_ms).collect()
+}
+
+/// [`runs`] of spans already sorted, as they are merged.
+pub fn merged(sorted: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> impl Iterator<Item = (i64, i64)> {
+    let mut sorted = sorted.into_iter();
+    let mut cur = sorted.next();
+    std::iter::from_fn(move || {
+        let mut run = cur?;
+        loop {
+            match sorted.next() {
+                Some((s, e)) if s - run.1 <= gap_ms => run.1 = run.1.max(e),
+                next => {
+                    cur = next;
+                    return Some(run);
+                }
+            }
         }
-    }
-    out
+    })
 }
 
 /// The gap-split time spans of the events' brokers: (broker, start, end).
@@ -89,11 +104,13 @@ pub fn spans(events: &[&Event], gap_ms: i64) -> Vec<(String, i64, i64)> {
 /// Builds every broker's windows. `events` must be sorted by time;
 /// `logs_end` is the time of the last line of the logs.
 pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<i64>) -> Vec<Timeline> {
-    let mut by: BTreeMap<Option<&str>, Vec<&Event>> = BTreeMap::new();
+    // Indices, not references: on a long input this is the analysis' peak
+    // of memory, beside every kept event (4 bytes an event, not 8).
+    let mut by: BTreeMap<Option<&str>, Vec<u32>> = BTreeMap::new();
     let mut recoveries: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    for e in events {
+    for (i, e) in events.iter().enumerate() {
         if e.is_symptom() {
-            by.entry(e.broker.as_deref()).or_default().push(e);
+            by.entry(e.broker.as_deref()).or_default().push(i as u32);
         } else if let Some(b) = &e.broker {
             recoveries.entry(b).or_default().push(e.time);
         }
@@ -103,11 +120,14 @@ pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<
         let rec = broker.and_then(|b| recoveries.get(b)).map_or(&[][..], |v| &v[..]);
         // By the first line each event stands for (a thinned run's `start`),
         // so that a run bridges the events inside it.
-        evs.sort_by_key(|e| (e.start, e.input, e.line));
+        evs.sort_by_key(|&i| {
+            let e = &events[i as usize];
+            (e.start, e.input, e.line)
+        });
         let mut windows = Vec::new();
         let mut group: Vec<&Event> = Vec::new();
         let mut reach = i64::MIN;
-        for e in evs {
+        for e in evs.iter().map(|&i| &events[i as usize]) {
             if !group.is_empty() && e.start.saturating_sub(reach) > gap_ms {
                 windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some()));
                 group.clear();
@@ -132,16 +152,23 @@ fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i6
     let recovered_at = recoveries.iter().copied().find(|&t| t >= end && t - end <= gap_ms);
     let back_later = recoveries.iter().any(|&t| t >= end);
     let open = is_broker && !back_later && end - start >= gap_ms && logs_end.is_some_and(|le| le - end <= gap_ms);
-    let mut kinds = BTreeMap::new();
-    let mut clients = BTreeSet::new();
+    let mut kinds: Vec<(Kind, usize)> = Vec::new();
+    let mut clients: Vec<String> = Vec::new();
     let mut firsts: BTreeMap<Kind, (u32, u64)> = BTreeMap::new();
     for e in group {
-        *kinds.entry(e.kind).or_insert(0) += e.weight as usize;
-        if let Some(c) = &e.client {
-            clients.insert(c.clone());
+        match kinds.iter_mut().find(|(k, _)| *k == e.kind) {
+            Some((_, n)) => *n += e.weight as usize,
+            None => kinds.push((e.kind, e.weight as usize)),
+        }
+        if let Some(c) = e.client.as_deref().filter(|c| !clients.iter().any(|x| x == c)) {
+            clients.push(c.to_string());
         }
         firsts.entry(e.kind).or_insert((e.input, e.line));
     }
+    kinds.sort_unstable();
+    kinds.shrink_to_fit();
+    clients.sort_unstable();
+    clients.shrink_to_fit();
     let mut evidence: Vec<(u32, u64)> = vec![(group[0].input, group[0].line)];
     let mut rest: Vec<(u32, u64)> = firsts.into_values().collect();
     rest.sort_unstable();
@@ -236,5 +263,14 @@ mod tests {
         assert!(w.evidence.len() <= MAX_EVIDENCE);
         assert_eq!(w.evidence[0], (0, 0));
         assert_eq!(*w.evidence.last().unwrap(), (0, 4));
+    }
+
+    #[test]
+    fn merged_spans_are_the_runs_of_sorted_spans() {
+        let spans = [(0, 5), (3, 40), (69, 70), (71, 75), (200, 200), (230, 231), (262, 262)];
+        let runs: Vec<(i64, i64)> = merged(spans, 30).collect();
+        assert_eq!(runs, vec![(0, 75), (200, 231), (262, 262)]);
+        assert_eq!(super::runs(spans.iter().rev().copied(), 30), runs, "runs sorts first");
+        assert_eq!(merged(std::iter::empty(), 30).count(), 0);
     }
 }

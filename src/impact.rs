@@ -90,48 +90,59 @@ pub struct ClientImpact {
 }
 
 /// Per-client impact. `input_end[i]` is the time of the last line of input i.
+///
+/// A client's events are held as indices (4 bytes each), not references,
+/// and its disrupted time is merged from its symptoms' indices sorted by
+/// span: on a long input this runs at the analysis' peak of memory, beside
+/// every kept event and window (issue 4, "Flat memory, session 4").
 pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> Vec<ClientImpact> {
-    let mut by: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
-    for e in events {
+    let mut by: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
         if let Some(c) = &e.client {
-            by.entry(c).or_default().push(e);
+            by.entry(c).or_default().push(i as u32);
         }
     }
     let mut out = Vec::new();
-    for (client, evs) in by {
-        let symptoms: Vec<&&Event> = evs.iter().filter(|e| e.is_symptom()).collect();
-        let Some(last_symptom) = symptoms.last().map(|e| e.time) else { continue };
+    for (client, idx) in by {
+        let evs = || idx.iter().map(|&i| &events[i as usize]);
+        let Some(last_symptom) = evs().rfind(|e| e.is_symptom()).map(|e| e.time) else { continue };
+        let mut spans: Vec<u32> = idx.iter().copied().filter(|&i| events[i as usize].is_symptom()).collect();
+        spans.sort_unstable_by_key(|&i| (events[i as usize].start, events[i as usize].time));
         let disrupted: i64 =
-            correlate::runs(symptoms.iter().map(|e| (e.start, e.time)), t.gap_ms).iter().map(|(s, e)| e - s).sum();
+            correlate::merged(spans.iter().map(|&i| (events[i as usize].start, events[i as usize].time)), t.gap_ms)
+                .map(|(s, e)| e - s)
+                .sum();
+        drop(spans);
         let mut records_lost = BTreeMap::new();
-        for e in evs.iter().filter(|e| e.kind == Kind::RecordsExpired) {
+        for e in evs().filter(|e| e.kind == Kind::RecordsExpired) {
             *records_lost.entry(e.topic_partition().unwrap_or_else(|| "unknown".into())).or_insert(0) +=
                 e.count.unwrap_or(1);
         }
-        let inputs: BTreeSet<u32> = evs.iter().map(|e| e.input).collect();
+        let inputs: BTreeSet<u32> = evs().map(|e| e.input).collect();
         let logs_end = inputs.iter().filter_map(|&i| input_end.get(i as usize).copied().flatten()).max();
-        let recovery = evs.iter().find(|e| !e.is_symptom() && e.time >= last_symptom).map(|e| e.time);
+        let recovery = evs().find(|e| !e.is_symptom() && e.time >= last_symptom).map(|e| e.time);
         let recovered = match (recovery, logs_end) {
             (Some(_), _) => Some(true),
             (None, Some(le)) => Some(le - last_symptom >= t.gap_ms),
             (None, None) => None,
         };
+        let first = evs().next().map_or(0, |e| e.time);
         out.push(ClientImpact {
             client: client.to_string(),
             // A kafkajs client's producer and consumer share one clientId:
             // a role is named only when its lines agree on one.
             role: {
-                let mut roles = evs.iter().filter_map(|e| e.role);
+                let mut roles = evs().filter_map(|e| e.role);
                 roles.next().filter(|&r| roles.all(|o| o == r))
             },
             inputs: inputs.into_iter().collect(),
-            events: crate::thin::weight(evs.iter().copied()),
-            first: evs.iter().map(|e| e.start).min().unwrap_or(evs[0].time),
-            last: evs[evs.len() - 1].time,
+            events: crate::thin::weight(evs()),
+            first: evs().map(|e| e.start).min().unwrap_or(first),
+            last: evs().next_back().map_or(first, |e| e.time),
             disrupted_ms: disrupted,
-            retries: crate::thin::weight(evs.iter().copied().filter(|e| e.attempts.is_some())),
+            retries: crate::thin::weight(evs().filter(|e| e.attempts.is_some())),
             records_lost,
-            failed: crate::thin::weight(evs.iter().copied().filter(|e| e.kind == Kind::RetriesExhausted)),
+            failed: crate::thin::weight(evs().filter(|e| e.kind == Kind::RetriesExhausted)),
             recovered,
             recovered_at: if recovered == Some(true) { Some(recovery.unwrap_or(last_symptom)) } else { None },
         });
@@ -230,8 +241,8 @@ mod tests {
                     open: false,
                     ended_by: None,
                     events: 1,
-                    kinds: BTreeMap::new(),
-                    clients: BTreeSet::new(),
+                    kinds: vec![],
+                    clients: vec![],
                     evidence: vec![],
                 })
                 .collect(),

@@ -143,7 +143,7 @@ fn overlapping(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Ve
                     }
                     let mut pair = [a.as_str(), b.as_str()];
                     pair.sort_by_key(|x| (x.len(), x.to_string()));
-                    let clients: BTreeSet<String> = wa.clients.union(&wb.clients).cloned().collect();
+                    let clients: BTreeSet<String> = wa.clients.iter().chain(&wb.clients).cloned().collect();
                     out.push(Finding {
                         kind: AnomalyKind::OverlappingOutage,
                         severity: Severity::Critical,
@@ -167,7 +167,7 @@ fn overlapping(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Ve
 fn per_window(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Vec<Finding>) {
     for (b, tl) in brokers_of(timelines) {
         for w in &tl.windows {
-            let clients: Vec<String> = w.clients.iter().cloned().collect();
+            let clients: Vec<String> = w.clients.clone();
             if w.open {
                 out.push(Finding {
                     kind: AnomalyKind::BrokerNeverRecovered,
@@ -564,13 +564,17 @@ fn single_bootstrap(f: &Facts<'_>, out: &mut Vec<Finding>) {
             e.evidence.push((c.input, c.line));
         }
     }
-    let mut per_client: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
-    for e in events {
+    // Indices (4 bytes an event), one client's references at a time: this
+    // runs beside every kept event and window (`impact::clients`).
+    let mut per_client: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
         if let Some(c) = &e.client {
-            per_client.entry(c).or_default().push(e);
+            per_client.entry(c).or_default().push(i as u32);
         }
     }
-    for (client, evs) in per_client {
+    for (client, idx) in per_client {
+        let evs: Vec<&Event> = idx.iter().map(|&i| &events[i as usize]).collect();
+        drop(idx);
         let boot: Vec<&&Event> = evs
             .iter()
             .filter(|e| e.kind == Kind::BootstrapFailed || (e.node.is_some_and(|n| n < 0) && e.is_symptom()))

@@ -214,7 +214,7 @@ fn windows(a: &Analysis) -> Vec<WindowView> {
         .flat_map(|t| {
             t.windows.iter().map(|w| {
                 let kinds = w.kinds.iter().map(|(k, n)| (*k, *n)).collect();
-                (t.broker.clone(), w.start, w.end, w.open, w.events, kinds, w.clients.iter().cloned().collect())
+                (t.broker.clone(), w.start, w.end, w.open, w.events, kinds, w.clients.clone())
             })
         })
         .collect();

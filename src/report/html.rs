@@ -228,7 +228,7 @@ fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
                 human_duration(w.duration()),
                 if w.open { ", still out at the end of the logs" } else { "" },
                 w.events,
-                w.clients.iter().cloned().collect::<Vec<_>>().join(", "),
+                w.clients.join(", "),
                 ev_titles(a, index, &w.evidence)
             );
             let _ = write!(

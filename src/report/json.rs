@@ -245,7 +245,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 ended_by: w.ended_by,
                 events: w.events,
                 kinds: w.kinds.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
-                clients: w.clients.iter().cloned().collect(),
+                clients: w.clients.clone(),
                 evidence: evidence(a, &w.evidence),
             })),
         })),
