@@ -787,10 +787,7 @@ impl<'a> Reading<'a> {
     /// thread, analysing it block by block as it arrives.
     fn stream<R: Read + Send + 'static>(&mut self, src: R) {
         self.arm();
-        let opened = decoder(src).and_then(|(reader, comp)| {
-            let reader: Box<dyn Read + Send> = Box::new(CrLines::new(reader));
-            Ok((ReadAhead::spawn(reader)?, comp))
-        });
+        let opened = decoder(src).map(|(reader, comp)| (ReadAhead::new(Box::new(CrLines::new(reader))), comp));
         let (reader, comp) = match opened {
             Ok(v) => v,
             Err(e) => {
