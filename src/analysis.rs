@@ -30,10 +30,15 @@ use std::sync::Arc;
 
 /// Default size of a parallel chunk.
 pub const CHUNK_SIZE: usize = 4 << 20;
-/// A stream's reused buffer holds this many chunks (8 MiB by default):
-/// one per core of the machine class, the buffer being half a stream's
-/// memory at 1 GB.
+/// A stream's slot (`input::readahead`) holds this many chunks: one per
+/// core of the machine class.
 pub const STREAM_CHUNKS: usize = 2;
+/// A stream's chunks are at most this large (2 MiB slots). A slot is
+/// written by the reading thread and then read by the analysis: small
+/// enough, it is still in the cache when it is read. With the 4 MiB
+/// chunks of a mapped file, the pipeline took 15 % more CPU
+/// (docs/performance.md, "Zero-copy streams, session 4").
+pub const STREAM_CHUNK_SIZE: usize = 1 << 20;
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -749,9 +754,14 @@ impl<'a> Reading<'a> {
     /// Analyses a block of whole records, or only counts its lines when
     /// the input's layout is unknown.
     fn feed(&mut self, layout: Option<&Layout>, data: &[u8]) {
+        self.feed_in(layout, data, self.opts.chunk_size);
+    }
+
+    /// [`Reading::feed`] in parallel chunks of `chunk_size` bytes.
+    fn feed_in(&mut self, layout: Option<&Layout>, data: &[u8], chunk_size: usize) {
         let progress = self.opts.progress.as_deref().filter(|_| self.counts_fed);
         match layout {
-            Some(l) => self.acc.block(self.x, l, data, self.opts.chunk_size, self.idx, progress),
+            Some(l) => self.acc.block(self.x, l, data, chunk_size, self.idx, progress),
             None => {
                 self.acc.lines_before += crate::extract::bytes::count(data);
                 self.acc.last_byte = data.last().copied().or(self.acc.last_byte);
@@ -802,7 +812,8 @@ impl<'a> Reading<'a> {
 
     /// Analyses a byte source block by block, as it arrives.
     fn chunks<F: Feed>(&mut self, reader: F, comp: Compression) {
-        let mut ch = StreamChunker::new(reader, self.opts.chunk_size.saturating_mul(STREAM_CHUNKS), self.x.max_line());
+        let chunk_size = self.opts.chunk_size.min(STREAM_CHUNK_SIZE);
+        let mut ch = StreamChunker::new(reader, chunk_size.saturating_mul(STREAM_CHUNKS), self.x.max_line());
         // `None` until a piece with text decides; `Some(None)`: no layout fits.
         let mut layout: Option<Option<Layout>> = None;
         let mut nul_seen = false;
@@ -842,7 +853,7 @@ impl<'a> Reading<'a> {
                     self.report.info_seen |= sample_has_info(l, sample(data));
                     sampled += data.len();
                 }
-                self.feed(l, data);
+                self.feed_in(l, data, chunk_size);
                 // An echo waits to settle: it is written only if it has
                 // no twin (`extract::drop_echoes`).
                 self.tell(self.acc.fresh[before..].iter().filter(|e| !e.echo));

@@ -9,7 +9,7 @@
 //! by its first `max_line + 1` bytes (the extractor reports it), so a
 //! stream's memory stays bounded whatever it holds.
 
-use super::readahead::{End, Feed, Slots, QUIET, SLOTS, STOP_POLL};
+use super::readahead::{End, Feed, Slots, QUIET, SLOTS};
 use std::io;
 use std::ops::Range;
 use std::sync::Arc;
@@ -149,9 +149,9 @@ impl<F: Feed> StreamChunker<F> {
         }
         self.quiet = false;
         while !self.full && !self.eof {
-            let pending = self.seen > self.start;
-            let wait = if pending { QUIET } else { STOP_POLL };
-            let (filled, end) = self.feed.wait(&self.slots, self.cur, wait);
+            // A slot being filled only wakes this side when it ends: the
+            // first bytes of a quiet source are seen at the next look.
+            let (filled, end) = self.feed.wait(&self.slots, self.cur, QUIET);
             let grew = filled > self.seen;
             self.bytes += (filled - self.seen) as u64;
             self.seen = filled;

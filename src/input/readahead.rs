@@ -40,7 +40,7 @@ pub const QUIET: Duration = Duration::from_millis(25);
 /// the report is written from what was read.
 static STOP: AtomicBool = AtomicBool::new(false);
 /// How often a stream waiting for bytes looks at [`STOP`].
-pub const STOP_POLL: Duration = Duration::from_millis(100);
+const STOP_POLL: Duration = Duration::from_millis(100);
 
 /// Ends every stream being read (the reading threads are left blocked in
 /// their `read`; the process is about to finish).
