@@ -133,6 +133,9 @@ impl Slots {
     /// # Safety
     /// Only the filler of slot `i`, while the slot is given to it, with
     /// `from` at least the slot's `filled`.
+    // The bytes are shared by design: which side may touch which of them
+    // is the protocol's, not the borrow checker's, to say.
+    #[allow(clippy::mut_from_ref)]
     unsafe fn spare(&self, i: usize, from: usize) -> &mut [u8] {
         debug_assert!(from <= self.cap);
         // SAFETY: in bounds; the caller owns these bytes (see above).
