@@ -30,9 +30,8 @@ use std::sync::Arc;
 
 /// Default size of a parallel chunk.
 pub const CHUNK_SIZE: usize = 4 << 20;
-/// A stream's reused buffer holds this many chunks (8 MiB by default):
-/// one per core of the machine class, the buffer being half a stream's
-/// memory at 1 GB.
+/// A stream's slot (`input::readahead`) holds this many chunks: one per
+/// core of the machine class.
 pub const STREAM_CHUNKS: usize = 2;
 /// A mapped file's chunks are settled this many at a time (at least one
 /// per worker), each group while the next is extracted: small enough that
@@ -41,6 +40,12 @@ pub const STREAM_CHUNKS: usize = 2;
 const SETTLE_GROUP: usize = 8;
 /// A mapped file at least this large is unmapped on a thread of its own.
 const UNMAP_APART: usize = 64 << 20;
+/// A stream's chunks are at most this large (2 MiB slots). A slot is
+/// written by the reading thread and then read by the analysis: small
+/// enough, it is still in the cache when it is read. With the 4 MiB
+/// chunks of a mapped file, the pipeline took 15 % more CPU
+/// (docs/performance.md, "Zero-copy streams, session 4").
+pub const STREAM_CHUNK_SIZE: usize = 1 << 20;
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -769,8 +774,13 @@ impl<'a> Reading<'a> {
     /// Analyses a block of whole records, or only counts its lines when
     /// the input's layout is unknown.
     fn feed(&mut self, layout: Option<&Layout>, data: &[u8]) {
+        self.feed_in(layout, data, self.opts.chunk_size);
+    }
+
+    /// [`Reading::feed`] in parallel chunks of `chunk_size` bytes.
+    fn feed_in(&mut self, layout: Option<&Layout>, data: &[u8], chunk_size: usize) {
         match layout {
-            Some(l) => self.block(l, data, false),
+            Some(l) => self.block(l, data, chunk_size, false),
             None => {
                 self.acc.lines_before += crate::extract::bytes::count(data);
                 self.acc.last_byte = data.last().copied().or(self.acc.last_byte);
@@ -784,13 +794,13 @@ impl<'a> Reading<'a> {
     /// the chunks go in groups, and each group's events are merged and
     /// settled while the next group is extracted: thinning then runs beside
     /// extraction, not alone after it (it was 5 % of a two-thread run).
-    fn block(&mut self, layout: &Layout, data: &[u8], settle_between: bool) {
+    fn block(&mut self, layout: &Layout, data: &[u8], chunk_size: usize, settle_between: bool) {
         if data.is_empty() {
             return;
         }
         let (x, opts, input) = (self.x, self.opts, self.idx);
         let progress = opts.progress.as_deref().filter(|_| self.counts_fed);
-        let ranges = split(data, opts.chunk_size, &|l: &[u8]| layout.is_head(l));
+        let ranges = split(data, chunk_size, &|l: &[u8]| layout.is_head(l));
         let size = if settle_between { SETTLE_GROUP.max(rayon::current_num_threads()) } else { ranges.len() };
         let mut groups = ranges.chunks(size.max(1));
         let mut outs = groups.next().map(|g| extract_chunks(x, layout, data, g, input, progress)).unwrap_or_default();
@@ -828,7 +838,7 @@ impl<'a> Reading<'a> {
         self.report.bytes = data.len() as u64;
         match self.detect(data) {
             // A mapped file has no live sink (`extract_input`).
-            Some(Some(l)) => self.block(&l, data, true),
+            Some(Some(l)) => self.block(&l, data, self.opts.chunk_size, true),
             Some(None) => self.feed(None, data),
             None => {
                 self.feed(None, data);
@@ -841,10 +851,7 @@ impl<'a> Reading<'a> {
     /// thread, analysing it block by block as it arrives.
     fn stream<R: Read + Send + 'static>(&mut self, src: R) {
         self.arm();
-        let opened = decoder(src).and_then(|(reader, comp)| {
-            let reader: Box<dyn Read + Send> = Box::new(CrLines::new(reader));
-            Ok((ReadAhead::spawn(reader)?, comp))
-        });
+        let opened = decoder(src).map(|(reader, comp)| (ReadAhead::new(Box::new(CrLines::new(reader))), comp));
         let (reader, comp) = match opened {
             Ok(v) => v,
             Err(e) => {
@@ -859,7 +866,8 @@ impl<'a> Reading<'a> {
 
     /// Analyses a byte source block by block, as it arrives.
     fn chunks<F: Feed>(&mut self, reader: F, comp: Compression) {
-        let mut ch = StreamChunker::new(reader, self.opts.chunk_size.saturating_mul(STREAM_CHUNKS), self.x.max_line());
+        let chunk_size = self.opts.chunk_size.min(STREAM_CHUNK_SIZE);
+        let mut ch = StreamChunker::new(reader, chunk_size.saturating_mul(STREAM_CHUNKS), self.x.max_line());
         // `None` until a piece with text decides; `Some(None)`: no layout fits.
         let mut layout: Option<Option<Layout>> = None;
         let mut nul_seen = false;
@@ -899,7 +907,7 @@ impl<'a> Reading<'a> {
                     self.report.info_seen |= sample_has_info(l, sample(data));
                     sampled += data.len();
                 }
-                self.feed(l, data);
+                self.feed_in(l, data, chunk_size);
                 // An echo waits to settle: it is written only if it has
                 // no twin (`extract::drop_echoes`).
                 self.tell(self.acc.fresh[before..].iter().filter(|e| !e.echo));
