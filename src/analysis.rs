@@ -500,8 +500,8 @@ impl Acc {
         self.lines_before + u64::from(self.last_byte.is_some_and(|b| b != b'\n'))
     }
 
-    /// Drops echoes among the fresh events, and passes those the input's
-    /// clock has left `SETTLE_MS` behind (all of them at the end) to the
+    /// Drops echoes among the fresh events, and passes those `SETTLE_MS`
+    /// or more from the input's clock (all of them at the end) to the
     /// thinner. Returns the echoes that stayed, which a live input has not
     /// written yet.
     fn settle(&mut self, all: bool) -> Vec<Event> {
@@ -512,11 +512,18 @@ impl Acc {
             return Vec::new();
         }
         crate::extract::ndjson::each_origin(&mut self.fresh, logs, crate::extract::drop_echoes);
-        let clock = self.range.map_or(i64::MIN, |r| r.1);
-        let n = if all {
-            self.fresh.len()
-        } else {
-            self.fresh.iter().position(|e| e.time >= clock.saturating_sub(SETTLE_MS)).unwrap_or(self.fresh.len())
+        // An event settles once the clock is `SETTLE_MS` away from it
+        // either way: past it, or gone back before it (logs concatenated
+        // out of order). Waiting for a clock that went back to catch up
+        // again held every later event of a `cat new.log old.log`
+        // unsettled: 91 MB for four copies of the 1 GB log.
+        let n = match self.range {
+            _ if all => self.fresh.len(),
+            None => 0,
+            Some((_, clock)) => {
+                let near = |e: &Event| e.time.abs_diff(clock) <= SETTLE_MS.unsigned_abs();
+                self.fresh.iter().position(near).unwrap_or(self.fresh.len())
+            }
         };
         let mut echoes = Vec::new();
         for e in self.fresh.drain(..n) {
@@ -976,5 +983,35 @@ impl<'a> Reading<'a> {
             racks: self.acc.racks,
             origins: self.acc.origins.list,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Gist;
+
+    fn ev(time: i64, line: u64) -> Event {
+        Event::new(Gist { client: Some(format!("c{line}")), ..Gist::default() }, time, 0, line)
+    }
+
+    #[test]
+    fn events_settle_once_the_clock_is_away_from_them_either_way() {
+        let mut acc = Acc { fresh: vec![ev(100_000, 1), ev(101_000, 2), ev(10_000, 3)], ..Acc::default() };
+        // The clock just past the first two: nothing has settled.
+        acc.range = Some((100_000, 101_500));
+        acc.settle(false);
+        assert_eq!(acc.events.len(), 0);
+        // The input went back in time (`cat new.log old.log`): what came
+        // before is settled, not held until the clock catches up again.
+        acc.range = Some((100_000, 10_000));
+        acc.settle(false);
+        assert_eq!(acc.events.iter().map(|e| e.line).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(acc.fresh.len(), 1);
+        // The clock moving on past the last one settles it too.
+        acc.range = Some((100_000, 10_000 + SETTLE_MS + 1));
+        acc.settle(false);
+        assert_eq!(acc.fresh.len(), 0);
+        assert_eq!(acc.events.len(), 3);
     }
 }
