@@ -778,21 +778,20 @@ impl<'a> Reading<'a> {
         self.errors.push(InputError { line: Some(1), message });
     }
 
-    /// Analyses a block of whole records, or only counts its lines when
-    /// the input's layout is unknown.
-    fn feed(&mut self, layout: Option<&Layout>, data: &[u8]) {
-        self.feed_in(layout, data, self.opts.chunk_size);
-    }
-
-    /// [`Reading::feed`] in parallel chunks of `chunk_size` bytes.
-    fn feed_in(&mut self, layout: Option<&Layout>, data: &[u8], chunk_size: usize) {
+    /// Analyses a block of whole records in parallel chunks of
+    /// `chunk_size`, or only counts its lines when the input's layout is
+    /// unknown.
+    fn feed(&mut self, layout: Option<&Layout>, data: &[u8], chunk_size: usize) {
         match layout {
             Some(l) => self.block(l, data, chunk_size, false),
-            None => {
-                self.acc.lines_before += crate::extract::bytes::count(data);
-                self.acc.last_byte = data.last().copied().or(self.acc.last_byte);
-            }
+            None => self.count_lines(data),
         }
+    }
+
+    /// Lines of an input no layout reads: counted, nothing more.
+    fn count_lines(&mut self, data: &[u8]) {
+        self.acc.lines_before += crate::extract::bytes::count(data);
+        self.acc.last_byte = data.last().copied().or(self.acc.last_byte);
     }
 
     /// Processes a block of whole records in parallel chunks. With
@@ -846,9 +845,9 @@ impl<'a> Reading<'a> {
         match self.detect(data) {
             // A mapped file has no live sink (`extract_input`).
             Some(Some(l)) => self.block(&l, data, self.opts.chunk_size, true),
-            Some(None) => self.feed(None, data),
+            Some(None) => self.count_lines(data),
             None => {
-                self.feed(None, data);
+                self.count_lines(data);
                 self.textless(memchr::memchr(0, data).is_some(), data.len() as u64);
             }
         }
@@ -914,7 +913,7 @@ impl<'a> Reading<'a> {
                     self.report.info_seen |= sample_has_info(l, sample(data));
                     sampled += data.len();
                 }
-                self.feed_in(l, data, chunk_size);
+                self.feed(l, data, chunk_size);
                 // An echo waits to settle: it is written only if it has
                 // no twin (`extract::drop_echoes`).
                 self.tell(self.acc.fresh[before..].iter().filter(|e| !e.echo));

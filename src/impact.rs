@@ -106,13 +106,12 @@ pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> V
     for (client, idx) in by {
         let evs = || idx.iter().map(|&i| &events[i as usize]);
         let Some(last_symptom) = evs().rfind(|e| e.is_symptom()).map(|e| e.time) else { continue };
-        let mut spans: Vec<u32> = idx.iter().copied().filter(|&i| events[i as usize].is_symptom()).collect();
-        spans.sort_unstable_by_key(|&i| (events[i as usize].start, events[i as usize].time));
-        let disrupted: i64 =
-            correlate::merged(spans.iter().map(|&i| (events[i as usize].start, events[i as usize].time)), t.gap_ms)
-                .map(|(s, e)| e - s)
-                .sum();
-        drop(spans);
+        let disrupted: i64 = {
+            let span = |i: u32| (events[i as usize].start, events[i as usize].time);
+            let mut symptoms: Vec<u32> = idx.iter().copied().filter(|&i| events[i as usize].is_symptom()).collect();
+            symptoms.sort_unstable_by_key(|&i| span(i));
+            correlate::merged(symptoms.iter().map(|&i| span(i)), t.gap_ms).map(|(s, e)| e - s).sum()
+        };
         let mut records_lost = BTreeMap::new();
         for e in evs().filter(|e| e.kind == Kind::RecordsExpired) {
             *records_lost.entry(e.topic_partition().unwrap_or_else(|| "unknown".into())).or_insert(0) +=
@@ -126,7 +125,9 @@ pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> V
             (None, Some(le)) => Some(le - last_symptom >= t.gap_ms),
             (None, None) => None,
         };
-        let first = evs().next().map_or(0, |e| e.time);
+        // Every client here has a symptom, so an event: min and last exist.
+        let (first, last) =
+            (evs().map(|e| e.start).min().unwrap_or(last_symptom), evs().next_back().map_or(last_symptom, |e| e.time));
         out.push(ClientImpact {
             client: client.to_string(),
             // A kafkajs client's producer and consumer share one clientId:
@@ -137,8 +138,8 @@ pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> V
             },
             inputs: inputs.into_iter().collect(),
             events: crate::thin::weight(evs()),
-            first: evs().map(|e| e.start).min().unwrap_or(first),
-            last: evs().next_back().map_or(first, |e| e.time),
+            first,
+            last,
             disrupted_ms: disrupted,
             retries: crate::thin::weight(evs().filter(|e| e.attempts.is_some())),
             records_lost,

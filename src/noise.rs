@@ -574,7 +574,6 @@ fn single_bootstrap(f: &Facts<'_>, out: &mut Vec<Finding>) {
     }
     for (client, idx) in per_client {
         let evs: Vec<&Event> = idx.iter().map(|&i| &events[i as usize]).collect();
-        drop(idx);
         let boot: Vec<&&Event> = evs
             .iter()
             .filter(|e| e.kind == Kind::BootstrapFailed || (e.node.is_some_and(|n| n < 0) && e.is_symptom()))

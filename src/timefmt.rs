@@ -149,33 +149,30 @@ fn named_offset(tz: &Tz, naive: &NaiveDateTime) -> i32 {
 /// RFC 3339 with milliseconds, in `zone` (`2024-02-06T10:47:03.491Z`). A
 /// fixed zone of +00:00 is written `Z`; a named one keeps its offset.
 pub fn rfc3339(millis: i64, zone: &Zone) -> String {
-    let utc = match DateTime::from_timestamp_millis(millis) {
-        Some(t) => t,
-        None => return format!("@{millis}ms"),
+    let Some(utc) = DateTime::from_timestamp_millis(millis) else {
+        return format!("@{millis}ms");
     };
-    // chrono's own RFC 3339 writer, not a strftime string: that is parsed
-    // again on every call, and a 1 GB log's JSON makes tens of thousands.
-    let (s, year) = match zone {
-        Zone::Fixed(o) => {
-            let t = utc.with_timezone(o);
-            (t.to_rfc3339_opts(SecondsFormat::Millis, true), t.year())
-        }
-        Zone::Named(tz) => {
-            let t = utc.with_timezone(tz);
-            (t.to_rfc3339_opts(SecondsFormat::Millis, false), t.year())
-        }
-    };
-    if (0..=9999).contains(&year) {
-        return s;
-    }
-    // Years past four digits: as strftime's `%Y` writes them.
-    let fmt = "%Y-%m-%dT%H:%M:%S%.3f%:z";
     match zone {
-        Zone::Fixed(o) => {
-            let s = utc.with_timezone(o).format(fmt).to_string();
-            s.strip_suffix("+00:00").map_or(s.clone(), |head| format!("{head}Z"))
-        }
-        Zone::Named(tz) => utc.with_timezone(tz).format(fmt).to_string(),
+        Zone::Fixed(o) => in_zone(utc.with_timezone(o), true),
+        Zone::Named(tz) => in_zone(utc.with_timezone(tz), false),
+    }
+}
+
+/// `t` in RFC 3339 with milliseconds, `Z` for +00:00 when `use_z`. chrono's
+/// own RFC 3339 writer, not a strftime string: that is parsed again on
+/// every call, and a 1 GB log's JSON makes tens of thousands. Years past
+/// four digits keep strftime's `%Y` form.
+fn in_zone<T: TimeZone>(t: DateTime<T>, use_z: bool) -> String
+where
+    T::Offset: fmt::Display,
+{
+    if (0..=9999).contains(&t.year()) {
+        return t.to_rfc3339_opts(SecondsFormat::Millis, use_z);
+    }
+    let s = t.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string();
+    match s.strip_suffix("+00:00") {
+        Some(head) if use_z => format!("{head}Z"),
+        _ => s,
     }
 }
 

@@ -209,8 +209,8 @@ pub trait Feed {
     fn wait(&mut self, slots: &Slots, i: usize, wait: Duration) -> (usize, Option<End>);
 }
 
-/// Reads one slot, `read` by `read`, from where it is filled to its end.
-/// `each` is told after every read whether to go on.
+/// Reads one slot, `read` by `read`, from where it is filled to its end;
+/// with `once`, one `read` only.
 fn fill_slot(src: &mut dyn Read, slots: &Slots, i: usize, once: bool) -> (usize, Option<End>) {
     let mut len = slots.filled(i);
     loop {
