@@ -138,6 +138,11 @@ pub struct GrammarsArgs {
     /// Also list the rules of this grammar file (checked first); may repeat.
     #[arg(long, value_name = "FILE")]
     pub grammar: Vec<PathBuf>,
+    /// Print only the literals the prefilter scans an input in this built-in
+    /// layout for (by name: kafka-log4j, logback, ...), one per line: what
+    /// decides which lines are ever parsed (a `grep -F -f` file).
+    #[arg(long, value_name = "LAYOUT")]
+    pub prefilter: Option<String>,
 }
 
 /// `rollcall check-grammar FILE...`: loads a grammar file and checks every

@@ -56,9 +56,23 @@ fn list_grammars(args: GrammarsArgs) -> ExitCode {
             }
         }
     }
+    let layouts = Layouts::builtin();
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
-    match grammar::list::write_list(&g, &Layouts::builtin(), &mut w).and_then(|()| w.flush()) {
+    let written = match &args.prefilter {
+        None => grammar::list::write_list(&g, &layouts, &mut w),
+        Some(name) => {
+            let Some(layout) = layouts.all().iter().find(|l| &l.name == name) else {
+                let mut names: Vec<&str> = layouts.all().iter().map(|l| l.name.as_str()).collect();
+                names.dedup();
+                eprintln!("rollcall: --prefilter: no built-in layout '{name}' (they are: {})", names.join(", "));
+                return ExitCode::from(USAGE);
+            };
+            let x = Extractor::new(g, Default::default());
+            x.prefilter_literals(layout).iter().try_for_each(|l| w.write_all(l).and_then(|()| w.write_all(b"\n")))
+        }
+    };
+    match written.and_then(|()| w.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {

@@ -199,6 +199,49 @@ fn grammars_lists_layouts_families_rules_and_versions() {
     assert!(out.stderr.contains("write ./grammars"), "{}", out.stderr);
 }
 
+/// Issue 4: `grammars --prefilter LAYOUT` prints what the one scan looks for
+/// in that layout, one literal per line (what `benches/compare.sh` hands
+/// `rg -F -f` and `grep -F -f` for a same-job comparison). Every line an
+/// event of a Kafka-layout fixture cites holds one of them.
+#[test]
+fn grammars_prefilter_prints_the_literals_every_event_line_holds() {
+    let out = rollcall(&["grammars", "--prefilter", "kafka-log4j"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lits: Vec<&str> = out.stdout.lines().collect();
+    for want in ["WARN", "ERROR", "disconnected", "Config values:"] {
+        assert!(lits.contains(&want), "{want}: {lits:?}");
+    }
+    assert!(!lits.iter().any(|l| l.starts_with('%')), "librdkafka's markers are not in a Java scan: {lits:?}");
+    let rd = rollcall(&["grammars", "--prefilter", "librdkafka"], None);
+    assert!(rd.stdout.lines().any(|l| l == "%4|"), "{}", rd.stdout);
+    let mut checked = 0;
+    for fixture in std::fs::read_dir(root().join("fixtures")).unwrap() {
+        let dir = fixture.unwrap().path();
+        let j = rollcall(&["--format", "json", dir.to_str().unwrap()], None).json();
+        let java: Vec<String> = j["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["format"] == "kafka-log4j")
+            .map(|i| i["name"].as_str().unwrap().to_string())
+            .collect();
+        for input in java {
+            let text = std::fs::read_to_string(&input).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            let events = rollcall(&["--format", "events", &input], None);
+            for ev in events.stdout.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()) {
+                let line = lines[ev["line"].as_u64().unwrap() as usize - 1];
+                assert!(lits.iter().any(|l| line.contains(l)), "{input}: {line}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} events checked");
+    let bad = rollcall(&["grammars", "--prefilter", "nope"], None);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("kafka-log4j"), "{}", bad.stderr);
+}
+
 #[test]
 fn a_path_named_grammars_is_read_when_it_is_not_the_first_word_alone() {
     for args in [&["./grammars"][..], &["--", "grammars"], &["--format", "json", "grammars"]] {

@@ -238,6 +238,11 @@ impl Extractor {
         p
     }
 
+    /// The literals the one scan looks for in an input in `layout`.
+    pub fn prefilter_literals(&self, layout: &Layout) -> Vec<Vec<u8>> {
+        self.plan(layout).prefilter.literals().to_vec()
+    }
+
     pub fn max_line(&self) -> usize {
         self.max_line
     }

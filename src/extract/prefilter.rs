@@ -17,7 +17,8 @@ pub const LEVEL_MARKERS: &[&[u8]] = &[b"WARN", b"ERROR", b"FATAL"];
 #[derive(Clone, Debug)]
 pub struct Prefilter {
     ac: AhoCorasick,
-    literals: usize,
+    /// What the automaton looks for, sorted (`rollcall grammars --prefilter`).
+    literals: Vec<Vec<u8>>,
     /// The longest literal's length: how far past a window a match that
     /// starts inside it can reach.
     longest: usize,
@@ -90,15 +91,23 @@ impl Prefilter {
             .match_kind(MatchKind::LeftmostFirst)
             .build(&lits)
             .expect("literal sets of this size always build");
-        Prefilter { ac, literals: lits.len(), longest: lits.iter().map(|l| l.len()).max().unwrap_or(0) }
+        let longest = lits.iter().map(|l| l.len()).max().unwrap_or(0);
+        Prefilter { ac, literals: lits.into_iter().map(<[u8]>::to_vec).collect(), longest }
+    }
+
+    /// The literals searched for, sorted: rule literals (their JSON-safe
+    /// pieces), the layout's markers and the level markers, less those that
+    /// contain a shorter one.
+    pub fn literals(&self) -> &[Vec<u8>] {
+        &self.literals
     }
 
     pub fn len(&self) -> usize {
-        self.literals
+        self.literals.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.literals == 0
+        self.literals.is_empty()
     }
 
     /// The first candidate position at or after `from`.
