@@ -597,6 +597,7 @@ fn extract_input(
         idx,
         sink: None,
         counts_fed: true,
+        carried: Vec::new(),
     };
     match &spec.path {
         Some(path) => match File::open(path) {
@@ -738,6 +739,11 @@ struct Reading<'a> {
     /// Progress is the bytes fed (a plain file), not the bytes read
     /// underneath (a compressed one, counted by [`Counted`]).
     counts_fed: bool,
+    /// The last block's chunk results, not merged yet: a stream with no
+    /// live sink merges and settles them beside the next block's extraction
+    /// (`block`), as a mapped file does its groups. Merged before anything
+    /// reads the accumulated lines (`carried_in`).
+    carried: Vec<ChunkOut>,
 }
 
 impl<'a> Reading<'a> {
@@ -783,9 +789,17 @@ impl<'a> Reading<'a> {
     /// unknown.
     fn feed(&mut self, layout: Option<&Layout>, data: &[u8], chunk_size: usize) {
         match layout {
-            Some(l) => self.block(l, data, chunk_size, false),
+            // Without a live sink nothing waits for a block's events: they
+            // are merged and settled while the next block is extracted.
+            Some(l) => self.block(l, data, chunk_size, false, self.sink.is_none()),
             None => self.count_lines(data),
         }
+    }
+
+    /// Merges the carried block, if any: the accumulated lines, events and
+    /// issues are then those of every byte fed so far.
+    fn carried_in(&mut self) {
+        self.acc.merge(std::mem::take(&mut self.carried));
     }
 
     /// Lines of an input no layout reads: counted, nothing more.
@@ -800,7 +814,10 @@ impl<'a> Reading<'a> {
     /// the chunks go in groups, and each group's events are merged and
     /// settled while the next group is extracted: thinning then runs beside
     /// extraction, not alone after it (it was 5 % of a two-thread run).
-    fn block(&mut self, layout: &Layout, data: &[u8], chunk_size: usize, settle_between: bool) {
+    /// With `carry` (a stream with no live sink) the last group's results
+    /// are carried to the next block, to be merged and settled beside its
+    /// first group: a stream's blocks are one group each.
+    fn block(&mut self, layout: &Layout, data: &[u8], chunk_size: usize, settle_between: bool, carry: bool) {
         if data.is_empty() {
             return;
         }
@@ -809,7 +826,10 @@ impl<'a> Reading<'a> {
         let ranges = split(data, chunk_size, &|l: &[u8]| layout.is_head(l));
         let size = if settle_between { SETTLE_GROUP.max(rayon::current_num_threads()) } else { ranges.len() };
         let mut groups = ranges.chunks(size.max(1));
-        let mut outs = groups.next().map(|g| extract_chunks(x, layout, data, g, input, progress)).unwrap_or_default();
+        let mut outs = std::mem::take(&mut self.carried);
+        if outs.is_empty() {
+            outs = groups.next().map(|g| extract_chunks(x, layout, data, g, input, progress)).unwrap_or_default();
+        }
         for group in groups {
             // The settling side runs here; the extraction is taken by the
             // other workers, and by this one once it is done settling.
@@ -823,7 +843,10 @@ impl<'a> Reading<'a> {
             );
             outs = next;
         }
-        self.acc.merge(outs);
+        match carry {
+            true => self.carried = outs,
+            false => self.acc.merge(outs),
+        }
         self.acc.last_byte = data.last().copied();
     }
 
@@ -844,7 +867,7 @@ impl<'a> Reading<'a> {
         self.report.bytes = data.len() as u64;
         match self.detect(data) {
             // A mapped file has no live sink (`extract_input`).
-            Some(Some(l)) => self.block(&l, data, self.opts.chunk_size, true),
+            Some(Some(l)) => self.block(&l, data, self.opts.chunk_size, true, false),
             Some(None) => self.count_lines(data),
             None => {
                 self.count_lines(data);
@@ -914,14 +937,19 @@ impl<'a> Reading<'a> {
                     sampled += data.len();
                 }
                 self.feed(l, data, chunk_size);
-                // An echo waits to settle: it is written only if it has
-                // no twin (`extract::drop_echoes`).
-                self.tell(self.acc.fresh[before..].iter().filter(|e| !e.echo));
-                let echoes = self.acc.settle(false);
-                self.tell(&echoes);
-                if let (Some(sink), Some((_, clock))) = (self.sink, self.acc.range) {
-                    sink.tick(clock);
+                if self.sink.is_some() {
+                    // An echo waits to settle: it is written only if it has
+                    // no twin (`extract::drop_echoes`).
+                    self.tell(self.acc.fresh[before..].iter().filter(|e| !e.echo));
+                    let echoes = self.acc.settle(false);
+                    self.tell(&echoes);
+                    if let (Some(sink), Some((_, clock))) = (self.sink, self.acc.range) {
+                        sink.tick(clock);
+                    }
                 }
+            }
+            if err.is_some() || done {
+                self.carried_in();
             }
             if let Some(e) = err {
                 let message = match comp {
