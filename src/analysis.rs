@@ -8,7 +8,7 @@
 
 use crate::broker::{self, Hints};
 use crate::correlate::{self, Timeline};
-use crate::event::{Event, Level, Role};
+use crate::event::{Event, Gist, Level, Role};
 use crate::extract::{ChunkOut, ConfigDump, Extractor, Issue, IssueKind, RackFact};
 use crate::impact::{self, BlindSpot, ClientImpact, InputView, Roll};
 use crate::input::chunk::{split, StreamChunker};
@@ -22,7 +22,7 @@ use crate::thin::{Thinner, SETTLE_MS};
 use crate::timefmt::Zone;
 use crate::topics::Describe;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -652,8 +652,18 @@ fn fill_lone_client(events: &mut [Event]) {
         return;
     }
     let only = first.to_string();
+    // Alike events share their gist: each shared gist is filled once, and
+    // its events then share the filled copy (writing through each event
+    // would copy the gist per event). An entry keeps the gist it was made
+    // from alive, so that its address names no other gist meanwhile.
+    let mut filled: HashMap<*const Gist, (Arc<Gist>, Arc<Gist>)> = HashMap::new();
     for e in events.iter_mut().filter(|e| e.client.is_none()) {
-        e.client = Some(only.clone());
+        let (_, copy) = filled.entry(Arc::as_ptr(&e.gist)).or_insert_with(|| {
+            let mut g = Gist::clone(&e.gist);
+            g.client = Some(only.clone());
+            (e.gist.clone(), Arc::new(g))
+        });
+        e.gist = copy.clone();
     }
 }
 
@@ -1016,7 +1026,6 @@ impl<'a> Reading<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Gist;
 
     fn ev(time: i64, line: u64) -> Event {
         Event::new(Gist { client: Some(format!("c{line}")), ..Gist::default() }, time, 0, line)
@@ -1040,5 +1049,24 @@ mod tests {
         acc.settle(false);
         assert_eq!(acc.fresh.len(), 0);
         assert_eq!(acc.events.len(), 3);
+    }
+
+    #[test]
+    fn a_lone_client_fills_each_shared_gist_once() {
+        let named = Arc::new(Gist { client: Some("p-1".into()), ..Gist::default() });
+        let bare = Arc::new(Gist { rule: "java.records_expired".into(), ..Gist::default() });
+        let other = Arc::new(Gist { rule: "java.produce_error".into(), ..Gist::default() });
+        let with = |g: &Arc<Gist>, line| Event { gist: g.clone(), ..Event::new(Gist::default(), 0, 0, line) };
+        let mut events = vec![with(&named, 1), with(&bare, 2), with(&bare, 3), with(&other, 4)];
+        fill_lone_client(&mut events);
+        assert!(events.iter().all(|e| e.client.as_deref() == Some("p-1")));
+        assert!(Arc::ptr_eq(&events[1].gist, &events[2].gist), "alike events share one filled gist");
+        assert_eq!(events[3].rule, other.rule, "each gist keeps what it said");
+        assert!(bare.client.is_none(), "the shared original is not written to");
+        // Two clients: a client-less line could be either's.
+        let mut two = vec![with(&named, 1), with(&bare, 2)];
+        two.push(Event { gist: Arc::new(Gist { client: Some("p-2".into()), ..Gist::default() }), ..two[0].clone() });
+        fill_lone_client(&mut two);
+        assert!(two[1].client.is_none());
     }
 }
