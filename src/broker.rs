@@ -132,8 +132,11 @@ pub struct Identity<'a> {
     host_id: HashMap<String, i64, foldhash::fast::RandomState>,
     /// Bootstrap pseudo ids are per client: -1 -> client -> (host, port).
     /// By id first, so that an event's client is looked up borrowed.
-    bootstrap: HashMap<i64, HashMap<Option<String>, (String, Option<u16>)>>,
+    bootstrap: HashMap<i64, HashMap<Option<String>, Address>>,
 }
+
+/// A bootstrap server: host and port.
+type Address = (String, Option<u16>);
 
 impl<'a> Identity<'a> {
     pub fn new(hints: &Hints<'a>) -> Identity<'a> {
