@@ -2,8 +2,10 @@
 //!
 //! An `Event` is one recognised log record: its time in UTC milliseconds, its
 //! kind (the contract's vocabulary), the broker identity as the line gave it,
-//! and where it came from (input and 1-based line). Nothing here borrows log
+//! and where it came from (input and 1-based line). An event borrows no log
 //! bytes; a report that wants the text finds it again by input and line.
+//! Only a [`GistView`] borrows a line's text, while extraction looks its
+//! gist up ([`Gists::intern`]) before copying anything.
 
 use hashbrown::hash_table::{Entry, HashTable};
 use serde::Serialize;
