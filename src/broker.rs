@@ -13,7 +13,10 @@
 use crate::correlate;
 use crate::event::{Attribution, Event};
 use crate::topics::Describe;
+use hashbrown::HashTable;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 /// Ids at or above this are group-coordinator connection ids
@@ -34,10 +37,19 @@ pub fn msk_broker(host: &str) -> Option<u32> {
     (is_msk && (host.contains(".amazonaws.com"))).then(|| rest[..digits].parse().ok()).flatten()
 }
 
-/// Is `s` exactly how `p` prints (`p.to_string()`), without making it?
+/// Is `s` exactly how `n` prints (`n.to_string()`), without making it?
+fn is_decimal(s: &str, n: i64) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && s != "-0";
+    canonical && s.parse() == Ok(n)
+}
+
+/// Is `s` exactly how `p` prints?
 fn is_port(s: &str, p: u16) -> bool {
-    let canonical = s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
-    canonical && s.parse() == Ok(p)
+    is_decimal(s, p.into())
 }
 
 /// Does the id alone tell the broker (`id_of` is `Some`)?
@@ -46,13 +58,52 @@ fn is_id(node: i64) -> bool {
 }
 
 /// A broker id from a node id as logged, if the id alone tells it.
-fn id_of(node: i64) -> Option<String> {
+fn id_of(node: i64) -> Option<i64> {
     if (COORDINATOR_BASE..=INT_MAX).contains(&node) {
-        Some((INT_MAX - node).to_string())
+        Some(INT_MAX - node)
     } else if (0..COORDINATOR_BASE).contains(&node) {
-        Some(node.to_string())
+        Some(node)
     } else {
         None
+    }
+}
+
+/// A broker's name before it is text: an event's broker is told by what
+/// its line says, and `resolve` makes each distinct name's text once, not
+/// once per event (issue 4, session 5). Prints as the broker's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Name<'x> {
+    /// A broker id: `2`.
+    Id(i64),
+    /// A host known by no id, logged without a port.
+    Host(&'x str),
+    /// A host known by no id: `host:port`.
+    HostPort(&'x str, u16),
+}
+
+impl<'x> Name<'x> {
+    /// A host as a line gives it, with or without its port.
+    fn host(h: &'x str, port: Option<u16>) -> Name<'x> {
+        port.map_or(Name::Host(h), |p| Name::HostPort(h, p))
+    }
+
+    /// Is `s` this name's text (`to_string()`), without making it?
+    fn is(&self, s: &str) -> bool {
+        match *self {
+            Name::Id(n) => is_decimal(s, n),
+            Name::Host(h) => s == h,
+            Name::HostPort(h, p) => s.strip_prefix(h).and_then(|r| r.strip_prefix(':')).is_some_and(|r| is_port(r, p)),
+        }
+    }
+}
+
+impl fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Name::Id(n) => write!(f, "{n}"),
+            Name::Host(h) => f.write_str(h),
+            Name::HostPort(h, p) => write!(f, "{h}:{p}"),
+        }
     }
 }
 
@@ -76,11 +127,16 @@ pub struct Hints<'a> {
 pub struct Identity<'a> {
     /// `--topics`: partition leaders.
     leaders: Option<&'a Describe>,
-    /// foldhash, not SipHash: looked up once per event (issue 4).
-    host_id: HashMap<String, String, foldhash::fast::RandomState>,
-    /// Bootstrap pseudo ids are per client: (client, -1) -> host:port.
-    bootstrap: HashMap<(Option<String>, i64), (String, Option<u16>)>,
+    /// Host -> broker id. foldhash, not SipHash: looked up once per event
+    /// (issue 4).
+    host_id: HashMap<String, i64, foldhash::fast::RandomState>,
+    /// Bootstrap pseudo ids are per client: -1 -> client -> (host, port).
+    /// By id first, so that an event's client is looked up borrowed.
+    bootstrap: HashMap<i64, HashMap<Option<String>, Address>>,
 }
+
+/// A bootstrap server: host and port.
+type Address = (String, Option<u16>);
 
 impl<'a> Identity<'a> {
     pub fn new(hints: &Hints<'a>) -> Identity<'a> {
@@ -98,7 +154,7 @@ impl<'a> Identity<'a> {
                 Some((h, p)) => (h.to_string(), p.parse().ok()),
                 None => (s.clone(), None),
             };
-            self.bootstrap.entry((Some(client.to_string()), -(k as i64) - 1)).or_insert((h, p));
+            self.bootstrap.entry(-(k as i64) - 1).or_default().entry(Some(client.to_string())).or_insert((h, p));
         }
     }
 
@@ -109,30 +165,34 @@ impl<'a> Identity<'a> {
                 if is_id(n) {
                     // Looked up before anything is allocated: most events
                     // repeat a host already learned.
-                    if !self.host_id.contains_key(h.as_str()) {
-                        self.host_id.insert(h.clone(), id_of(n).unwrap_or_default());
+                    if let (false, Some(id)) = (self.host_id.contains_key(h.as_str()), id_of(n)) {
+                        self.host_id.insert(h.clone(), id);
                     }
                 } else if n < 0 {
-                    self.bootstrap.entry((e.client.clone(), n)).or_insert((h.clone(), e.port));
+                    let clients = self.bootstrap.entry(n).or_default();
+                    if !clients.contains_key(&e.client) {
+                        clients.insert(e.client.clone(), (h.clone(), e.port));
+                    }
                 }
             }
         }
     }
 
-    fn by_host(&self, h: &str, port: Option<u16>) -> String {
-        self.host_id
-            .get(h)
-            .cloned()
-            .or_else(|| msk_broker(h).map(|n| n.to_string()))
-            .unwrap_or_else(|| port.map_or_else(|| h.to_string(), |p| format!("{h}:{p}")))
+    fn by_host<'x>(&self, h: &'x str, port: Option<u16>) -> Name<'x> {
+        let id = self.host_id.get(h).copied().or_else(|| msk_broker(h).map(i64::from));
+        id.map_or_else(|| Name::host(h, port), Name::Id)
     }
 
     /// The broker an event's own line names, if it names one.
     pub fn name(&self, e: &Event) -> Option<String> {
+        self.name_of(e).map(|n| n.to_string())
+    }
+
+    fn name_of<'x>(&'x self, e: &'x Event) -> Option<Name<'x>> {
         match (e.node, &e.host) {
-            (Some(n), _) if is_id(n) => id_of(n),
+            (Some(n), _) if is_id(n) => id_of(n).map(Name::Id),
             (_, Some(h)) => Some(self.by_host(h, e.port)),
-            (Some(n), None) => self.bootstrap.get(&(e.client.clone(), n)).map(|(h, p)| self.by_host(h, *p)),
+            (Some(n), None) => self.bootstrap.get(&n)?.get(&e.client).map(|(h, p)| self.by_host(h, *p)),
             (None, None) => None,
         }
     }
@@ -142,14 +202,41 @@ impl<'a> Identity<'a> {
     /// NOT_ENOUGH_REPLICAS is the leader's own answer: the leader is up and
     /// a follower is out, so it is not the leader's outage (time decides).
     pub fn attribute(&self, e: &Event) -> Option<(String, Attribution)> {
-        if let Some(b) = self.name(e) {
+        self.attribution(e).map(|(b, how)| (b.to_string(), how))
+    }
+
+    fn attribution<'x>(&'x self, e: &'x Event) -> Option<(Name<'x>, Attribution)> {
+        if let Some(b) = self.name_of(e) {
             return Some((b, Attribution::Line));
         }
         if e.kind == crate::event::Kind::NotEnoughReplicas {
             return None;
         }
         let (t, p) = (e.topic.as_ref()?, e.partition?);
-        self.leaders?.leader(t, p).map(|l| (l.to_string(), Attribution::Leader))
+        self.leaders?.leader(t, p).map(|l| (Name::Id(l.into()), Attribution::Leader))
+    }
+}
+
+/// Each broker's name as text, made once and shared by its events.
+#[derive(Default)]
+struct Names {
+    hasher: foldhash::fast::RandomState,
+    /// By the hash of a `Name`: the name's shared text. Two names with one
+    /// text (`Id(2)`, a host `2`) both find it.
+    by_name: HashTable<(u64, Arc<str>)>,
+    /// By text, so that each text is one `Arc`, however it was named.
+    by_text: HashMap<String, Arc<str>>,
+}
+
+impl Names {
+    fn get(&mut self, name: Name<'_>) -> Arc<str> {
+        let hash = self.hasher.hash_one(name);
+        if let Some((_, text)) = self.by_name.find(hash, |(h, t)| *h == hash && name.is(t)) {
+            return text.clone();
+        }
+        let text = self.by_text.entry(name.to_string()).or_insert_with_key(|t| Arc::from(t.as_str())).clone();
+        self.by_name.insert_unique(hash, (hash, text.clone()), |(h, _)| *h);
+        text
     }
 }
 
@@ -160,25 +247,22 @@ pub fn resolve(events: &mut [Event], gap_ms: i64, hints: &Hints<'_>) -> Hosts {
     id.learn(events.iter());
     let mut hosts = Hosts::new();
     // One name per broker, shared by its events.
-    let mut names: HashMap<String, Arc<str>> = HashMap::new();
+    let mut names = Names::default();
     for e in events.iter_mut() {
-        let Some((b, how)) = id.attribute(e) else {
+        let Some((b, how)) = id.attribution(e) else {
             e.broker = None;
             continue;
         };
+        let b = names.get(b);
         if let (Some(h), Attribution::Line) = (&e.host, how) {
             // Compared in pieces; the `host:port` string is made only for a
             // broker known under another name.
-            let same = match e.port {
-                None => *h == b,
-                Some(p) => b.strip_prefix(h.as_str()).and_then(|r| r.strip_prefix(':')).is_some_and(|r| is_port(r, p)),
-            };
-            if !same {
-                let shown = e.port.map_or_else(|| h.clone(), |p| format!("{h}:{p}"));
-                hosts.entry(b.clone()).or_default().insert(shown);
+            let shown = Name::host(h, e.port);
+            if !shown.is(&b) && !hosts.get(&*b).is_some_and(|s| s.iter().any(|x| shown.is(x))) {
+                hosts.entry(b.to_string()).or_default().insert(shown.to_string());
             }
         }
-        e.broker = Some(names.entry(b).or_insert_with_key(|b| Arc::from(b.as_str())).clone());
+        e.broker = Some(b);
         e.attributed = Some(how);
     }
     attribute_by_time(events, gap_ms);
@@ -251,6 +335,46 @@ mod tests {
             0,
             time as u64,
         )
+    }
+
+    #[test]
+    fn names_are_made_once_per_text_and_compared_as_printed() {
+        let mut names = Names::default();
+        let host = String::from("kafka-3.internal");
+        let forms = [Name::Id(2), Name::Id(-1), Name::Host(&host), Name::HostPort(&host, 9094), Name::HostPort("h", 0)];
+        for n in forms {
+            let text = names.get(n);
+            assert_eq!(*text, n.to_string());
+            assert!(n.is(&text), "{n}");
+            assert!(Arc::ptr_eq(&text, &names.get(n)), "{n}: found again, not made again");
+            for other in forms.iter().filter(|o| **o != n) {
+                assert!(!other.is(&text), "{other} is not {n}");
+            }
+        }
+        for (n, s) in
+            [(Name::Id(2), "02"), (Name::Id(0), "-0"), (Name::HostPort(&host, 9094), "kafka-3.internal:09094")]
+        {
+            assert!(!n.is(s), "{s} is not how {n} prints");
+        }
+        // Two names with one text share it: an id, and a host named `2`.
+        assert!(Arc::ptr_eq(&names.get(Name::Id(2)), &names.get(Name::Host("2"))));
+        assert_eq!(names.by_text.len(), 5);
+    }
+
+    #[test]
+    fn events_of_one_broker_share_its_name() {
+        let mut evs = vec![
+            ev(1000, Kind::ConnectionFailed, Some(3), Some("kafka-3.internal")),
+            ev(2000, Kind::Disconnected, None, Some("kafka-3.internal")),
+            ev(3000, Kind::Disconnected, Some(2147483644), None),
+            ev(4000, Kind::Disconnected, None, Some("other.host")),
+            ev(5000, Kind::Disconnected, None, Some("other.host")),
+        ];
+        resolve(&mut evs, 30_000, &Hints::default());
+        let b: Vec<&Arc<str>> = evs.iter().map(|e| e.broker.as_ref().unwrap()).collect();
+        assert_eq!(b.iter().map(|b| &***b).collect::<Vec<_>>(), ["3", "3", "3", "other.host:9094", "other.host:9094"]);
+        assert!(Arc::ptr_eq(b[0], b[1]) && Arc::ptr_eq(b[0], b[2]), "by id, host and coordinator id alike");
+        assert!(Arc::ptr_eq(b[3], b[4]));
     }
 
     #[test]

@@ -2,12 +2,17 @@
 //!
 //! An `Event` is one recognised log record: its time in UTC milliseconds, its
 //! kind (the contract's vocabulary), the broker identity as the line gave it,
-//! and where it came from (input and 1-based line). Nothing here borrows log
+//! and where it came from (input and 1-based line). An event borrows no log
 //! bytes; a report that wants the text finds it again by input and line.
+//! Only a [`GistView`] borrows a line's text, while extraction looks its
+//! gist up ([`Gists::intern`]) before copying anything.
 
+use hashbrown::hash_table::{Entry, HashTable};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 /// The contract's event vocabulary (`CONTRACT.md`, "Event kinds").
@@ -197,7 +202,7 @@ pub struct Evidence {
 /// (a client repeating `NOT_LEADER_OR_FOLLOWER` for one partition all
 /// through a window) say the same thing, so their events share one `Gist`
 /// (`thin::Gists`): a long input's memory is its bursts, not its lines.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Gist {
     pub kind: Kind,
     /// The grammar rule id (`java.connection_failed`), or `unknown`.
@@ -225,6 +230,104 @@ pub struct Gist {
     /// For unknown events: the message with numbers and hosts masked, so
     /// that alike lines group together.
     pub template: Option<String>,
+}
+
+/// A [`Gist`] as a line says it, its text borrowed from the line where it
+/// is valid UTF-8: what [`Gists::intern`] looks up before anything is
+/// allocated. Most lines repeat a gist their chunk met moments before, and
+/// then they cost a hash and a comparison, not five strings and an `Arc`
+/// made only to be dropped (issue 4, session 5). Its fields are the gist's,
+/// one for one; equal views are equal gists and hash alike, since a gist is
+/// only ever hashed through its view.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct GistView<'a> {
+    pub kind: Kind,
+    pub rule: &'a Arc<str>,
+    pub level: Option<Level>,
+    pub node: Option<i64>,
+    pub host: Option<Cow<'a, str>>,
+    pub port: Option<u16>,
+    pub topic: Option<Cow<'a, str>>,
+    pub partition: Option<i32>,
+    pub error: Option<Cow<'a, str>>,
+    pub client: Option<Cow<'a, str>>,
+    pub role: Option<Role>,
+    pub attempts: Option<u64>,
+    pub count: Option<u64>,
+    pub answered: bool,
+    pub template: Option<Cow<'a, str>>,
+}
+
+impl<'a> GistView<'a> {
+    /// A view of nothing but the rule, to be filled in from a line.
+    pub fn new(rule: &'a Arc<str>) -> GistView<'a> {
+        GistView {
+            kind: Kind::default(),
+            rule,
+            level: None,
+            node: None,
+            host: None,
+            port: None,
+            topic: None,
+            partition: None,
+            error: None,
+            client: None,
+            role: None,
+            attempts: None,
+            count: None,
+            answered: false,
+            template: None,
+        }
+    }
+
+    /// The owned gist: borrowed text copied, owned text moved. Every field
+    /// is named (no `..`), so a field added to `Gist` must be added here.
+    pub fn into_gist(self) -> Gist {
+        let own = |s: Option<Cow<'_, str>>| s.map(Cow::into_owned);
+        Gist {
+            kind: self.kind,
+            rule: self.rule.clone(),
+            level: self.level,
+            node: self.node,
+            host: own(self.host),
+            port: self.port,
+            topic: own(self.topic),
+            partition: self.partition,
+            error: own(self.error),
+            client: own(self.client),
+            role: self.role,
+            attempts: self.attempts,
+            count: self.count,
+            answered: self.answered,
+            template: own(self.template),
+        }
+    }
+}
+
+impl Gist {
+    /// The gist as a view, for lookups among views (`Gists`).
+    pub fn view(&self) -> GistView<'_> {
+        fn text(s: &Option<String>) -> Option<Cow<'_, str>> {
+            s.as_deref().map(Cow::Borrowed)
+        }
+        GistView {
+            kind: self.kind,
+            rule: &self.rule,
+            level: self.level,
+            node: self.node,
+            host: text(&self.host),
+            port: self.port,
+            topic: text(&self.topic),
+            partition: self.partition,
+            error: text(&self.error),
+            client: text(&self.client),
+            role: self.role,
+            attempts: self.attempts,
+            count: self.count,
+            answered: self.answered,
+            template: text(&self.template),
+        }
+    }
 }
 
 /// One recognised record: when and where it was logged, and what it says
@@ -277,16 +380,21 @@ impl std::ops::DerefMut for Event {
 /// One copy of each gist a run of events says, so that alike events share
 /// it: a kept event then costs its place and time, not its strings.
 ///
-/// Extraction shares the gists of each chunk (in parallel), and each
-/// input's settled events share them again across chunks (`thin`). The
-/// second pass mostly meets gists the first has shared, so it looks them
-/// up by pointer: only a chunk's first telling of a gist is hashed by its
-/// contents. A pointer entry keeps its `Arc` alive, so the address cannot
-/// be reused for another gist while the entry stands; the entries are
-/// dropped together past `POINTERS`, which bounds them on a long stream.
+/// Extraction interns each line's gist from its borrowed view as it reads
+/// the line ([`Gists::intern`], one table per chunk, in parallel): a gist
+/// the chunk met before costs no allocation. Each input's settled events
+/// share them again across chunks (`thin`, [`Gists::share`]). That second
+/// pass mostly meets gists already shared within their chunk, so it looks
+/// them up by pointer: only a chunk's first telling of a gist is hashed by
+/// its contents. A pointer entry keeps its `Arc` alive, so the address
+/// cannot be reused for another gist while the entry stands; the entries
+/// are dropped together past `POINTERS`, which bounds them on a long stream.
 #[derive(Default)]
 pub struct Gists {
-    shared: HashSet<Arc<Gist>, foldhash::fast::RandomState>,
+    /// foldhash, not SipHash: hashed once per event.
+    hasher: foldhash::fast::RandomState,
+    /// The shared gists, found by their views' hash and contents.
+    shared: HashTable<Arc<Gist>>,
     /// A gist met before (kept alive here), by address, and its shared copy.
     by_ptr: HashMap<usize, (Arc<Gist>, Arc<Gist>), foldhash::fast::RandomState>,
 }
@@ -295,24 +403,37 @@ pub struct Gists {
 const POINTERS: usize = 1 << 12;
 
 impl Gists {
+    /// The shared gist equal to `view`; made from the view (its borrowed
+    /// text copied) only when there is none yet.
+    pub fn intern(&mut self, view: GistView<'_>) -> Arc<Gist> {
+        self.find_or_insert(view, |v| Arc::new(v.into_gist()))
+    }
+
+    /// Makes `e` share the gist equal to its own (module doc above).
     pub fn share(&mut self, e: &mut Event) {
         let ptr = Arc::as_ptr(&e.gist) as usize;
         if let Some((_, shared)) = self.by_ptr.get(&ptr) {
             e.gist = shared.clone();
             return;
         }
-        let shared = match self.shared.get(&e.gist) {
-            Some(g) => g.clone(),
-            None => {
-                self.shared.insert(e.gist.clone());
-                e.gist.clone()
-            }
-        };
+        let met = e.gist.clone();
+        let shared = self.find_or_insert(met.view(), |_| met.clone());
         if self.by_ptr.len() >= POINTERS {
             self.by_ptr.clear();
         }
-        let met = std::mem::replace(&mut e.gist, shared.clone());
+        e.gist = shared.clone();
         self.by_ptr.insert(ptr, (met, shared));
+    }
+
+    /// The one lookup both ways in go through: by the view's hash, then
+    /// its contents; `make` runs only on a miss.
+    fn find_or_insert(&mut self, view: GistView<'_>, make: impl FnOnce(GistView<'_>) -> Arc<Gist>) -> Arc<Gist> {
+        let hasher = &self.hasher;
+        let hash = hasher.hash_one(&view);
+        match self.shared.entry(hash, |g| g.view() == view, |g| hasher.hash_one(g.view())) {
+            Entry::Occupied(o) => o.get().clone(),
+            Entry::Vacant(v) => v.insert(make(view)).get().clone(),
+        }
     }
 }
 
@@ -329,9 +450,10 @@ pub enum Attribution {
 
 impl Event {
     /// One line's event: what it says, when, and where (`input`, `line`).
-    pub fn new(gist: Gist, time: i64, input: u32, line: u64) -> Event {
+    /// `gist` is an owned `Gist` or one already shared (`Gists::intern`).
+    pub fn new(gist: impl Into<Arc<Gist>>, time: i64, input: u32, line: u64) -> Event {
         Event {
-            gist: Arc::new(gist),
+            gist: gist.into(),
             time,
             input,
             line,
@@ -410,6 +532,107 @@ mod tests {
             assert!(Arc::ptr_eq(&a.gist, &b.gist), "partition {:?}", a.partition);
         }
         assert!(input.by_ptr.len() <= POINTERS);
+    }
+
+    /// A view as a line gives it: its text borrowed from `line`.
+    fn read<'a>(rule: &'a Arc<str>, line: &'a str, partition: i32) -> GistView<'a> {
+        let mut words = line.split(' ');
+        let mut v = GistView::new(rule);
+        v.kind = Kind::NotLeader;
+        v.client = words.next().map(Cow::Borrowed);
+        v.host = words.next().map(Cow::Borrowed);
+        v.port = Some(9094);
+        v.partition = Some(partition);
+        v
+    }
+
+    #[test]
+    fn equal_views_intern_to_one_gist_and_different_ones_apart() {
+        let rule: Arc<str> = Arc::from("java.not_leader");
+        // Two lines' own bytes: equal text, not the same memory.
+        let (one, two) = (String::from("p-1 b-2.x"), String::from("p-1 b-2.x"));
+        let mut chunk = Gists::default();
+        let a = chunk.intern(read(&rule, &one, 0));
+        let b = chunk.intern(read(&rule, &two, 0));
+        assert!(Arc::ptr_eq(&a, &b), "equal parts: one gist");
+        assert_eq!(*a, read(&rule, &one, 0).into_gist());
+        assert_eq!(a.client.as_deref(), Some("p-1"));
+        assert_eq!(a.host.as_deref(), Some("b-2.x"));
+        let mut owned = read(&rule, &one, 0);
+        owned.host = Some(Cow::Owned("b-2.x".to_string()));
+        assert!(Arc::ptr_eq(&a, &chunk.intern(owned)), "owned text (a lossy copy) is the same text");
+        let others = [
+            read(&rule, &one, 1),
+            read(&rule, "p-2 b-2.x", 0),
+            read(&rule, "p-1 b-3.x", 0),
+            read(&rule, "p-1", 0),
+            GistView { level: Some(Level::Warn), ..read(&rule, &one, 0) },
+            GistView { answered: true, ..read(&rule, &one, 0) },
+            GistView { error: Some(Cow::Borrowed("")), ..read(&rule, &one, 0) },
+        ];
+        let mut seen = vec![a.clone()];
+        for (k, v) in others.into_iter().enumerate() {
+            let g = chunk.intern(v.clone());
+            assert!(seen.iter().all(|s| !Arc::ptr_eq(s, &g)), "view {k} differs: its own gist");
+            assert_eq!(*g, v.into_gist(), "view {k}");
+            seen.push(g);
+        }
+        let other_rule: Arc<str> = Arc::from("java.leader_not_available");
+        assert!(!Arc::ptr_eq(&a, &chunk.intern(read(&other_rule, &one, 0))), "another rule");
+        assert!(Arc::ptr_eq(&seen[2], &chunk.intern(read(&rule, "p-2 b-2.x", 0))), "found again");
+    }
+
+    #[test]
+    fn gists_interned_per_chunk_are_shared_across_chunks() {
+        let rule: Arc<str> = Arc::from("java.not_leader");
+        let lines = ["p-1 b-2.x", "p-1 b-3.x", "p-1 b-2.x"];
+        // Each chunk interns its own lines (in parallel, in a run).
+        let chunks: Vec<Vec<Event>> = (0..3)
+            .map(|c| {
+                let mut table = Gists::default();
+                lines.iter().map(|l| Event::new(table.intern(read(&rule, l, 0)), c, 0, 1)).collect()
+            })
+            .collect();
+        assert!(Arc::ptr_eq(&chunks[0][0].gist, &chunks[0][2].gist), "within a chunk");
+        assert!(!Arc::ptr_eq(&chunks[0][0].gist, &chunks[1][0].gist), "chunks intern apart");
+        // The input's pass (`thin`) makes them one across chunks.
+        let mut input = Gists::default();
+        let mut all: Vec<Event> = chunks.into_iter().flatten().collect();
+        all.iter_mut().for_each(|e| input.share(e));
+        for e in &all {
+            let first = if e.host.as_deref() == Some("b-2.x") { &all[0] } else { &all[1] };
+            assert!(Arc::ptr_eq(&e.gist, &first.gist), "{:?} at {}", e.host, e.time);
+        }
+        assert!(!Arc::ptr_eq(&all[0].gist, &all[1].gist), "different hosts stay apart");
+        // A gist the input's pass has shared is found again from a view.
+        assert!(Arc::ptr_eq(&all[1].gist, &input.intern(read(&rule, "p-1 b-3.x", 0))));
+    }
+
+    #[test]
+    fn a_gist_and_its_view_are_the_same_in_full() {
+        let g = Gist {
+            kind: Kind::RecordsExpired,
+            rule: Arc::from("java.records_expired"),
+            level: Some(Level::Error),
+            node: Some(3),
+            host: Some("b-3.x".into()),
+            port: Some(9094),
+            topic: Some("orders".into()),
+            partition: Some(7),
+            error: Some("TimeoutException".into()),
+            client: Some("p-1".into()),
+            role: Some(Role::Producer),
+            attempts: Some(2),
+            count: Some(5),
+            answered: true,
+            template: Some("x <*>".into()),
+        };
+        assert_eq!(g.view().into_gist(), g);
+        let mut t = Gists::default();
+        let shared = t.intern(g.view());
+        let mut e = Event::new(g.clone(), 0, 0, 1);
+        t.share(&mut e);
+        assert!(Arc::ptr_eq(&e.gist, &shared), "a gist is found by its view's hash");
     }
 
     #[test]

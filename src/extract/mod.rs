@@ -13,13 +13,15 @@ pub mod bytes;
 pub mod ndjson;
 pub mod prefilter;
 
-use crate::event::{Event, Gist, Kind, Level, Role};
+use crate::event::{Event, GistView, Gists, Kind, Level, Role};
 use crate::grammar::{parse_broker_name, parse_node, split_addr, split_tp, Grammar, Match, RuleSet, NODE_MARK};
 use crate::layout::{strip_cr, Layout, Record};
 use crate::timefmt::Zone;
 use bytes::{ByteScan, LineCounter};
 use prefilter::Prefilter;
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Lines longer than this are analysed by their first `MAX_LINE` bytes.
 pub const MAX_LINE: usize = 1 << 20;
@@ -204,11 +206,19 @@ pub struct Extractor {
     plans: std::sync::Mutex<Vec<(PlanKey, std::sync::Arc<Plan>)>>,
     zone: Zone,
     max_line: usize,
+    /// The rule id of unknown events, made once and shared like the rules'.
+    unknown: Arc<str>,
 }
 
 impl Extractor {
     pub fn new(grammar: Grammar, zone: Zone) -> Extractor {
-        Extractor { grammar, plans: std::sync::Mutex::new(Vec::new()), zone, max_line: MAX_LINE }
+        Extractor {
+            grammar,
+            plans: std::sync::Mutex::new(Vec::new()),
+            zone,
+            max_line: MAX_LINE,
+            unknown: Arc::from("unknown"),
+        }
     }
 
     /// The plan for inputs in `layout`, built once per layout kind. Looked
@@ -272,6 +282,8 @@ impl Extractor {
         let prefilter = &plan.prefilter;
         let mut lines = Lines { data, scan: ByteScan::start(data.len()), counter: LineCounter::new() };
         let alone = layout.heads_parse_alone();
+        // The chunk's gists: alike lines share one, made at its first telling.
+        let mut gists = Gists::default();
         let mut pos = 0;
         while pos < data.len() {
             // The byte pass runs one window ahead of the prefilter, which
@@ -293,7 +305,8 @@ impl Extractor {
             // record is the head test, try it first: the head is parsed
             // once, not once to test it and once to read it.
             if alone {
-                let (understood, rec_end) = self.record(plan, layout, data, hit_line, &mut lines, input, &mut out);
+                let (understood, rec_end) =
+                    self.record(plan, layout, data, hit_line, &mut lines, input, &mut out, &mut gists);
                 if understood {
                     out.records += 1;
                     pos = rec_end.max(hit + 1);
@@ -307,7 +320,7 @@ impl Extractor {
                 pos = line_end(data, hit) + 1;
                 continue;
             };
-            let (understood, rec_end) = self.record(plan, layout, data, head, &mut lines, input, &mut out);
+            let (understood, rec_end) = self.record(plan, layout, data, head, &mut lines, input, &mut out, &mut gists);
             if understood {
                 out.records += 1;
             } else {
@@ -319,9 +332,6 @@ impl Extractor {
         lines.scan.extend(data, data.len());
         self.scan_bytes(data, &lines.scan, &mut out.issues);
         out.newlines = lines.scan.newlines();
-        // Here, in parallel, rather than all in the input's serial settling.
-        let mut gists = crate::event::Gists::default();
-        out.events.iter_mut().for_each(|e| gists.share(e));
         out
     }
 
@@ -337,6 +347,7 @@ impl Extractor {
         lines: &mut Lines<'_>,
         input: u32,
         out: &mut ChunkOut,
+        gists: &mut Gists,
     ) -> (bool, usize) {
         let head_end = line_end(data, head);
         let rec_end = self.record_end(layout, data, head_end);
@@ -351,7 +362,7 @@ impl Extractor {
             if let Some(c) = self.config_dump(layout, rec, input, line) {
                 out.configs.push(c);
             } else {
-                match self.read_event(plan, rec, input, line) {
+                match self.read_event(plan, rec, input, line, gists) {
                     Ok(ev) => {
                         if ev.kind == Kind::Unknown {
                             out.not_understood_at(line);
@@ -501,19 +512,36 @@ impl Extractor {
         for l in rec.body.split(|&b| b == b'\n') {
             let l = layout.strip_suffix(strip_cr(l));
             let Some((k, v)) = l.trim_ascii().split_once_str(b" = ") else { continue };
-            entries.insert(lossy(k.trim_ascii()), lossy(v.trim_ascii()));
+            entries.insert(lossy(k.trim_ascii()).into_owned(), lossy(v.trim_ascii()).into_owned());
         }
         let time = rec.time?.to_utc_millis(&self.zone)?;
         let client = entries.get("client.id").filter(|c| !c.is_empty()).cloned();
-        Some(ConfigDump { time, input, line, class: lossy(class), role: Role::from_name(class), client, entries })
+        Some(ConfigDump {
+            time,
+            input,
+            line,
+            class: lossy(class).into_owned(),
+            role: Role::from_name(class),
+            client,
+            entries,
+        })
     }
 
     /// Classifies one record; `None` when it is not a Kafka client event.
     pub fn event(&self, rec: &Record<'_>, input: u32, line: u64) -> Option<Event> {
-        self.read_event(&self.plan_for(&[], &[], false), rec, input, line).ok()
+        self.read_event(&self.plan_for(&[], &[], false), rec, input, line, &mut Gists::default()).ok()
     }
 
-    fn read_event(&self, plan: &Plan, rec: &Record<'_>, input: u32, line: u64) -> Result<Event, NoEvent> {
+    /// The record's event, its gist shared through `gists` (the chunk's):
+    /// read as a borrowed view and copied only when `gists` has none alike.
+    fn read_event(
+        &self,
+        plan: &Plan,
+        rec: &Record<'_>,
+        input: u32,
+        line: u64,
+        gists: &mut Gists,
+    ) -> Result<Event, NoEvent> {
         let (ctx, message) = if plan.rdkafka { context(rec.message) } else { java_context(rec.message) };
         // librdkafka's own layout and kafkajs' `clientId` field carry the
         // client name outside the message.
@@ -527,17 +555,14 @@ impl Extractor {
             return Err(NoEvent::NotKafka);
         }
         let time = rec.time.and_then(|t| t.to_utc_millis(&self.zone)).ok_or(NoEvent::Undated)?;
-        let mut gist = Gist {
-            // The rule's own id, shared: no allocation per event.
-            rule: m.as_ref().map_or_else(|| "unknown".into(), |m| m.rule.id.clone()),
-            level: rec.level,
-            client: client.map(lossy),
-            role,
-            ..Gist::default()
-        };
+        // The rule's own id, shared: no allocation per event.
+        let mut gist = GistView::new(m.as_ref().map_or(&self.unknown, |m| &m.rule.id));
+        gist.level = rec.level;
+        gist.client = client.map(lossy);
+        gist.role = role;
         match m {
             Some(m) => fill(&mut gist, &m),
-            None => gist.template = Some(mask(message)),
+            None => gist.template = Some(Cow::Owned(mask(message))),
         }
         // A JSON field naming the broker (kafkajs `broker`) is the client's
         // own name for it: it wins over an address in the text, which is the
@@ -548,7 +573,7 @@ impl Extractor {
                 gist.port = Some(p);
             }
         }
-        let mut ev = Event::new(gist, time, input, line);
+        let mut ev = Event::new(gists.intern(gist), time, input, line);
         ev.echo = ctx.is_some_and(|c| c.echo);
         Ok(ev)
     }
@@ -567,7 +592,7 @@ fn racks_in(msg: &[u8], out: &mut Vec<RackFact>) {
         if rack.is_empty() || rack == b"null" || broker >= 1 << 30 {
             continue;
         }
-        let fact = RackFact { broker, host: format!("{}:{port}", lossy(host)), rack: lossy(rack) };
+        let fact = RackFact { broker, host: format!("{}:{port}", lossy(host)), rack: lossy(rack).into_owned() };
         if !out.contains(&fact) {
             out.push(fact);
         }
@@ -717,13 +742,22 @@ impl SplitOnce for [u8] {
     }
 }
 
-/// An owned copy of a field an event keeps. Logs are ASCII nearly always:
-/// checking UTF-8 and copying is a fraction of `from_utf8_lossy`'s chunk
-/// walk (issue 4, session 3); the same string either way.
-fn lossy(b: &[u8]) -> String {
+/// A field an event keeps, as text: borrowed when the bytes are UTF-8
+/// (nearly always), else a copy with replacement characters. Checking
+/// UTF-8 is a fraction of `from_utf8_lossy`'s chunk walk (issue 4, session
+/// 3); the same text either way.
+fn lossy(b: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(b) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(b).into_owned(),
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(String::from_utf8_lossy(b).into_owned()),
+    }
+}
+
+/// `f` of the text, borrowed still when it was.
+fn map_text<'a>(s: Cow<'a, str>, f: impl FnOnce(&str) -> &str) -> Cow<'a, str> {
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(f(b)),
+        Cow::Owned(o) => Cow::Owned(f(&o).to_owned()),
     }
 }
 
@@ -734,17 +768,27 @@ pub(crate) const ERROR_CHARS: usize = 200;
 /// The first `n` characters of `s`. A string of at most `n` bytes has at
 /// most `n` characters: kept whole, with no walk over its characters.
 pub(crate) fn first_chars(s: String, n: usize) -> String {
-    if s.len() <= n {
-        return s;
-    }
-    match s.char_indices().nth(n) {
-        Some((cut, _)) => s[..cut].to_owned(),
-        None => s,
+    match first_chars_of(&s, n).len() {
+        len if len == s.len() => s,
+        len => s[..len].to_owned(),
     }
 }
 
+/// `first_chars` of a borrowed text. Its first `n` bytes are nearly always
+/// ASCII, so `n` characters: one vectorised check, not a walk over the
+/// characters (a tenth of its cost on a long error text).
+fn first_chars_of(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        return s;
+    }
+    if s.as_bytes()[..n].is_ascii() {
+        return &s[..n];
+    }
+    s.char_indices().nth(n).map_or(s, |(cut, _)| &s[..cut])
+}
+
 /// What the rule's captures say, into the line's gist.
-fn fill(ev: &mut Gist, m: &Match<'_, '_>) {
+fn fill<'a>(ev: &mut GistView<'a>, m: &Match<'_, 'a>) {
     ev.kind = m.kind;
     ev.answered = m.broker_answered;
     for &(name, v) in &m.captures {
@@ -776,14 +820,16 @@ fn fill(ev: &mut Gist, m: &Match<'_, '_>) {
                     ev.partition = Some(p);
                 }
             }
-            "topic" if ev.topic.is_none() => ev.topic = Some(lossy(v.trim_ascii()).trim_end_matches(':').to_string()),
+            "topic" if ev.topic.is_none() => {
+                ev.topic = Some(map_text(lossy(v.trim_ascii()), |t| t.trim_end_matches(':')))
+            }
             "partition" if ev.partition.is_none() => {
                 ev.partition = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok())
             }
             "attempts" => ev.attempts = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
             "count" => ev.count = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
             "error" => {
-                ev.error = Some(first_chars(lossy(v.trim_ascii()), ERROR_CHARS));
+                ev.error = Some(map_text(lossy(v.trim_ascii()), |e| first_chars_of(e, ERROR_CHARS)));
             }
             _ => {}
         }
@@ -919,6 +965,7 @@ fn trim_newline(s: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Gist;
     use crate::layout::Layouts;
 
     fn extractor() -> Extractor {
@@ -995,6 +1042,29 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
     }
 
     #[test]
+    fn alike_lines_of_a_chunk_share_one_gist_as_they_are_read() {
+        let x = extractor();
+        let text = b"[2024-02-06 10:50:00,000] WARN [Consumer clientId=c-\xff, groupId=g] Connection to node 2 (b-2.x/10.0.2.12:9094) could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)
+[2024-02-06 10:50:01,000] WARN [Consumer clientId=c-2, groupId=g] Connection to node 2 (b-2.x/10.0.2.12:9094) could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)
+[2024-02-06 10:50:02,000] WARN [Consumer clientId=c-\xfe, groupId=g] Connection to node 2 (b-2.x/10.0.2.12:9094) could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)
+[2024-02-06 10:50:03,000] WARN [Consumer clientId=c-2, groupId=g] Connection to node 3 (b-3.x/10.0.2.13:9094) could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)
+[2024-02-06 10:50:04,000] WARN [Consumer clientId=c-2, groupId=g] Connection to node 2 (b-2.x/10.0.2.12:9094) could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)
+";
+        let layouts = Layouts::builtin();
+        let out = x.chunk(&layouts.detect(text).unwrap(), text, 0);
+        let e = &out.events;
+        assert_eq!(e.len(), 5);
+        assert!(Arc::ptr_eq(&e[1].gist, &e[4].gist), "the same line twice: one gist");
+        assert!(!Arc::ptr_eq(&e[1].gist, &e[3].gist), "another node");
+        assert!(!Arc::ptr_eq(&e[1].gist, &e[0].gist), "another client");
+        // Two different invalid bytes read as the same replacement text.
+        assert_eq!(e[0].client.as_deref(), Some("c-\u{fffd}"));
+        assert!(Arc::ptr_eq(&e[0].gist, &e[2].gist), "the same text, read lossily");
+        assert_eq!((e[3].node, e[4].node, e[4].client.as_deref()), (Some(3), Some(2), Some("c-2")));
+        assert_eq!((e[4].kind, e[4].host.as_deref(), e[4].port), (Kind::ConnectionFailed, Some("b-2.x"), Some(9094)));
+    }
+
+    #[test]
     fn odd_bytes_finds_the_first_nul_and_non_ascii_anywhere() {
         for len in [0, 1, 63, 64, 65, 200] {
             let mut d = vec![b'a'; len];
@@ -1020,6 +1090,9 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         let wide = "\u{e9}".repeat(150);
         assert_eq!(first_chars(wide.clone(), 200), wide, "300 bytes, 150 characters: whole");
         assert_eq!(first_chars("\u{e9}".repeat(250), 200), "\u{e9}".repeat(200));
+        let mixed = format!("{}\u{e9}{}", "x".repeat(199), "y".repeat(10));
+        assert_eq!(first_chars(mixed, 200), format!("{}\u{e9}", "x".repeat(199)), "a wide character at the cut");
+        assert_eq!(first_chars_of(&"x".repeat(300), 200), "x".repeat(200));
     }
 
     #[test]
