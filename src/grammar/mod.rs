@@ -559,7 +559,7 @@ impl RuleSet {
 /// (host or ip, port).
 pub fn split_addr(v: &[u8]) -> Option<(&[u8], u16)> {
     let colon = memchr::memrchr(b':', v)?;
-    let port = std::str::from_utf8(&v[colon + 1..]).ok()?.parse::<u16>().ok()?;
+    let port = parse_port(&v[colon + 1..])?;
     let hostpart = &v[..colon];
     let host = match memchr::memchr(b'/', hostpart) {
         Some(0) => &hostpart[1..],
@@ -571,6 +571,27 @@ pub fn split_addr(v: &[u8]) -> Option<(&[u8], u16)> {
         return None;
     }
     Some((host, port))
+}
+
+/// A port as `str::parse::<u16>` reads it (an optional `+`, then digits,
+/// at most 65535), without the UTF-8 check and the generic parser: every
+/// `{addr}` and `{broker}` capture goes through here (issue 4, session 5).
+fn parse_port(d: &[u8]) -> Option<u16> {
+    let d = d.strip_prefix(b"+").unwrap_or(d);
+    if d.is_empty() {
+        return None;
+    }
+    let mut v = 0u32;
+    for &b in d {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(b - b'0');
+        if v > u32::from(u16::MAX) {
+            return None;
+        }
+    }
+    u16::try_from(v).ok()
 }
 
 /// ` (id: `, the mark of a Java `Node.toString()`. Built once: it is looked
@@ -625,6 +646,41 @@ pub fn split_tp(v: &[u8]) -> Option<(&[u8], i32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ports_read_as_the_standard_parser_reads_them() {
+        let cases = [
+            "9092",
+            "0",
+            "65535",
+            "65536",
+            "99999999999",
+            "+9092",
+            "++9092",
+            "+",
+            "",
+            "-1",
+            "-0",
+            " 9092",
+            "9092 ",
+            "90a2",
+            "0009092",
+            "00000000000000000000009092",
+            "\u{e9}",
+            "٣",
+            "1_000",
+        ];
+        for c in cases {
+            assert_eq!(parse_port(c.as_bytes()), c.parse::<u16>().ok(), "{c:?}");
+        }
+        for n in (0..70_000u32).step_by(7) {
+            let c = n.to_string();
+            assert_eq!(parse_port(c.as_bytes()), c.parse::<u16>().ok(), "{c}");
+        }
+        assert_eq!(parse_port(b"\xff9092"), None);
+        assert_eq!(split_addr(b"b-1.x/10.0.0.1:+9092"), Some((&b"b-1.x"[..], 9092)));
+        assert_eq!(split_addr(b"b-1.x:65536"), None);
+    }
 
     #[test]
     fn template_matching_is_anchored_and_lazy() {

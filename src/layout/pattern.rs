@@ -238,6 +238,9 @@ impl Pattern {
     }
 
     /// The elements before `%m`: the head so far and where the message starts.
+    /// Inlined: `is_head` then gets a copy that builds no `Head` it would
+    /// drop (issue 4, session 5).
+    #[inline]
     fn parse_prefix<'a>(&self, line: &'a [u8]) -> Option<(Head<'a>, usize)> {
         let mut h = Head::default();
         let mut p = 0;
@@ -419,7 +422,9 @@ fn field_end(s: &[u8], p: usize, next: Option<&Elem>, may_hold_spaces: bool) -> 
             body[..e].iter().rposition(|&b| b != b' ').map_or(0, |k| k + 1)
         }),
         (Some(c), false) => body.iter().position(|&b| b == c || b == b' '),
-        (None, _) => memchr::memchr(b' ', body),
+        // A level or an MDC field is a few bytes: a byte loop ends before
+        // a `memchr` call would have set up.
+        (None, _) => body.iter().position(|&b| b == b' '),
     };
     p + lead + end.unwrap_or(body.len())
 }
