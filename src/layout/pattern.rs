@@ -344,9 +344,10 @@ impl Pattern {
                         }
                         _ => memchr::memrchr(b' ', &s[..end]).map_or(0, |i| i + 1),
                     };
-                    if *e == Elem::Logger {
+                    if matches!(e, Elem::Logger) {
                         logger = trim(&s[start..end]);
-                        if logger.is_empty() || logger.contains(&b' ') {
+                        // A fold the compiler checks many bytes at a time.
+                        if logger.is_empty() || logger.iter().fold(false, |sp, &c| sp | (c == b' ')) {
                             return None;
                         }
                     }
