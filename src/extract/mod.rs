@@ -710,21 +710,31 @@ fn java_context(msg: &[u8]) -> (Option<Context<'_>>, &[u8]) {
         return none;
     };
     let inner = &msg[1..inner_end];
-    let Some(sp) = memchr::memchr(b' ', inner) else {
+    // The role word: letters up to the first space. The first byte that
+    // is no letter must be that space; a byte loop, the word is short.
+    let Some(sp) = inner.iter().position(|b| !b.is_ascii_alphabetic()).filter(|&k| inner[k] == b' ') else {
         return none;
     };
-    if !inner[..sp].iter().all(u8::is_ascii_alphabetic) {
-        return none;
-    }
+    // Every comma-separated `key=value` must hold its `=`; the last
+    // `clientId` wins. Commas are found with `memchr`: a closure-driven
+    // `split` walked the prefix a byte at a time (issue 4, session 5); the
+    // `=` of a short key is a few bytes in, where a loop is cheaper.
     let mut client = None;
-    for kv in inner[sp + 1..].split(|&b| b == b',') {
-        let kv = kv.trim_ascii();
-        let Some(eq) = memchr::memchr(b'=', kv) else {
+    let pairs = &inner[sp + 1..];
+    let mut start = 0;
+    loop {
+        let end = memchr::memchr(b',', &pairs[start..]).map_or(pairs.len(), |k| start + k);
+        let kv = pairs[start..end].trim_ascii();
+        let Some(eq) = kv.iter().position(|&b| b == b'=') else {
             return none;
         };
         if &kv[..eq] == b"clientId" {
             client = Some(&kv[eq + 1..]);
         }
+        if end == pairs.len() {
+            break;
+        }
+        start = end + 1;
     }
     let rest = &msg[inner_end + 1..];
     let role = &inner[..sp];
@@ -1214,5 +1224,58 @@ org.apache.kafka.common.errors.TimeoutException: Expiring 5 record(s) for orders
         assert!(is_kafka_logger(b"org.apa.kaf.cli.NetworkClient"));
         assert!(!is_kafka_logger(b"org.springframework.kafka.Listener"));
         assert!(!is_kafka_logger(b"com.example.App"));
+    }
+
+    /// The LogContext reading before it found commas with `memchr`: the
+    /// byte-at-a-time `split` it replaced, kept as the reference.
+    fn java_context_by_split(msg: &[u8]) -> (Option<Context<'_>>, &[u8]) {
+        let none = (None, msg);
+        let Some(inner_end) = msg.first().filter(|&&b| b == b'[').and_then(|_| memchr::memchr(b']', msg)) else {
+            return none;
+        };
+        let inner = &msg[1..inner_end];
+        let Some(sp) = memchr::memchr(b' ', inner) else { return none };
+        if !inner[..sp].iter().all(u8::is_ascii_alphabetic) {
+            return none;
+        }
+        let mut client = None;
+        for kv in inner[sp + 1..].split(|&b| b == b',') {
+            let kv = kv.trim_ascii();
+            let Some(eq) = memchr::memchr(b'=', kv) else { return none };
+            if &kv[..eq] == b"clientId" {
+                client = Some(&kv[eq + 1..]);
+            }
+        }
+        let rest = &msg[inner_end + 1..];
+        let role = &inner[..sp];
+        (Some(Context { role, client: client.unwrap_or(role), echo: false }), rest.strip_prefix(b" ").unwrap_or(rest))
+    }
+
+    #[test]
+    fn log_context_pairs_each_need_their_equals_sign() {
+        for m in [
+            "[Producer clientId=p-1] x",
+            "[Producer clientId=p-1,] x",
+            "[Producer ] x",
+            "[Producer clientId=a, clientId=b] x",
+            "[Consumer clientId=c-1, groupId=g,  x=] rest",
+            "[Consumer groupId=g] rest",
+            "[Consumer clientId=c-1,,groupId=g] rest",
+            "[Consumer clientId = c] rest",
+            "[Consumer\tclientId=c] rest",
+        ] {
+            assert_eq!(java_context(m.as_bytes()), java_context_by_split(m.as_bytes()), "{m}");
+        }
+        assert_eq!(java_context(b"[Producer clientId=p-1,] x").0, None);
+        assert_eq!(java_context(b"[Producer ] x").0, None);
+        assert_eq!(java_context(b"[Producer clientId=a, clientId=b] x").0.unwrap().client, b"b");
+        assert_eq!(java_context(b"[Consumer groupId=g] rest").0.unwrap().client, b"Consumer");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn log_context_reads_as_the_split_did(m in "\\[[A-Za-z ]{0,9}[a-zA-Z=, \t-]{0,24}\\]? ?[a-z]{0,3}") {
+            proptest::prop_assert_eq!(java_context(m.as_bytes()), java_context_by_split(m.as_bytes()));
+        }
     }
 }

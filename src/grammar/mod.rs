@@ -508,6 +508,10 @@ enum RecordScope {
     /// three-start-byte prefilter that stops at every `E`, `m` and `b` of
     /// a message, over four times the cost.
     Few(Vec<memmem::Finder<'static>>),
+    /// The same few literals in one Teddy search, where the CPU has it
+    /// (`packed::Searcher` builds only then): one pass over a message, not
+    /// three searches with their setup each (issue 4, session 5).
+    Packed(aho_corasick::packed::Searcher),
     Many(aho_corasick::AhoCorasick),
     /// A set that does not build is searched for by each template.
     Unknown,
@@ -527,7 +531,10 @@ impl RuleSet {
         let record_scope = if lits.is_empty() {
             RecordScope::None
         } else if lits.len() <= FEW_LITERALS {
-            RecordScope::Few(lits.iter().map(|l| memmem::Finder::new(l).into_owned()).collect())
+            match aho_corasick::packed::Searcher::new(lits.iter()) {
+                Some(p) => RecordScope::Packed(p),
+                None => RecordScope::Few(lits.iter().map(|l| memmem::Finder::new(l).into_owned()).collect()),
+            }
         } else {
             aho_corasick::AhoCorasick::new(&lits).map_or(RecordScope::Unknown, RecordScope::Many)
         };
@@ -550,6 +557,7 @@ impl RuleSet {
         match &self.record_scope {
             RecordScope::None | RecordScope::Unknown => true,
             RecordScope::Few(fs) => fs.iter().any(|f| f.find(message).is_some() || f.find(body).is_some()),
+            RecordScope::Packed(p) => p.find(message).is_some() || (!body.is_empty() && p.find(body).is_some()),
             RecordScope::Many(a) => a.is_match(message) || a.is_match(body),
         }
     }
@@ -559,7 +567,7 @@ impl RuleSet {
 /// (host or ip, port).
 pub fn split_addr(v: &[u8]) -> Option<(&[u8], u16)> {
     let colon = memchr::memrchr(b':', v)?;
-    let port = std::str::from_utf8(&v[colon + 1..]).ok()?.parse::<u16>().ok()?;
+    let port = parse_port(&v[colon + 1..])?;
     let hostpart = &v[..colon];
     let host = match memchr::memchr(b'/', hostpart) {
         Some(0) => &hostpart[1..],
@@ -567,10 +575,33 @@ pub fn split_addr(v: &[u8]) -> Option<(&[u8], u16)> {
         None => hostpart,
     };
     let host = host.strip_prefix(b"[").and_then(|h| h.strip_suffix(b"]")).unwrap_or(host);
-    if host.is_empty() || host.iter().any(|c| c.is_ascii_whitespace()) {
+    // A fold, not `any`: with no early exit the compiler checks 16 or 32
+    // bytes at a time, and a broker's host name is 50 bytes and more.
+    if host.is_empty() || host.iter().fold(false, |ws, c| ws | c.is_ascii_whitespace()) {
         return None;
     }
     Some((host, port))
+}
+
+/// A port as `str::parse::<u16>` reads it (an optional `+`, then digits,
+/// at most 65535), without the UTF-8 check and the generic parser: every
+/// `{addr}` and `{broker}` capture goes through here (issue 4, session 5).
+fn parse_port(d: &[u8]) -> Option<u16> {
+    let d = d.strip_prefix(b"+").unwrap_or(d);
+    if d.is_empty() {
+        return None;
+    }
+    let mut v = 0u32;
+    for &b in d {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(b - b'0');
+        if v > u32::from(u16::MAX) {
+            return None;
+        }
+    }
+    u16::try_from(v).ok()
 }
 
 /// ` (id: `, the mark of a Java `Node.toString()`. Built once: it is looked
@@ -625,6 +656,57 @@ pub fn split_tp(v: &[u8]) -> Option<(&[u8], i32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_end_where_their_literal_starts() {
+        let t = Template::compile("Node {node} disconnected.").unwrap();
+        let mut caps = Vec::new();
+        assert!(t.match_start(b"Node 12 disconnected.", &mut caps));
+        assert_eq!(caps, vec![("node", &b"12"[..])]);
+        assert!(t.match_start(b"Node -1 disconnected. (x)", &mut caps));
+        assert!(!t.match_start(b"Node 1x disconnected.", &mut caps));
+        assert!(!t.match_start(b"Node 12345678901234567890 disconnected.", &mut caps));
+        assert!(t.match_start(b"Node 1234567890123456789 disconnected.", &mut caps));
+        // The literal's first occurrence ends the value, digits or not.
+        let t = Template::compile("in {count}00 ms").unwrap();
+        assert!(t.match_start(b"in 5000 ms", &mut caps));
+        assert_eq!(caps, vec![("count", &b"50"[..])]);
+    }
+
+    #[test]
+    fn ports_read_as_the_standard_parser_reads_them() {
+        let cases = [
+            "9092",
+            "0",
+            "65535",
+            "65536",
+            "99999999999",
+            "+9092",
+            "++9092",
+            "+",
+            "",
+            "-1",
+            "-0",
+            " 9092",
+            "9092 ",
+            "90a2",
+            "0009092",
+            "00000000000000000000009092",
+            "\u{e9}",
+            "٣",
+            "1_000",
+        ];
+        for c in cases {
+            assert_eq!(parse_port(c.as_bytes()), c.parse::<u16>().ok(), "{c:?}");
+        }
+        for n in (0..70_000u32).step_by(7) {
+            let c = n.to_string();
+            assert_eq!(parse_port(c.as_bytes()), c.parse::<u16>().ok(), "{c}");
+        }
+        assert_eq!(parse_port(b"\xff9092"), None);
+        assert_eq!(split_addr(b"b-1.x/10.0.0.1:+9092"), Some((&b"b-1.x"[..], 9092)));
+        assert_eq!(split_addr(b"b-1.x:65536"), None);
+    }
 
     #[test]
     fn template_matching_is_anchored_and_lazy() {
@@ -702,9 +784,29 @@ mod tests {
         let none = RuleSet::new(&g, Vec::new());
         assert!(matches!(none.record_scope, RecordScope::None) && none.record_scope_possible(b"", b""));
         assert!(
-            matches!(set.record_scope, RecordScope::Few(_)),
-            "the Java set's three literals are searched one by one"
+            matches!(set.record_scope, RecordScope::Packed(_) | RecordScope::Few(_)),
+            "the Java set's three literals are searched in one Teddy pass, or one by one without it"
         );
+        // Both ways answer alike, the body included.
+        let mut one_by_one = set.clone();
+        one_by_one.record_scope = RecordScope::Few(
+            ["Expiring", "metadata after", "bootstrap urls"].map(|l| memmem::Finder::new(l).into_owned()).to_vec(),
+        );
+        for (m, b) in [
+            ("Node 1 disconnected.", ""),
+            ("Node 1 disconnected.", "\tat a.b"),
+            ("x", "\tat a.b\nTimeoutException: Expiring 5 record(s)"),
+            ("Expiring", ""),
+            ("Couldn't resolve server x from bootstrap urls", ""),
+            ("", "metadata after"),
+            ("metadata afte", "r"),
+            ("", ""),
+        ] {
+            let (m, b) = (m.as_bytes(), b.as_bytes());
+            assert_eq!(set.record_scope_possible(m, b), one_by_one.record_scope_possible(m, b), "{m:?} {b:?}");
+        }
+        assert!(set.record_scope_possible(b"", b"x metadata after 5 ms"));
+        assert!(!set.record_scope_possible(b"metadata afte", b"r"));
     }
 
     #[test]
