@@ -38,7 +38,8 @@ pub const STREAM_CHUNKS: usize = 2;
 /// the last group's settling is short, large enough that the join
 /// between groups costs nothing (32 MiB).
 const SETTLE_GROUP: usize = 8;
-/// A mapped file at least this large is unmapped on a thread of its own.
+/// A mapped file at least this large is unmapped on a thread of its own,
+/// piece by piece (`unmap`).
 const UNMAP_APART: usize = 64 << 20;
 /// A stream's chunks are at most this large (2 MiB slots). A slot is
 /// written by the reading thread and then read by the analysis: small
