@@ -8,7 +8,7 @@
 
 use crate::broker::{self, Hints};
 use crate::correlate::{self, Timeline};
-use crate::event::{Event, Gist, Level, Role};
+use crate::event::{Event, Gists, Level, Role};
 use crate::extract::{ChunkOut, ConfigDump, Extractor, Issue, IssueKind, RackFact};
 use crate::impact::{self, BlindSpot, ClientImpact, InputView, Roll};
 use crate::input::chunk::{split, StreamChunker};
@@ -22,7 +22,8 @@ use crate::thin::{Thinner, SETTLE_MS};
 use crate::timefmt::Zone;
 use crate::topics::Describe;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -671,18 +672,13 @@ fn fill_lone_client(events: &mut [Event]) {
         return;
     }
     let only = first.to_string();
-    // Alike events share their gist: each shared gist is filled once, and
-    // its events then share the filled copy (writing through each event
-    // would copy the gist per event). An entry keeps the gist it was made
-    // from alive, so that its address names no other gist meanwhile.
-    let mut filled: HashMap<*const Gist, (Arc<Gist>, Arc<Gist>)> = HashMap::new();
+    // Interned, not written through each event (which would copy a shared
+    // gist per event): alike events share the one filled gist.
+    let mut gists = Gists::default();
     for e in events.iter_mut().filter(|e| e.client.is_none()) {
-        let (_, copy) = filled.entry(Arc::as_ptr(&e.gist)).or_insert_with(|| {
-            let mut g = Gist::clone(&e.gist);
-            g.client = Some(only.clone());
-            (e.gist.clone(), Arc::new(g))
-        });
-        e.gist = copy.clone();
+        let mut filled = e.gist.view();
+        filled.client = Some(Cow::Borrowed(&only));
+        e.gist = gists.intern(filled);
     }
 }
 
@@ -768,10 +764,10 @@ struct Reading<'a> {
     /// Progress is the bytes fed (a plain file), not the bytes read
     /// underneath (a compressed one, counted by [`Counted`]).
     counts_fed: bool,
-    /// The last block's chunk results, not merged yet: a stream with no
+    /// The last group's chunk results, not merged yet: an input with no
     /// live sink merges and settles them beside the next block's extraction
-    /// (`block`), as a mapped file does its groups. Merged before anything
-    /// reads the accumulated lines (`carried_in`).
+    /// (`block`). Merged before anything reads the accumulated lines
+    /// (`carried_in`).
     carried: Vec<ChunkOut>,
 }
 
@@ -818,9 +814,7 @@ impl<'a> Reading<'a> {
     /// unknown.
     fn feed(&mut self, layout: Option<&Layout>, data: &[u8], chunk_size: usize) {
         match layout {
-            // Without a live sink nothing waits for a block's events: they
-            // are merged and settled while the next block is extracted.
-            Some(l) => self.block(l, data, chunk_size, false, self.sink.is_none()),
+            Some(l) => self.block(l, data, chunk_size),
             None => self.count_lines(data),
         }
     }
@@ -837,24 +831,22 @@ impl<'a> Reading<'a> {
         self.acc.last_byte = data.last().copied().or(self.acc.last_byte);
     }
 
-    /// Processes a block of whole records in parallel chunks. With
-    /// `settle_between` (a whole mapped file, which has no live sink:
-    /// settled events are past the point where a sink is told of them),
-    /// the chunks go in groups, and each group's events are merged and
-    /// settled while the next group is extracted: thinning then runs beside
-    /// extraction, not alone after it (it was 5 % of a two-thread run).
-    /// With `carry` (a stream with no live sink) the last group's results
-    /// are carried to the next block, to be merged and settled beside its
-    /// first group: a stream's blocks are one group each.
-    fn block(&mut self, layout: &Layout, data: &[u8], chunk_size: usize, settle_between: bool, carry: bool) {
+    /// Processes a block of whole records in parallel chunks, in groups:
+    /// each group's events are merged and settled while the next group is
+    /// extracted, so that thinning runs beside extraction, not alone after
+    /// it (it was 5 % of a two-thread run). A stream's block is one group.
+    /// With no live sink nothing waits for the events, so the last group's
+    /// results are carried to the next block (or to `finish`), to be merged
+    /// and settled beside its extraction too; a live input's block is
+    /// merged at once, for its events to be written.
+    fn block(&mut self, layout: &Layout, data: &[u8], chunk_size: usize) {
         if data.is_empty() {
             return;
         }
         let (x, opts, input) = (self.x, self.opts, self.idx);
         let progress = opts.progress.as_deref().filter(|_| self.counts_fed);
         let ranges = split(data, chunk_size, &|l: &[u8]| layout.is_head(l));
-        let size = if settle_between { SETTLE_GROUP.max(rayon::current_num_threads()) } else { ranges.len() };
-        let mut groups = ranges.chunks(size.max(1));
+        let mut groups = ranges.chunks(SETTLE_GROUP.max(rayon::current_num_threads()));
         let mut outs = std::mem::take(&mut self.carried);
         if outs.is_empty() {
             outs = groups.next().map(|g| extract_chunks(x, layout, data, g, input, progress)).unwrap_or_default();
@@ -872,9 +864,9 @@ impl<'a> Reading<'a> {
             );
             outs = next;
         }
-        match carry {
-            true => self.carried = outs,
-            false => self.acc.merge(outs),
+        match self.sink {
+            None => self.carried = outs,
+            Some(_) => self.acc.merge(outs),
         }
         self.acc.last_byte = data.last().copied();
     }
@@ -895,8 +887,7 @@ impl<'a> Reading<'a> {
         }
         self.report.bytes = data.len() as u64;
         match self.detect(data) {
-            // A mapped file has no live sink (`extract_input`).
-            Some(Some(l)) => self.block(&l, data, self.opts.chunk_size, true, false),
+            Some(Some(l)) => self.block(&l, data, self.opts.chunk_size),
             Some(None) => self.count_lines(data),
             None => {
                 self.count_lines(data);
@@ -977,7 +968,8 @@ impl<'a> Reading<'a> {
                     }
                 }
             }
-            if err.is_some() || done {
+            if err.is_some() {
+                // Its line is the accumulated lines': the carried block's too.
                 self.carried_in();
             }
             if let Some(e) = err {
@@ -1014,6 +1006,7 @@ impl<'a> Reading<'a> {
     }
 
     fn finish(mut self) -> Extracted {
+        self.carried_in();
         let echoes = self.acc.settle(true);
         self.tell(&echoes);
         // NDJSON events come from many logs: each is treated by itself, as
@@ -1045,6 +1038,7 @@ impl<'a> Reading<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Gist;
 
     fn ev(time: i64, line: u64) -> Event {
         Event::new(Gist { client: Some(format!("c{line}")), ..Gist::default() }, time, 0, line)

@@ -238,9 +238,6 @@ impl Pattern {
     }
 
     /// The elements before `%m`: the head so far and where the message starts.
-    /// The `inline` is only a hint: the session 5 profile shows `is_head`
-    /// still calling it out of line, building a `Head` it drops.
-    #[inline]
     fn parse_prefix<'a>(&self, line: &'a [u8]) -> Option<(Head<'a>, usize)> {
         let mut h = Head::default();
         let mut p = 0;
