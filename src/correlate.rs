@@ -13,6 +13,7 @@
 
 use crate::broker::Hosts;
 use crate::event::{Event, Kind};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -101,7 +102,8 @@ pub fn spans(events: &[&Event], gap_ms: i64) -> Vec<(String, i64, i64)> {
     out
 }
 
-/// Builds every broker's windows. `events` must be sorted by time;
+/// Builds every broker's windows. `events` must be sorted by time (the
+/// recoveries taken from them are searched by halving);
 /// `logs_end` is the time of the last line of the logs.
 pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<i64>) -> Vec<Timeline> {
     // Indices, not references: on a long input this is the analysis' peak
@@ -115,30 +117,36 @@ pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<
             recoveries.entry(b).or_default().push(e.time);
         }
     }
-    let mut out = Vec::new();
-    for (broker, mut evs) in by {
-        let rec = broker.and_then(|b| recoveries.get(b)).map_or(&[][..], |v| &v[..]);
-        // By the first line each event stands for (a thinned run's `start`),
-        // so that a run bridges the events inside it.
-        evs.sort_by_key(|&i| {
-            let e = &events[i as usize];
-            (e.start, e.input, e.line)
-        });
-        let mut windows = Vec::new();
-        let mut group: Vec<&Event> = Vec::new();
-        let mut reach = i64::MIN;
-        for e in evs.iter().map(|&i| &events[i as usize]) {
-            if !group.is_empty() && e.start.saturating_sub(reach) > gap_ms {
-                windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some()));
-                group.clear();
+    // Each broker's windows are its own: built side by side (rayon), the
+    // end phase's serial part is the largest broker's, not the sum.
+    let by: Vec<(Option<&str>, Vec<u32>)> = by.into_iter().collect();
+    let mut out: Vec<Timeline> = by
+        .into_par_iter()
+        .map(|(broker, mut evs)| {
+            let rec = broker.and_then(|b| recoveries.get(b)).map_or(&[][..], |v| &v[..]);
+            debug_assert!(rec.is_sorted(), "events are sorted by time");
+            // By the first line each event stands for (a thinned run's
+            // `start`), so that a run bridges the events inside it.
+            evs.sort_by_key(|&i| {
+                let e = &events[i as usize];
+                (e.start, e.input, e.line)
+            });
+            let mut windows = Vec::new();
+            let mut group: Vec<&Event> = Vec::new();
+            let mut reach = i64::MIN;
+            for e in evs.iter().map(|&i| &events[i as usize]) {
+                if !group.is_empty() && e.start.saturating_sub(reach) > gap_ms {
+                    windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some()));
+                    group.clear();
+                }
+                reach = if group.is_empty() { e.time } else { reach.max(e.time) };
+                group.push(e);
             }
-            reach = if group.is_empty() { e.time } else { reach.max(e.time) };
-            group.push(e);
-        }
-        windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some()));
-        let hosts = broker.and_then(|b| hosts.get(b)).map(|h| h.iter().cloned().collect()).unwrap_or_default();
-        out.push(Timeline { broker: broker.map(str::to_string), hosts, windows });
-    }
+            windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some()));
+            let hosts = broker.and_then(|b| hosts.get(b)).map(|h| h.iter().cloned().collect()).unwrap_or_default();
+            Timeline { broker: broker.map(str::to_string), hosts, windows }
+        })
+        .collect();
     // Contract: brokers by the start of their first window.
     out.sort_by(|a, b| (a.windows[0].start, &a.broker).cmp(&(b.windows[0].start, &b.broker)));
     out
@@ -149,8 +157,12 @@ fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i6
     let start = group[0].start;
     let last_ev = group.iter().max_by_key(|e| e.sort_key()).copied().unwrap_or(group[0]);
     let end = last_ev.time;
-    let recovered_at = recoveries.iter().copied().find(|&t| t >= end && t - end <= gap_ms);
-    let back_later = recoveries.iter().any(|&t| t >= end);
+    // `recoveries` are in time order (the events are): the first at or
+    // after the end is found by halving, not by a walk through every
+    // recovery of the broker for each of its windows.
+    let next = recoveries.get(recoveries.partition_point(|&t| t < end)).copied();
+    let recovered_at = next.filter(|&t| t - end <= gap_ms);
+    let back_later = next.is_some();
     let open = is_broker && !back_later && end - start >= gap_ms && logs_end.is_some_and(|le| le - end <= gap_ms);
     let mut kinds: Vec<(Kind, usize)> = Vec::new();
     let mut clients: Vec<String> = Vec::new();
