@@ -286,8 +286,9 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
     }
     let range = range.map(|(s, e)| (opts.since.map_or(s, |x| s.max(x)), opts.until.map_or(e, |x| e.min(x))));
     // (time, input, line) is unique per event: no stable sort (and its
-    // buffer of half the events) is needed.
-    events.sort_unstable_by_key(Event::sort_key);
+    // buffer of half the events) is needed. Sorted on every thread: nothing
+    // else runs now.
+    events.par_sort_unstable_by_key(Event::sort_key);
     for inp in inputs.iter_mut() {
         inp.events = 0;
     }
@@ -306,7 +307,6 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
     let observed_end =
         inputs.iter().filter(|i| i.format.is_some() && i.info_seen).filter_map(|i| i.range.map(|r| r.1)).max();
     let observed_end = observed_end.map(|e| opts.until.map_or(e, |u| e.min(u)));
-    let timelines = correlate::timelines(&events, &hosts, t.gap_ms, observed_end);
     for (b, hs) in &hosts {
         for h in hs {
             host_broker.entry(h.clone()).or_insert(b.clone());
@@ -318,25 +318,32 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         .iter()
         .map(|i| if i.format.is_some() && !i.info_seen { observed_end } else { i.range.map(|r| r.1) })
         .collect();
-    // Findings and the clients' impact read the same events and windows,
-    // and neither needs the other: side by side they leave the serial tail
-    // of a large input sooner.
-    let (findings, (roll, clients)) = rayon::join(
+    // The clients' impact reads the events alone; the windows, and the
+    // findings and roll that read them, are built beside it. Side by side
+    // they leave the serial tail of a large input sooner.
+    let ((timelines, findings, roll), clients) = rayon::join(
         || {
-            noise::findings(&noise::Facts {
-                timelines: &timelines,
-                events: &events,
-                configs: &configs,
-                racks: &racks,
-                host_broker: &host_broker,
-                topics: opts.topics.as_ref().map(|t| &t.describe),
-                topics_input,
-                maintenance: opts.maintenance,
-                thresholds: t,
-                zone: &opts.zone,
-            })
+            let timelines = correlate::timelines(&events, &hosts, t.gap_ms, observed_end);
+            let (findings, roll) = rayon::join(
+                || {
+                    noise::findings(&noise::Facts {
+                        timelines: &timelines,
+                        events: &events,
+                        configs: &configs,
+                        racks: &racks,
+                        host_broker: &host_broker,
+                        topics: opts.topics.as_ref().map(|t| &t.describe),
+                        topics_input,
+                        maintenance: opts.maintenance,
+                        thresholds: t,
+                        zone: &opts.zone,
+                    })
+                },
+                || impact::roll(&timelines, &t),
+            );
+            (timelines, findings, roll)
         },
-        || (impact::roll(&timelines, &t), impact::clients(&events, &ends, &t)),
+        || impact::clients(&events, &ends, &t),
     );
     // One pass over events and dumps, not one per input: a directory of
     // rotated files can hold thousands of inputs.
