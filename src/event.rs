@@ -192,8 +192,8 @@ impl Role {
 /// Where a finding's proof is: the input's display name and a 1-based line
 /// (the head line of a multi-line record).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Evidence {
-    pub input: String,
+pub struct Evidence<'a> {
+    pub input: &'a str,
     pub line: u64,
 }
 

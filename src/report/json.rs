@@ -153,7 +153,7 @@ struct Range {
 struct Broker<'a> {
     broker: Option<&'a str>,
     hosts: &'a [String],
-    windows: Lazy<'a, Window>,
+    windows: Lazy<'a, Window<'a>>,
 }
 
 /// A list written as it is made, never held whole: a long stream has
@@ -175,7 +175,7 @@ impl<T: Serialize> Serialize for Lazy<'_, T> {
 }
 
 #[derive(Serialize)]
-struct Window {
+struct Window<'a> {
     start: String,
     end: String,
     duration_ms: i64,
@@ -183,8 +183,8 @@ struct Window {
     ended_by: Option<EndedBy>,
     events: usize,
     kinds: BTreeMap<&'static str, usize>,
-    clients: Vec<String>,
-    evidence: Vec<Evidence>,
+    clients: &'a [String],
+    evidence: Vec<Evidence<'a>>,
 }
 
 #[derive(Serialize)]
@@ -197,11 +197,11 @@ struct Anomaly<'a> {
     end: String,
     message: &'a str,
     advice: &'a str,
-    evidence: Vec<Evidence>,
+    evidence: Vec<Evidence<'a>>,
 }
 
-pub fn evidence(a: &Analysis, ev: &[(u32, u64)]) -> Vec<Evidence> {
-    ev.iter().map(|&(i, line)| Evidence { input: a.input_name(i).to_string(), line }).collect()
+fn evidence<'a>(a: &'a Analysis, ev: &[(u32, u64)]) -> Vec<Evidence<'a>> {
+    ev.iter().map(|&(i, line)| Evidence { input: a.input_name(i), line }).collect()
 }
 
 pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
@@ -245,7 +245,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 ended_by: w.ended_by,
                 events: w.events,
                 kinds: w.kinds.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
-                clients: w.clients.clone(),
+                clients: &w.clients,
                 evidence: evidence(a, &w.evidence),
             })),
         })),
@@ -305,6 +305,11 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
             .map(|b| BlindSpot { input: b.input.map(|i| a.input_name(i)), message: &b.message })
             .collect(),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+    // Written through a buffer of its own type, not `dyn Write`: the
+    // serializer's many small writes are then copies, not calls through a
+    // vtable (a long stream's document has tens of thousands of windows).
+    let mut buf = io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut buf, &doc)?;
+    writeln!(buf)?;
+    buf.flush()
 }
