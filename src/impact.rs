@@ -91,10 +91,11 @@ pub struct ClientImpact {
 
 /// Per-client impact. `input_end[i]` is the time of the last line of input i.
 ///
-/// A client's events are held as indices (4 bytes each), not references,
-/// and its disrupted time is merged from its symptoms' indices sorted by
-/// span: on a long input this runs at the analysis' peak of memory, beside
-/// every kept event and window (issue 4, "Flat memory, session 4").
+/// `events` must be sorted by time. A client's events are held as indices
+/// (4 bytes each), not references, and its disrupted time is merged as the
+/// events come, with nothing sorted or collected: on a long input this runs
+/// at the analysis' peak of memory, beside every kept event and window
+/// (issue 4, "Flat memory, session 4").
 pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> Vec<ClientImpact> {
     let mut by: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
@@ -106,12 +107,17 @@ pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> V
     for (client, idx) in by {
         let evs = || idx.iter().map(|&i| &events[i as usize]);
         let Some(last_symptom) = evs().rfind(|e| e.is_symptom()).map(|e| e.time) else { continue };
-        let disrupted: i64 = {
-            let span = |i: u32| (events[i as usize].start, events[i as usize].time);
-            let mut symptoms: Vec<u32> = idx.iter().copied().filter(|&i| events[i as usize].is_symptom()).collect();
-            symptoms.sort_unstable_by_key(|&i| span(i));
-            correlate::merged(symptoms.iter().map(|&i| span(i)), t.gap_ms).map(|(s, e)| e - s).sum()
-        };
+        // The events are in order of their ends (`time`), not of their
+        // starts: read backwards with time mirrored, (start, end) becomes
+        // (-end, -start) in order of its start, which is what `merged`
+        // takes. The runs are the same, mirrored, and so are their lengths:
+        // no sort and no list of the client's symptoms.
+        let disrupted: i64 = correlate::merged(
+            evs().rev().filter(|e| e.is_symptom()).map(|e| (e.time.saturating_neg(), e.start.saturating_neg())),
+            t.gap_ms,
+        )
+        .map(|(s, e)| e - s)
+        .sum();
         let mut records_lost = BTreeMap::new();
         for e in evs().filter(|e| e.kind == Kind::RecordsExpired) {
             *records_lost.entry(e.topic_partition().unwrap_or_else(|| "unknown".into())).or_insert(0) +=
@@ -290,5 +296,47 @@ mod tests {
             via: false,
         };
         assert_eq!(blind_spots(&[full], &[], true).len(), 1, "only the missing config dump");
+    }
+
+    /// A client's disrupted time, merged backwards in mirrored time, is
+    /// the length of the gap-merged runs of its symptoms' spans sorted by
+    /// start (`correlate::runs`), whatever their overlaps and thinned runs.
+    #[test]
+    fn disrupted_time_is_the_merged_runs_of_the_symptom_spans() {
+        use crate::event::Gist;
+        let t = Thresholds::default();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n) as i64
+        };
+        for round in 0..200 {
+            let mut evs: Vec<Event> = (0..1 + next(40))
+                .map(|i| {
+                    let time = next(20) * 7_000 + round;
+                    let mut e = Event::new(
+                        Gist {
+                            kind: Kind::ConnectionFailed,
+                            rule: "t".into(),
+                            client: Some("c".into()),
+                            ..Gist::default()
+                        },
+                        time,
+                        0,
+                        i as u64,
+                    );
+                    // Some stand for a thinned run that began earlier.
+                    e.start = time - next(3) * next(60_000);
+                    e
+                })
+                .collect();
+            evs.sort_by_key(Event::sort_key);
+            let spans = evs.iter().map(|e| (e.start, e.time));
+            let want: i64 = crate::correlate::runs(spans, t.gap_ms).iter().map(|(s, e)| e - s).sum();
+            let got = clients(&evs, &[Some(evs.last().unwrap().time)], &t);
+            assert_eq!(got[0].disrupted_ms, want, "round {round}");
+        }
     }
 }
