@@ -68,8 +68,20 @@ struct SampleSpec {
 }
 
 /// The line (1-based) of a byte offset.
-fn line_of(src: &str, offset: usize) -> usize {
-    src.as_bytes()[..offset.min(src.len())].iter().filter(|&&b| b == b'\n').count() + 1
+/// The 1-based line of a byte offset, by halving over where the source's
+/// newlines are. Counting the newlines from the top for every rule and
+/// sample was two thirds of loading the built-in grammars (callgrind: 24 M
+/// of 36 M instructions), serial, before any input is read.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(src: &str) -> Lines {
+        Lines(memchr::memchr_iter(b'\n', src.as_bytes()).collect())
+    }
+
+    fn of(&self, offset: usize) -> usize {
+        self.0.partition_point(|&nl| nl < offset) + 1
+    }
 }
 
 fn kind_names() -> String {
@@ -80,8 +92,10 @@ fn kind_names() -> String {
 pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
     let err =
         |line: usize, message: String, help: Option<String>| Error { file: file.to_string(), line, message, help };
+    let lines = Lines::new(src);
+    let line_of = |offset: usize| lines.of(offset);
     let spec: FileSpec = toml::from_str(src).map_err(|e| {
-        let line = e.span().map_or(1, |s| line_of(src, s.start));
+        let line = e.span().map_or(1, |s| line_of(s.start));
         vec![err(line, e.message().trim().to_string(), Some("see grammars/java.toml for the format".into()))]
     })?;
     let mut errors = Vec::new();
@@ -94,21 +108,21 @@ pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
     };
     match &spec.family {
         None if family.is_empty() && !spec.rule.is_empty() => errors.push(err(
-            line_of(src, spec.rule[0].id.span().start),
+            line_of(spec.rule[0].id.span().start),
             format!("rule id '{}' names no family", spec.rule[0].id.get_ref()),
             Some("rule ids are \"<family>.<name>\"; or start the file with `family = \"<client>\"`".into()),
         )),
         Some(f) if family.is_empty() || family.contains(|c: char| c.is_whitespace() || c == '.') => errors.push(err(
-            line_of(src, f.span().start),
+            line_of(f.span().start),
             format!("family '{}' is not a single word", f.get_ref()),
             Some("use a short name without dots or spaces, e.g. \"sarama\"".into()),
         )),
         _ => {}
     }
     for r in spec.rule {
-        let rule_line = line_of(src, r.id.span().start);
+        let rule_line = line_of(r.id.span().start);
         let id = r.id.get_ref().clone();
-        let at = |sp: std::ops::Range<usize>| line_of(src, sp.start);
+        let at = |sp: std::ops::Range<usize>| line_of(sp.start);
         if !family.is_empty()
             && !id.strip_prefix(family.as_str()).is_some_and(|rest| rest.len() > 1 && rest.starts_with('.'))
         {
@@ -315,6 +329,17 @@ pub fn load_file(path: &std::path::Path) -> Result<Grammar, Vec<Error>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_offset_is_on_the_line_its_newlines_say() {
+        let src = "a\n\nbc\nd";
+        let lines = Lines::new(src);
+        for offset in 0..=src.len() + 2 {
+            let want = src.as_bytes()[..offset.min(src.len())].iter().filter(|&&b| b == b'\n').count() + 1;
+            assert_eq!(lines.of(offset), want, "offset {offset}");
+        }
+        assert_eq!(Lines::new("").of(0), 1);
+    }
 
     #[test]
     fn errors_name_the_line_and_help() {
