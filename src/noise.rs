@@ -135,8 +135,15 @@ fn overlapping(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Ve
     let list: Vec<_> = brokers_of(timelines).collect();
     for (i, (a, ta)) in list.iter().enumerate() {
         for (b, tb) in &list[i + 1..] {
+            // A broker's windows are apart in time and in order, so the
+            // windows of `b` that can overlap `wa` by more than the
+            // tolerance are one run of them, found by halving: a long log's
+            // thousands of windows per broker are not compared pairwise.
+            debug_assert!(tb.windows.windows(2).all(|p| p[0].end <= p[1].start), "a broker's windows are disjoint");
             for wa in &ta.windows {
-                for wb in &tb.windows {
+                let from = tb.windows.partition_point(|wb| wb.end - wa.start <= t.overlap_tolerance_ms);
+                let to = tb.windows.partition_point(|wb| wa.end - wb.start > t.overlap_tolerance_ms);
+                for wb in tb.windows.get(from..to).unwrap_or_default() {
                     let (s, e) = (wa.start.max(wb.start), wa.end.min(wb.end));
                     if e - s <= t.overlap_tolerance_ms {
                         continue;
@@ -872,6 +879,64 @@ mod tests {
         evs.push(ev(10_500, Kind::ConnectionFailed, Some("3")));
         evs.sort_by_key(|e| e.time);
         assert!(kinds(&evs, 600_000).is_empty());
+    }
+
+    /// Only the windows of the other broker near each window are compared,
+    /// yet every pair that overlaps beyond the tolerance is found, in the
+    /// pairwise order (each window of the first broker, then the second's).
+    #[test]
+    fn overlaps_found_by_halving_are_the_pairwise_overlaps() {
+        use crate::correlate::Window;
+        let t = Thresholds::default();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n) as i64
+        };
+        for round in 0..100 {
+            let mut tls = Vec::new();
+            for b in ["1", "2", "3"] {
+                let mut at = next(60_000);
+                let mut windows = Vec::new();
+                for _ in 0..next(25) {
+                    let start = at + next(90_000);
+                    let end = start + next(3) * next(40_000);
+                    windows.push(Window {
+                        start,
+                        end,
+                        open: false,
+                        ended_by: None,
+                        events: 1,
+                        kinds: vec![],
+                        clients: vec![],
+                        evidence: vec![(0, start as u64)],
+                    });
+                    at = end + 1;
+                }
+                if !windows.is_empty() {
+                    tls.push(Timeline { broker: Some(b.into()), hosts: vec![], windows });
+                }
+            }
+            let mut want = Vec::new();
+            for (i, ta) in tls.iter().enumerate() {
+                for tb in &tls[i + 1..] {
+                    for wa in &ta.windows {
+                        for wb in &tb.windows {
+                            let (s, e) = (wa.start.max(wb.start), wa.end.min(wb.end));
+                            if e - s > t.overlap_tolerance_ms {
+                                want.push((s, e));
+                            }
+                        }
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            overlapping(&tls, &t, &Zone::default(), &mut out);
+            let got: Vec<(i64, i64)> = out.iter().map(|f| (f.start, f.end)).collect();
+            assert_eq!(got, want, "round {round}");
+        }
     }
 
     #[test]
