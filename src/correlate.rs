@@ -87,7 +87,21 @@ pub fn merged(sorted: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> impl
     })
 }
 
+/// [`runs`] of spans given in order of their ends, as the spans of events
+/// sorted by time are, without sorting them: read backwards with time
+/// mirrored, (start, end) is (-end, -start) in order of its start, which is
+/// what `merged` takes. The runs are the same, mirrored back; they come
+/// last first.
+pub fn merged_by_end(
+    by_end: impl DoubleEndedIterator<Item = (i64, i64)>,
+    gap_ms: i64,
+) -> impl Iterator<Item = (i64, i64)> {
+    let mirror = |(s, e): (i64, i64)| (e.saturating_neg(), s.saturating_neg());
+    merged(by_end.rev().map(mirror), gap_ms).map(mirror)
+}
+
 /// The gap-split time spans of the events' brokers: (broker, start, end).
+/// `events` must be sorted by time.
 pub fn spans(events: &[&Event], gap_ms: i64) -> Vec<(String, i64, i64)> {
     let mut by: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
     for e in events {
@@ -97,7 +111,9 @@ pub fn spans(events: &[&Event], gap_ms: i64) -> Vec<(String, i64, i64)> {
     }
     let mut out = Vec::new();
     for (b, spans) in by {
-        out.extend(runs(spans, gap_ms).into_iter().map(|(s, e)| (b.to_string(), s, e)));
+        let first = out.len();
+        out.extend(merged_by_end(spans.into_iter(), gap_ms).map(|(s, e)| (b.to_string(), s, e)));
+        out[first..].reverse();
     }
     out
 }
@@ -284,5 +300,30 @@ mod tests {
         assert_eq!(runs, vec![(0, 75), (200, 231), (262, 262)]);
         assert_eq!(super::runs(spans.iter().rev().copied(), 30), runs, "runs sorts first");
         assert_eq!(merged(std::iter::empty(), 30).count(), 0);
+    }
+
+    /// Spans in order of their ends merge, backwards and mirrored, into the
+    /// runs that sorting them by start gives, whatever their overlaps.
+    #[test]
+    fn spans_in_order_of_their_ends_merge_without_a_sort() {
+        let mut seed = 0x853c_49e6_748f_ea9bu64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n) as i64
+        };
+        for round in 0..300 {
+            let mut spans: Vec<(i64, i64)> = (0..next(30))
+                .map(|_| {
+                    let end = next(400);
+                    (end - next(2) * next(120), end)
+                })
+                .collect();
+            spans.sort_by_key(|&(_, e)| e);
+            let mut got: Vec<(i64, i64)> = merged_by_end(spans.iter().copied(), 30).collect();
+            got.reverse();
+            assert_eq!(got, runs(spans, 30), "round {round}");
+        }
     }
 }

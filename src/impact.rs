@@ -107,17 +107,12 @@ pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> V
     for (client, idx) in by {
         let evs = || idx.iter().map(|&i| &events[i as usize]);
         let Some(last_symptom) = evs().rfind(|e| e.is_symptom()).map(|e| e.time) else { continue };
-        // The events are in order of their ends (`time`), not of their
-        // starts: read backwards with time mirrored, (start, end) becomes
-        // (-end, -start) in order of its start, which is what `merged`
-        // takes. The runs are the same, mirrored, and so are their lengths:
-        // no sort and no list of the client's symptoms.
-        let disrupted: i64 = correlate::merged(
-            evs().rev().filter(|e| e.is_symptom()).map(|e| (e.time.saturating_neg(), e.start.saturating_neg())),
-            t.gap_ms,
-        )
-        .map(|(s, e)| e - s)
-        .sum();
+        // The events are in order of their ends (`time`): merged as they
+        // are, with no sort and no list of the client's symptoms.
+        let disrupted: i64 =
+            correlate::merged_by_end(evs().filter(|e| e.is_symptom()).map(|e| (e.start, e.time)), t.gap_ms)
+                .map(|(s, e)| e - s)
+                .sum();
         let mut records_lost = BTreeMap::new();
         for e in evs().filter(|e| e.kind == Kind::RecordsExpired) {
             *records_lost.entry(e.topic_partition().unwrap_or_else(|| "unknown".into())).or_insert(0) +=
