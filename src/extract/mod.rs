@@ -560,8 +560,8 @@ impl Extractor {
         gist.level = rec.level;
         gist.client = client.map(lossy);
         gist.role = role;
-        match m {
-            Some(m) => fill(&mut gist, &m),
+        match &m {
+            Some(m) => fill(&mut gist, m),
             None => gist.template = Some(Cow::Owned(mask(message))),
         }
         // A JSON field naming the broker (kafkajs `broker`) is the client's
@@ -801,7 +801,7 @@ fn first_chars_of(s: &str, n: usize) -> &str {
 fn fill<'a>(ev: &mut GistView<'a>, m: &Match<'_, 'a>) {
     ev.kind = m.kind;
     ev.answered = m.broker_answered;
-    for &(name, v) in &m.captures {
+    for &(name, v) in m.captures.iter() {
         match name {
             "node" => ev.node = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
             "addr" => {
