@@ -15,7 +15,7 @@ pub mod prefilter;
 
 use crate::event::{Event, GistView, Gists, Kind, Level, Role};
 use crate::grammar::{parse_broker_name, parse_node, split_addr, split_tp, Grammar, Match, RuleSet, NODE_MARK};
-use crate::layout::{strip_cr, Layout, Record};
+use crate::layout::{strip_cr, Layout, Record, TestedHead};
 use crate::timefmt::Zone;
 use bytes::{ByteScan, LineCounter};
 use prefilter::Prefilter;
@@ -284,6 +284,9 @@ impl Extractor {
         let alone = layout.heads_parse_alone();
         // The chunk's gists: alike lines share one, made at its first telling.
         let mut gists = Gists::default();
+        // The head line the last record's end was found at, as its head
+        // test parsed it: mostly the next candidate's (`record`).
+        let mut tested = None;
         let mut pos = 0;
         while pos < data.len() {
             // The byte pass runs one window ahead of the prefilter, which
@@ -305,11 +308,12 @@ impl Extractor {
             // record is the head test, try it first: the head is parsed
             // once, not once to test it and once to read it.
             if alone {
-                let (understood, rec_end) =
-                    self.record(plan, layout, data, hit_line, &mut lines, input, &mut out, &mut gists);
+                let (understood, rec_end, next) =
+                    self.record(plan, layout, data, hit_line, tested.take(), &mut lines, input, &mut out, &mut gists);
                 if understood {
                     out.records += 1;
                     pos = rec_end.max(hit + 1);
+                    tested = next;
                     continue;
                 }
             }
@@ -320,13 +324,15 @@ impl Extractor {
                 pos = line_end(data, hit) + 1;
                 continue;
             };
-            let (understood, rec_end) = self.record(plan, layout, data, head, &mut lines, input, &mut out, &mut gists);
+            let (understood, rec_end, next) =
+                self.record(plan, layout, data, head, tested.take(), &mut lines, input, &mut out, &mut gists);
             if understood {
                 out.records += 1;
             } else {
                 out.not_understood_at(lines.before(head) + 1);
             }
             pos = rec_end.max(hit + 1);
+            tested = next;
         }
         // A record's end can stop the loop before the pass reached the end.
         lines.scan.extend(data, data.len());
@@ -335,27 +341,31 @@ impl Extractor {
         out
     }
 
-    /// Reads the record whose head line starts at `head`, into `out`.
-    /// Returns whether that line parsed as a head, and where the record ends.
+    /// Reads the record whose head line starts at `head`, into `out`;
+    /// `tested`: a head line the previous record's end was found at, which
+    /// is read from its head test when it is this record's. Returns whether
+    /// that line parsed as a head, where the record ends, and the head line
+    /// found there.
     #[allow(clippy::too_many_arguments)]
-    fn record(
+    fn record<'d>(
         &self,
         plan: &Plan,
         layout: &Layout,
-        data: &[u8],
+        data: &'d [u8],
         head: usize,
+        tested: Option<TestedHead<'_>>,
         lines: &mut Lines<'_>,
         input: u32,
         out: &mut ChunkOut,
         gists: &mut Gists,
-    ) -> (bool, usize) {
+    ) -> (bool, usize, Option<TestedHead<'d>>) {
         let head_end = line_end(data, head);
-        let rec_end = self.record_end(layout, data, head_end);
+        let (rec_end, next) = self.record_end(layout, data, head_end);
         let line = lines.before(head) + 1;
         let head_line = self.cap(&data[head..head_end]);
         let body_start = (head_end + 1).min(rec_end);
         let body = trim_newline(&data[body_start..rec_end.min(body_start + MAX_BODY)]);
-        let understood = layout.with_record(head_line, body, |rec| {
+        let read = |rec: &Record<'_>| {
             if plan.racks {
                 racks_in(rec.message, &mut out.racks);
             }
@@ -373,8 +383,12 @@ impl Extractor {
                     Err(NoEvent::NotKafka) => {}
                 }
             }
-        });
-        (understood.is_some(), rec_end)
+        };
+        let understood = match tested.filter(|t| t.is_of(head_line)) {
+            Some(t) => layout.with_tested_record(t, body, read),
+            None => layout.with_record(head_line, body, read),
+        };
+        (understood.is_some(), rec_end, next)
     }
 
     fn cap<'a>(&self, line: &'a [u8]) -> &'a [u8] {
@@ -401,17 +415,21 @@ impl Extractor {
     }
 
     /// Where the record whose head line ends at `head_end` ends: at the next
-    /// head line, or the end of the chunk.
-    fn record_end(&self, layout: &Layout, data: &[u8], head_end: usize) -> usize {
+    /// head line, or the end of the chunk. With it, that head line as the
+    /// head test parsed it, when the layout can read the record from that.
+    fn record_end<'d>(&self, layout: &Layout, data: &'d [u8], head_end: usize) -> (usize, Option<TestedHead<'d>>) {
         let mut p = head_end + 1;
         while p < data.len() {
+            if p - head_end > MAX_BODY {
+                return (p, None);
+            }
             let e = line_end(data, p);
-            if layout.is_head(self.cap(&data[p..e])) || p - head_end > MAX_BODY {
-                return p;
+            if let (true, tested) = layout.test_head(self.cap(&data[p..e])) {
+                return (p, tested);
             }
             p = e + 1;
         }
-        data.len()
+        (data.len(), None)
     }
 
     fn first_head_time(&self, layout: &Layout, data: &[u8]) -> Option<i64> {
@@ -560,8 +578,8 @@ impl Extractor {
         gist.level = rec.level;
         gist.client = client.map(lossy);
         gist.role = role;
-        match m {
-            Some(m) => fill(&mut gist, &m),
+        match &m {
+            Some(m) => fill(&mut gist, m),
             None => gist.template = Some(Cow::Owned(mask(message))),
         }
         // A JSON field naming the broker (kafkajs `broker`) is the client's
@@ -801,7 +819,7 @@ fn first_chars_of(s: &str, n: usize) -> &str {
 fn fill<'a>(ev: &mut GistView<'a>, m: &Match<'_, 'a>) {
     ev.kind = m.kind;
     ev.answered = m.broker_answered;
-    for &(name, v) in &m.captures {
+    for &(name, v) in m.captures.iter() {
         match name {
             "node" => ev.node = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
             "addr" => {

@@ -56,6 +56,27 @@ pub struct Head<'a> {
     pub suffix_found: bool,
 }
 
+/// A head line with the elements before `%m` parsed (`Pattern::prefix`).
+#[derive(Clone, Debug)]
+pub struct Prefix<'a> {
+    line: &'a [u8],
+    head: Head<'a>,
+    /// Where the message starts.
+    at: usize,
+}
+
+impl<'a> Prefix<'a> {
+    /// Was this parsed from `line` itself (the same bytes at the same place)?
+    pub fn is_of(&self, line: &[u8]) -> bool {
+        std::ptr::eq(self.line, line)
+    }
+
+    /// The line it was parsed from.
+    pub fn line(&self) -> &'a [u8] {
+        self.line
+    }
+}
+
 /// One conversion as the pattern text spells it.
 #[derive(Debug)]
 enum Piece<'a> {
@@ -211,7 +232,20 @@ impl Pattern {
     /// Parses a head line (no newline, no CR). `None` when the line does not
     /// start the way the pattern says: it is a continuation line.
     pub fn parse<'a>(&self, line: &'a [u8]) -> Option<Head<'a>> {
-        let (mut h, p) = self.parse_prefix(line)?;
+        self.prefix(line).map(|pre| self.finish(pre))
+    }
+
+    /// The elements before `%m` of a head line: what `is_head` parses, kept
+    /// for `finish` (`None`: a continuation line).
+    pub fn prefix<'a>(&self, line: &'a [u8]) -> Option<Prefix<'a>> {
+        let (head, at) = self.parse_prefix(line)?;
+        Some(Prefix { line, head, at })
+    }
+
+    /// The head of the line `pre` was parsed from: its message and the
+    /// elements after `%m`. `parse` is `prefix`, then this.
+    pub fn finish<'a>(&self, pre: Prefix<'a>) -> Head<'a> {
+        let Prefix { line, head: mut h, at: p } = pre;
         let rest = &line[p..];
         match self.match_suffix(rest) {
             Some((msg_end, logger)) => {
@@ -226,7 +260,7 @@ impl Pattern {
                 h.suffix_found = self.suffix.is_empty();
             }
         }
-        Some(h)
+        h
     }
 
     /// Does the line start a record? Exactly when `parse` gives a head: the
