@@ -53,6 +53,32 @@ impl Window {
     }
 }
 
+#[cfg(test)]
+impl Timeline {
+    /// A broker's timeline of closed windows over `spans`, one event each
+    /// and nothing else, for tests of what reads windows.
+    pub(crate) fn of_spans(broker: &str, spans: &[(i64, i64)]) -> Timeline {
+        let window = |&(start, end): &(i64, i64)| Window {
+            start,
+            end,
+            open: false,
+            ended_by: None,
+            events: 1,
+            kinds: vec![],
+            clients: vec![],
+            evidence: vec![],
+        };
+        Timeline { broker: Some(broker.into()), hosts: vec![], windows: spans.iter().map(window).collect() }
+    }
+}
+
+/// Lengths of generated spans for property tests: zero (a lone line) as
+/// often as any other, up to `max`.
+#[cfg(test)]
+pub(crate) fn span_lengths(max: i64) -> impl proptest::strategy::Strategy<Value = i64> {
+    proptest::prop_oneof![proptest::strategy::Just(0i64), 0..max]
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Timeline {
     /// `None`: the events no broker could be assigned to.
@@ -302,28 +328,18 @@ mod tests {
         assert_eq!(merged(std::iter::empty(), 30).count(), 0);
     }
 
-    /// Spans in order of their ends merge, backwards and mirrored, into the
-    /// runs that sorting them by start gives, whatever their overlaps.
-    #[test]
-    fn spans_in_order_of_their_ends_merge_without_a_sort() {
-        let mut seed = 0x853c_49e6_748f_ea9bu64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n) as i64
-        };
-        for round in 0..300 {
-            let mut spans: Vec<(i64, i64)> = (0..next(30))
-                .map(|_| {
-                    let end = next(400);
-                    (end - next(2) * next(120), end)
-                })
-                .collect();
+    proptest::proptest! {
+        /// Spans in order of their ends merge, backwards and mirrored, into
+        /// the runs that sorting them by start gives, whatever their overlaps.
+        #[test]
+        fn spans_in_order_of_their_ends_merge_without_a_sort(
+            spans in proptest::collection::vec((0i64..400, span_lengths(120)), 0..30),
+        ) {
+            let mut spans: Vec<(i64, i64)> = spans.into_iter().map(|(end, len)| (end - len, end)).collect();
             spans.sort_by_key(|&(_, e)| e);
             let mut got: Vec<(i64, i64)> = merged_by_end(spans.iter().copied(), 30).collect();
             got.reverse();
-            assert_eq!(got, runs(spans, 30), "round {round}");
+            proptest::prop_assert_eq!(got, runs(spans, 30));
         }
     }
 }

@@ -229,26 +229,9 @@ pub fn blind_spots(inputs: &[InputView<'_>], configs: &[ConfigDump], topics_give
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::correlate::Window;
 
     fn tl(b: &str, spans: &[(i64, i64)]) -> Timeline {
-        Timeline {
-            broker: Some(b.into()),
-            hosts: vec![],
-            windows: spans
-                .iter()
-                .map(|&(start, end)| Window {
-                    start,
-                    end,
-                    open: false,
-                    ended_by: None,
-                    events: 1,
-                    kinds: vec![],
-                    clients: vec![],
-                    evidence: vec![],
-                })
-                .collect(),
-        }
+        Timeline::of_spans(b, spans)
     }
 
     #[test]
@@ -293,45 +276,38 @@ mod tests {
         assert_eq!(blind_spots(&[full], &[], true).len(), 1, "only the missing config dump");
     }
 
-    /// A client's disrupted time, merged backwards in mirrored time, is
-    /// the length of the gap-merged runs of its symptoms' spans sorted by
-    /// start (`correlate::runs`), whatever their overlaps and thinned runs.
-    #[test]
-    fn disrupted_time_is_the_merged_runs_of_the_symptom_spans() {
-        use crate::event::Gist;
-        let t = Thresholds::default();
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n) as i64
-        };
-        for round in 0..200 {
-            let mut evs: Vec<Event> = (0..1 + next(40))
-                .map(|i| {
-                    let time = next(20) * 7_000 + round;
-                    let mut e = Event::new(
-                        Gist {
-                            kind: Kind::ConnectionFailed,
-                            rule: "t".into(),
-                            client: Some("c".into()),
-                            ..Gist::default()
-                        },
-                        time,
-                        0,
-                        i as u64,
-                    );
+    proptest::proptest! {
+        /// A client's disrupted time, merged in order of its events' ends, is
+        /// the length of the gap-merged runs of its symptoms' spans sorted by
+        /// start (`correlate::runs`), whatever their overlaps and thinned runs.
+        #[test]
+        fn disrupted_time_is_the_merged_runs_of_the_symptom_spans(
+            lines in proptest::collection::vec((0i64..20, crate::correlate::span_lengths(120_000)), 1..40),
+        ) {
+            use crate::event::Gist;
+            let t = Thresholds::default();
+            let mut evs: Vec<Event> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, &(at, back))| {
+                    let time = at * 7_000;
+                    let gist = Gist {
+                        kind: Kind::ConnectionFailed,
+                        rule: "t".into(),
+                        client: Some("c".into()),
+                        ..Gist::default()
+                    };
+                    let mut e = Event::new(gist, time, 0, i as u64);
                     // Some stand for a thinned run that began earlier.
-                    e.start = time - next(3) * next(60_000);
+                    e.start = time - back;
                     e
                 })
                 .collect();
             evs.sort_by_key(Event::sort_key);
             let spans = evs.iter().map(|e| (e.start, e.time));
             let want: i64 = crate::correlate::runs(spans, t.gap_ms).iter().map(|(s, e)| e - s).sum();
-            let got = clients(&evs, &[Some(evs.last().unwrap().time)], &t);
-            assert_eq!(got[0].disrupted_ms, want, "round {round}");
+            let got = clients(&evs, &[evs.last().map(|e| e.time)], &t);
+            proptest::prop_assert_eq!(got[0].disrupted_ms, want);
         }
     }
 }

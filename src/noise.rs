@@ -881,44 +881,36 @@ mod tests {
         assert!(kinds(&evs, 600_000).is_empty());
     }
 
-    /// Only the windows of the other broker near each window are compared,
-    /// yet every pair that overlaps beyond the tolerance is found, in the
-    /// pairwise order (each window of the first broker, then the second's).
-    #[test]
-    fn overlaps_found_by_halving_are_the_pairwise_overlaps() {
-        use crate::correlate::Window;
-        let t = Thresholds::default();
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n) as i64
-        };
-        for round in 0..100 {
-            let mut tls = Vec::new();
-            for b in ["1", "2", "3"] {
-                let mut at = next(60_000);
-                let mut windows = Vec::new();
-                for _ in 0..next(25) {
-                    let start = at + next(90_000);
-                    let end = start + next(3) * next(40_000);
-                    windows.push(Window {
-                        start,
-                        end,
-                        open: false,
-                        ended_by: None,
-                        events: 1,
-                        kinds: vec![],
-                        clients: vec![],
-                        evidence: vec![(0, start as u64)],
-                    });
-                    at = end + 1;
-                }
-                if !windows.is_empty() {
-                    tls.push(Timeline { broker: Some(b.into()), hosts: vec![], windows });
-                }
-            }
+    proptest::proptest! {
+        /// Only the windows of the other broker near each window are
+        /// compared, yet every pair that overlaps beyond the tolerance is
+        /// found, in the pairwise order (each window of the first broker,
+        /// then the second's).
+        #[test]
+        fn overlaps_found_by_halving_are_the_pairwise_overlaps(
+            brokers in proptest::collection::vec(
+                proptest::collection::vec((1i64..90_000, crate::correlate::span_lengths(80_000)), 1..25),
+                3,
+            ),
+        ) {
+            let t = Thresholds::default();
+            // Each broker's windows apart and in order, as `timelines` makes them.
+            let tls: Vec<Timeline> = brokers
+                .iter()
+                .zip(["1", "2", "3"])
+                .map(|(ws, b)| {
+                    let mut at = 0;
+                    let spans: Vec<(i64, i64)> = ws
+                        .iter()
+                        .map(|&(pause, len)| {
+                            let start = at + pause;
+                            at = start + len;
+                            (start, at)
+                        })
+                        .collect();
+                    Timeline::of_spans(b, &spans)
+                })
+                .collect();
             let mut want = Vec::new();
             for (i, ta) in tls.iter().enumerate() {
                 for tb in &tls[i + 1..] {
@@ -935,7 +927,7 @@ mod tests {
             let mut out = Vec::new();
             overlapping(&tls, &t, &Zone::default(), &mut out);
             let got: Vec<(i64, i64)> = out.iter().map(|f| (f.start, f.end)).collect();
-            assert_eq!(got, want, "round {round}");
+            proptest::prop_assert_eq!(got, want);
         }
     }
 
