@@ -189,14 +189,6 @@ impl Role {
     }
 }
 
-/// Where a finding's proof is: the input's display name and a 1-based line
-/// (the head line of a multi-line record).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Evidence<'a> {
-    pub input: &'a str,
-    pub line: u64,
-}
-
 /// What a recognised record says: the failure, the broker and the client
 /// as the line gave them, but not when or where it was logged. Alike lines
 /// (a client repeating `NOT_LEADER_OR_FOLLOWER` for one partition all

@@ -495,7 +495,6 @@ impl Grammar {
         self.classify_among(rules, logger, level, message, body)
     }
 
-    #[inline]
     fn classify_among<'r, 'a>(
         &'r self,
         rules: impl Iterator<Item = &'r Rule>,

@@ -46,7 +46,6 @@
 
 use crate::analysis::Analysis;
 use crate::correlate::EndedBy;
-use crate::event::Evidence;
 use crate::noise::Severity;
 use crate::timefmt::rfc3339;
 use serde::Serialize;
@@ -198,6 +197,14 @@ struct Anomaly<'a> {
     message: &'a str,
     advice: &'a str,
     evidence: Vec<Evidence<'a>>,
+}
+
+/// Where a finding's proof is: the input's display name and a 1-based line
+/// (the head line of a multi-line record).
+#[derive(Serialize)]
+struct Evidence<'a> {
+    input: &'a str,
+    line: u64,
 }
 
 fn evidence<'a>(a: &'a Analysis, ev: &[(u32, u64)]) -> Vec<Evidence<'a>> {
