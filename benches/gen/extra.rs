@@ -969,7 +969,11 @@ mod tests {
     use super::*;
 
     fn lines(name: &str) -> (Vec<String>, Vec<String>) {
-        let dir = std::env::temp_dir().join(format!("rollcall-gen-extra-{name}-{}", std::process::id()));
+        // One directory per call: tests run side by side, and two of them
+        // writing and removing one directory for the same scenario raced.
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("rollcall-gen-extra-{name}-{}-{call}", std::process::id()));
         write(name, &dir, 1).unwrap();
         let read = |file: &str| {
             fs::read_to_string(dir.join(file)).map(|t| t.lines().map(str::to_string).collect()).unwrap_or_default()
