@@ -439,14 +439,60 @@ fn widen(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> Option<(i64, i64)> {
     }
 }
 
+/// One log's events on their way to settling (`thin`): those not settled
+/// yet, in line order, and the thinner they settle into. An input that is
+/// a log is one lane; rollcall's NDJSON is one lane per log its events
+/// name, each going by that log's clock, so that the logs of many hosts
+/// settle as they stream instead of all at the end.
+#[derive(Default)]
+struct Lane {
+    fresh: Vec<Event>,
+    /// An NDJSON lane's clock: the time of its latest event. (A log's lane
+    /// goes by the input's clock, which its INFO lines move too.)
+    clock: Option<i64>,
+    thinner: Thinner,
+}
+
+impl Lane {
+    /// Drops echoes among the fresh events, and passes those `SETTLE_MS`
+    /// or more from `clock` (all of them when `all`) to the thinner, whose
+    /// kept events go to `out`. The echoes that stayed go to `echoes`.
+    fn settle(&mut self, all: bool, clock: Option<i64>, out: &mut Vec<Event>, echoes: &mut Vec<Event>) {
+        crate::extract::drop_echoes(&mut self.fresh);
+        // An event settles once the clock is `SETTLE_MS` away from it
+        // either way: past it, or gone back before it (logs concatenated
+        // out of order). Waiting for a clock that went back to catch up
+        // again held every later event of a `cat new.log old.log`
+        // unsettled: 91 MB for four copies of the 1 GB log.
+        let n = match clock {
+            _ if all => self.fresh.len(),
+            None => 0,
+            Some(clock) => {
+                let near = |e: &Event| e.time.abs_diff(clock) <= SETTLE_MS.unsigned_abs();
+                self.fresh.iter().position(near).unwrap_or(self.fresh.len())
+            }
+        };
+        for e in self.fresh.drain(..n) {
+            if e.echo {
+                echoes.push(e.clone());
+            }
+            self.thinner.push(e, out);
+        }
+        if all {
+            std::mem::take(&mut self.thinner).finish(out);
+        }
+    }
+}
+
 /// Accumulates chunk results in order: line numbers, issues, times.
 #[derive(Default)]
 struct Acc {
     lines_before: u64,
     last_byte: Option<u8>,
-    /// Events not yet settled (`thin`), in line order.
-    fresh: Vec<Event>,
-    thinner: Thinner,
+    /// Events not yet settled, by log (one lane unless the input is NDJSON).
+    lanes: Vec<Lane>,
+    /// How every lane thins (`Reading::arm`); lanes start from a copy.
+    thin: Thinner,
     /// Settled events, thinned past the budget.
     events: Vec<Event>,
     configs: Vec<ConfigDump>,
@@ -469,13 +515,19 @@ impl Acc {
                 true => (base, Vec::new()),
                 false => (0, self.origins.adopt(out.origins)),
             };
-            self.fresh.extend(out.events.into_iter().map(|mut e| {
+            for mut e in out.events {
                 e.line += line_base;
-                if let Some(&n) = names.get(e.input as usize) {
-                    e.input = n;
-                }
-                e
-            }));
+                let lane = match names.get(e.input as usize) {
+                    Some(&n) => {
+                        e.input = n;
+                        self.lane(n as usize)
+                    }
+                    None => self.lane(0),
+                };
+                // By position, as a log's clock is its latest timed line.
+                lane.clock = Some(e.time);
+                lane.fresh.push(e);
+            }
             for f in out.racks {
                 if !self.racks.contains(&f) {
                     self.racks.push(f);
@@ -505,44 +557,33 @@ impl Acc {
         }
     }
 
+    /// Lane `i`, made (thinning as `thin` does) if it is new.
+    fn lane(&mut self, i: usize) -> &mut Lane {
+        while self.lanes.len() <= i {
+            self.lanes.push(Lane { thinner: self.thin.like(), ..Lane::default() });
+        }
+        &mut self.lanes[i]
+    }
+
+    /// The events of a log input's lane not settled yet.
+    fn fresh(&self) -> &[Event] {
+        self.lanes.first().map_or(&[], |l| &l.fresh)
+    }
+
     fn lines(&self) -> u64 {
         self.lines_before + u64::from(self.last_byte.is_some_and(|b| b != b'\n'))
     }
 
-    /// Drops echoes among the fresh events, and passes those `SETTLE_MS`
-    /// or more from the input's clock (all of them at the end) to the
-    /// thinner. Returns the echoes that stayed, which a live input has not
-    /// written yet.
+    /// Settles every lane (`Lane::settle`) by its clock: an NDJSON lane's
+    /// own, else the input's. Returns the echoes that stayed, which a live
+    /// input has not written yet.
     fn settle(&mut self, all: bool) -> Vec<Event> {
-        let logs = self.origins.list.len();
-        if logs > 0 && !all {
-            // rollcall's NDJSON interleaves many logs, each with its own
-            // clock: its events settle at the end.
-            return Vec::new();
-        }
-        crate::extract::ndjson::each_origin(&mut self.fresh, logs, crate::extract::drop_echoes);
-        // An event settles once the clock is `SETTLE_MS` away from it
-        // either way: past it, or gone back before it (logs concatenated
-        // out of order). Waiting for a clock that went back to catch up
-        // again held every later event of a `cat new.log old.log`
-        // unsettled: 91 MB for four copies of the 1 GB log.
-        let n = match self.range {
-            _ if all => self.fresh.len(),
-            None => 0,
-            Some((_, clock)) => {
-                let near = |e: &Event| e.time.abs_diff(clock) <= SETTLE_MS.unsigned_abs();
-                self.fresh.iter().position(near).unwrap_or(self.fresh.len())
-            }
-        };
+        let by_lane = !self.origins.list.is_empty();
+        let clock = self.range.map(|r| r.1);
         let mut echoes = Vec::new();
-        for e in self.fresh.drain(..n) {
-            if e.echo {
-                echoes.push(e.clone());
-            }
-            self.thinner.push(e, &mut self.events);
-        }
-        if all {
-            std::mem::take(&mut self.thinner).finish(&mut self.events);
+        for lane in &mut self.lanes {
+            let clock = if by_lane { lane.clock } else { clock };
+            lane.settle(all, clock, &mut self.events, &mut echoes);
         }
         echoes
     }
@@ -884,7 +925,7 @@ impl<'a> Reading<'a> {
         let o = self.opts;
         let after = o.thin_after.or(self.sink.map(|_| crate::thin::THIN_AFTER));
         let bounds = [o.since, o.until, o.maintenance.map(|m| m.0), o.maintenance.map(|m| m.1)];
-        self.acc.thinner = Thinner::new(after, o.thresholds.gap_ms, bounds.into_iter().flatten());
+        self.acc.thin = Thinner::new(after, o.thresholds.gap_ms, bounds.into_iter().flatten());
     }
 
     fn mapped(&mut self, data: &[u8]) {
@@ -956,7 +997,7 @@ impl<'a> Reading<'a> {
             let done = chunk.is_none();
             if let Some(data) = chunk {
                 let l = layout.as_ref().and_then(Option::as_ref);
-                let before = self.acc.fresh.len();
+                let before = self.acc.fresh().len();
                 if let Some(l) = l.filter(|_| sampled < SAMPLE_BYTES) {
                     // INFO lines anywhere in the first 64 KiB, however slowly
                     // a live input brings them.
@@ -967,7 +1008,7 @@ impl<'a> Reading<'a> {
                 if self.sink.is_some() {
                     // An echo waits to settle: it is written only if it has
                     // no twin (`extract::drop_echoes`).
-                    self.tell(self.acc.fresh[before..].iter().filter(|e| !e.echo));
+                    self.tell(self.acc.fresh()[before..].iter().filter(|e| !e.echo));
                     let echoes = self.acc.settle(false);
                     self.tell(&echoes);
                     if let (Some(sink), Some((_, clock))) = (self.sink, self.acc.range) {
@@ -1051,9 +1092,13 @@ mod tests {
         Event::new(Gist { client: Some(format!("c{line}")), ..Gist::default() }, time, 0, line)
     }
 
+    fn lane(fresh: Vec<Event>) -> Lane {
+        Lane { fresh, ..Lane::default() }
+    }
+
     #[test]
     fn events_settle_once_the_clock_is_away_from_them_either_way() {
-        let mut acc = Acc { fresh: vec![ev(100_000, 1), ev(101_000, 2), ev(10_000, 3)], ..Acc::default() };
+        let mut acc = Acc { lanes: vec![lane(vec![ev(100_000, 1), ev(101_000, 2), ev(10_000, 3)])], ..Acc::default() };
         // The clock just past the first two: nothing has settled.
         acc.range = Some((100_000, 101_500));
         acc.settle(false);
@@ -1063,12 +1108,43 @@ mod tests {
         acc.range = Some((100_000, 10_000));
         acc.settle(false);
         assert_eq!(acc.events.iter().map(|e| e.line).collect::<Vec<_>>(), vec![1, 2]);
-        assert_eq!(acc.fresh.len(), 1);
+        assert_eq!(acc.fresh().len(), 1);
         // The clock moving on past the last one settles it too.
         acc.range = Some((100_000, 10_000 + SETTLE_MS + 1));
         acc.settle(false);
-        assert_eq!(acc.fresh.len(), 0);
+        assert_eq!(acc.fresh().len(), 0);
         assert_eq!(acc.events.len(), 3);
+    }
+
+    #[test]
+    fn each_log_of_an_ndjson_input_settles_by_its_own_clock() {
+        // Two hosts' logs, interleaved in one NDJSON input: host b's clock
+        // is a day behind host a's.
+        let mut acc = Acc::default();
+        let day = 86_400_000;
+        let at = |input: u32, time: i64, line: u64| Event { input, ..ev(time, line) };
+        let origin = |name: &str| crate::extract::ndjson::Origin { name: name.into(), ..Default::default() };
+        let chunk = |events: Vec<Event>| crate::extract::ChunkOut {
+            origins: vec![origin("a.log"), origin("b.log")],
+            events,
+            ..Default::default()
+        };
+        acc.merge(vec![chunk(vec![at(0, day, 1), at(1, 1_000, 1), at(0, day + 60_000, 2), at(1, 2_000, 2)])]);
+        assert_eq!(acc.lanes.iter().map(|l| l.clock).collect::<Vec<_>>(), vec![Some(day + 60_000), Some(2_000)]);
+        acc.settle(false);
+        // Each lane's last event is near its own clock and waits; the
+        // others settled while the stream goes on, not at its end. By one
+        // clock for both, host b's would wait for nothing, or all settle.
+        let settled: Vec<(u32, u64)> = acc.events.iter().map(|e| (e.input, e.line)).collect();
+        assert_eq!(settled, vec![(0, 1)]);
+        assert_eq!(acc.lanes[1].fresh.len(), 2, "host b's events are within SETTLE_MS of its clock");
+        acc.merge(vec![chunk(vec![at(1, 2_000 + SETTLE_MS + 1, 3)])]);
+        acc.settle(false);
+        let settled: Vec<(u32, u64)> = acc.events.iter().map(|e| (e.input, e.line)).collect();
+        assert_eq!(settled, vec![(0, 1), (1, 1), (1, 2)]);
+        acc.settle(true);
+        assert_eq!(acc.events.len(), 5);
+        assert!(acc.lanes.iter().all(|l| l.fresh.is_empty()));
     }
 
     #[test]

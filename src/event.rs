@@ -454,6 +454,13 @@ impl Gists {
         self.by_ptr.insert(ptr, (met, shared));
     }
 
+    /// Makes `e`, whose gist was made for it alone, share the equal gist
+    /// met before; unlike [`Gists::share`] nothing keeps its own copy.
+    pub fn adopt(&mut self, e: &mut Event) {
+        let own = e.gist.clone();
+        e.gist = self.find_or_insert(own.view(), |_| own.clone());
+    }
+
     /// The one lookup both ways in go through: by the view's hash, then
     /// its contents; `make` runs only on a miss.
     fn find_or_insert(&mut self, view: GistView<'_>, make: impl FnOnce(GistView<'_>) -> Arc<Gist>) -> Arc<Gist> {

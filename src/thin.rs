@@ -122,6 +122,12 @@ impl Thinner {
         }
     }
 
+    /// A thinner with the same budget, gap and bounds that has seen
+    /// nothing: one per log of an input that interleaves many.
+    pub fn like(&self) -> Thinner {
+        Thinner::new(self.after, self.gap_ms, self.bounds.iter().copied())
+    }
+
     /// Takes the next settled event (in line order); what is kept goes to `out`.
     pub fn push(&mut self, mut e: Event, out: &mut Vec<Event>) {
         self.gists.share(&mut e);

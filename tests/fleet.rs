@@ -341,3 +341,45 @@ fn events_written_live_give_the_windows_and_never_claim_a_broker_never_came_back
     assert_eq!(windows(&both), windows(&with));
     assert_eq!(anomaly_kinds(&both), anomaly_kinds(&with));
 }
+
+/// A long stream of many hosts' events is thinned as a log is, each log by
+/// its own clock, while it streams (issue 4: bounded memory): past the
+/// budget, the central analysis of one NDJSON of two hosts' interleaved
+/// events still gives the windows, evidence, anomalies and verdict of the
+/// logs themselves, read from a pipe or from the file.
+#[test]
+fn many_hosts_events_thinned_as_they_stream_give_what_the_logs_give() {
+    let dir = temp_dir("fleet-thin");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    for (host, seed) in [("a", "3"), ("b", "4")] {
+        let gen = run(env!("CARGO_BIN_EXE_rollcall-gen"), &["bulk", "--bytes", "6M", "--seed", seed], None);
+        std::fs::write(logs.join(format!("{host}.log")), &gen.stdout).unwrap();
+    }
+    let logs = logs.to_str().unwrap();
+    let ndjson = dir.join("hosts.ndjson");
+    extract(&[], &[logs], &ndjson);
+    let events = std::fs::read(&ndjson).unwrap();
+    let origins: BTreeSet<&str> =
+        ["a.log", "b.log"].into_iter().filter(|l| String::from_utf8_lossy(&events).contains(*l)).collect();
+    assert_eq!(origins.len(), 2, "one input naming both logs");
+    let thin = ["--thin-after".to_string(), "0".to_string()];
+    let raw = analyse(&thin, &[logs]);
+    let r = raw.json();
+    assert!(windows(&r).len() > 6, "the logs hold many windows");
+    let piped = rollcall(&["--format", "json", "--thin-after", "0", "-"], Some(&events));
+    let file = analyse(&thin, &[ndjson.to_str().unwrap()]);
+    for central in [piped, file] {
+        let c = central.json();
+        assert_eq!(central.code, raw.code, "{}", central.stderr);
+        assert_eq!(windows(&c), windows(&r));
+        assert_eq!(anomaly_kinds(&c), anomaly_kinds(&r));
+        assert_eq!(c["verdict"], r["verdict"]);
+        let original = |s: &str| Some(s.rsplit_once(':').map_or(s, |(_, p)| p).to_string());
+        assert_eq!(evidence(&c, &original), evidence(&r, &|s: &str| Some(s.to_string())));
+        // Every event the host wrote is counted once, thinned or not.
+        let counted: u64 = c["inputs"].as_array().unwrap().iter().filter_map(|i| i["events"].as_u64()).sum();
+        assert_eq!(counted, events.iter().filter(|&&b| b == b'\n').count() as u64);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -19,7 +19,7 @@
 //! numbers or fields of the wrong type.
 
 use super::{ChunkOut, Issue, IssueKind};
-use crate::event::{Event, Gist, Kind, Level, Role};
+use crate::event::{Event, Gist, Gists, Kind, Level, Role};
 use crate::grammar::split_tp;
 use crate::layout::strip_cr;
 use crate::layout::wrapper::Wrapper;
@@ -78,6 +78,10 @@ pub fn diagnose(line: &[u8]) -> (usize, String) {
 pub fn chunk(data: &[u8], wrapper: Option<Wrapper>) -> ChunkOut {
     let mut out = ChunkOut::default();
     let mut origins = Origins::default();
+    // Alike lines share one gist from the start, as a log's chunk does: a
+    // host's NDJSON is mostly the same few gists, and a gist is most of an
+    // event's memory until it settles.
+    let mut gists = Gists::default();
     // A wrapped line: unescaped (Docker) or joined (CRI partial lines) here.
     let mut text: Vec<u8> = Vec::new();
     for (k, raw) in data.split(|&b| b == b'\n').enumerate() {
@@ -96,6 +100,7 @@ pub fn chunk(data: &[u8], wrapper: Option<Wrapper>) -> ChunkOut {
             match read(line) {
                 Ok((origin, mut ev)) => {
                     ev.input = origins.note(origin);
+                    gists.adopt(&mut ev);
                     out.records += 1;
                     out.events.push(ev);
                 }
