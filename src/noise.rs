@@ -6,7 +6,7 @@
 //! The model of a healthy roll: brokers go out one at a time, each briefly
 //! and once, and clients retry and recover. Everything else is a finding.
 
-use crate::correlate::Timeline;
+use crate::correlate::{Timeline, Window};
 use crate::event::{Event, Kind, Role};
 use crate::extract::ConfigDump;
 use crate::timefmt::{clock, human_duration, Zone};
@@ -216,7 +216,7 @@ fn repeated(timelines: &[Timeline], zone: &Zone, out: &mut Vec<Finding>) {
         if tl.windows.len() < 2 {
             continue;
         }
-        let starts: Vec<String> = tl.windows.iter().map(|w| clock(w.start, zone)).collect();
+        let starts = outage_starts(&tl.windows, zone);
         let clients: BTreeSet<String> = tl.windows.iter().flat_map(|w| w.clients.iter().cloned()).collect();
         let ev: Vec<&Vec<(u32, u64)>> = tl.windows.iter().map(|w| &w.evidence).collect();
         out.push(Finding {
@@ -226,11 +226,28 @@ fn repeated(timelines: &[Timeline], zone: &Zone, out: &mut Vec<Finding>) {
             clients: clients.into_iter().collect(),
             start: tl.windows[0].start,
             end: tl.windows[tl.windows.len() - 1].end,
-            message: format!("broker {b} went out {} times (at {})", tl.windows.len(), starts.join(", ")),
+            message: format!("broker {b} went out {} times (at {starts})", tl.windows.len()),
             advice: "In a rolling update each broker restarts once. A broker that goes out again may be crash-looping, failing health checks, or caught by a second operation; check its history. If the windows are one slow restart split by a quiet spell, raise --gap.".into(),
             evidence: merge_evidence(&ev),
         });
     }
+}
+
+/// Outage starts a message lists before it says how many more there were.
+const LISTED_STARTS: usize = 10;
+
+/// When a broker's windows started, for a message read first thing in the
+/// report: the first `LISTED_STARTS`, then how many more and the last. A
+/// crash-looping broker, or a week of rolls, is hundreds of windows; the
+/// JSON lists each under `brokers[].windows`.
+fn outage_starts(windows: &[Window], zone: &Zone) -> String {
+    let mut s: Vec<String> = windows.iter().take(LISTED_STARTS).map(|w| clock(w.start, zone)).collect();
+    if let (Some(more @ 2..), Some(last)) = (windows.len().checked_sub(LISTED_STARTS), windows.last()) {
+        s.push(format!("and {more} more, the last at {}", clock(last.start, zone)));
+    } else {
+        s.extend(windows.get(LISTED_STARTS).map(|w| clock(w.start, zone)));
+    }
+    s.join(", ")
 }
 
 /// Per client: its events of `kind`, with their topic-partitions.
@@ -939,6 +956,24 @@ mod tests {
         assert_eq!(k, vec![AnomalyKind::LongOutage, AnomalyKind::RepeatedOutage]);
         let evs: Vec<Event> = (0..100).map(|i| ev(i * 1_000, Kind::ConnectionFailed, Some("1"))).collect();
         assert_eq!(kinds(&evs, 100_000), vec![AnomalyKind::BrokerNeverRecovered]);
+    }
+
+    #[test]
+    fn a_broker_out_many_times_is_told_in_a_line() {
+        let message = |n: i64| {
+            let spans: Vec<(i64, i64)> = (0..n).map(|i| (i * 600_000, i * 600_000 + 10_000)).collect();
+            let mut out = Vec::new();
+            repeated(&[Timeline::of_spans("1", &spans)], &Zone::default(), &mut out);
+            out.pop().map(|f| f.message).unwrap_or_default()
+        };
+        assert_eq!(message(2), "broker 1 went out 2 times (at 00:00:00.000, 00:10:00.000)");
+        // Ten starts, then how many more and the last.
+        let m = message(1_000);
+        assert!(m.starts_with("broker 1 went out 1000 times (at 00:00:00.000, 00:10:00.000, "), "{m}");
+        assert!(m.ends_with(", 01:30:00.000, and 990 more, the last at 22:30:00.000)"), "{m}");
+        assert_eq!(m.matches(':').count(), 2 * 11, "{m}");
+        // One more than ten is listed, not counted.
+        assert!(message(11).ends_with(", 01:30:00.000, 01:40:00.000)"));
     }
 
     fn dump(class: &str, entries: &[(&str, &str)]) -> ConfigDump {
