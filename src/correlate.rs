@@ -16,6 +16,7 @@ use crate::event::{Event, Kind};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Evidence kept per window, at most.
 pub const MAX_EVIDENCE: usize = 5;
@@ -99,20 +100,44 @@ pub(crate) fn runs(spans: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> 
 
 /// [`runs`] of spans already sorted, as they are merged.
 pub fn merged(sorted: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> impl Iterator<Item = (i64, i64)> {
-    let mut sorted = sorted.into_iter();
-    let mut cur = sorted.next();
-    std::iter::from_fn(move || {
-        let mut run = cur?;
-        loop {
-            match sorted.next() {
-                Some((s, e)) if s - run.1 <= gap_ms => run.1 = run.1.max(e),
-                next => {
-                    cur = next;
-                    return Some(run);
+    // Fused: asked again once done, it stays done.
+    let mut sorted = sorted.into_iter().fuse();
+    let mut run = Run::default();
+    std::iter::from_fn(move || loop {
+        match sorted.next() {
+            Some(span) => {
+                if let Some(done) = run.push(span, gap_ms) {
+                    return Some(done);
                 }
             }
+            None => return run.0.take(),
         }
     })
+}
+
+/// The run being merged from spans given in order of their starts: what
+/// `merged` keeps between spans, for callers that merge many lists at once.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Run(Option<(i64, i64)>);
+
+impl Run {
+    /// Adds a span; returns the run it closes, when it starts more than the
+    /// gap after that run's end.
+    pub fn push(&mut self, (s, e): (i64, i64), gap_ms: i64) -> Option<(i64, i64)> {
+        match &mut self.0 {
+            Some(run) if s - run.1 <= gap_ms => {
+                run.1 = run.1.max(e);
+                None
+            }
+            cur => cur.replace((s, e)),
+        }
+    }
+}
+
+/// A span read backwards: (start, end) as (-end, -start), so that spans in
+/// order of their ends, read from the last, come in order of their starts.
+fn mirror((s, e): (i64, i64)) -> (i64, i64) {
+    (e.saturating_neg(), s.saturating_neg())
 }
 
 /// [`runs`] of spans given in order of their ends, as the spans of events
@@ -124,24 +149,28 @@ pub fn merged_by_end(
     by_end: impl DoubleEndedIterator<Item = (i64, i64)>,
     gap_ms: i64,
 ) -> impl Iterator<Item = (i64, i64)> {
-    let mirror = |(s, e): (i64, i64)| (e.saturating_neg(), s.saturating_neg());
     merged(by_end.rev().map(mirror), gap_ms).map(mirror)
 }
 
-/// The gap-split time spans of the events' brokers: (broker, start, end).
-/// `events` must be sorted by time.
-pub fn spans(events: &[&Event], gap_ms: i64) -> Vec<(String, i64, i64)> {
-    let mut by: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
-    for e in events {
+/// The gap-split time spans of the events' brokers: (broker, start, end),
+/// by broker, each broker's in order. `events` must be sorted by time.
+///
+/// One backward pass ([`merged_by_end`] of every broker at once), holding
+/// a run per broker and the runs: no list of every event's span, which on
+/// a long input was some 5 MB at the end phase's start (issue 4, session 7).
+pub fn spans<'a>(events: impl DoubleEndedIterator<Item = &'a Event>, gap_ms: i64) -> Vec<(Arc<str>, i64, i64)> {
+    // Arcs compare as their names do: by broker name.
+    let mut by = BTreeMap::new();
+    for e in events.rev() {
         if let Some(b) = &e.broker {
-            by.entry(b).or_default().push((e.start, e.time));
+            let (run, runs): &mut (Run, Vec<(i64, i64)>) = by.entry(b).or_default();
+            runs.extend(run.push(mirror((e.start, e.time)), gap_ms).map(mirror));
         }
     }
     let mut out = Vec::new();
-    for (b, spans) in by {
-        let first = out.len();
-        out.extend(merged_by_end(spans.into_iter(), gap_ms).map(|(s, e)| (b.to_string(), s, e)));
-        out[first..].reverse();
+    for (b, (run, mut runs)) in by {
+        runs.extend(run.0.map(mirror));
+        out.extend(runs.into_iter().rev().map(|(s, e)| (b.clone(), s, e)));
     }
     out
 }
@@ -264,7 +293,6 @@ fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i6
 mod tests {
     use super::*;
     use crate::event::Gist;
-    use std::sync::Arc;
 
     fn ev(time: i64, kind: Kind, broker: Option<&str>) -> Event {
         let mut e = Event::new(
@@ -328,6 +356,32 @@ mod tests {
         assert_eq!(runs, vec![(0, 75), (200, 231), (262, 262)]);
         assert_eq!(super::runs(spans.iter().rev().copied(), 30), runs, "runs sorts first");
         assert_eq!(merged(std::iter::empty(), 30).count(), 0);
+    }
+
+    proptest::proptest! {
+        /// The spans of every broker, found in one backward pass, are each
+        /// broker's runs of its events' spans, by broker.
+        #[test]
+        fn spans_are_each_brokers_runs(
+            evs in proptest::collection::vec((0i64..400, span_lengths(120), 0usize..3), 0..40),
+        ) {
+            let names = [None, Some("1"), Some("10")];
+            let mut evs: Vec<Event> = evs
+                .into_iter()
+                .map(|(time, len, b)| {
+                    let mut e = ev(time, Kind::ConnectionFailed, names[b]);
+                    e.start = time - len;
+                    e
+                })
+                .collect();
+            evs.sort_by_key(Event::sort_key);
+            let mut want: Vec<(Arc<str>, i64, i64)> = Vec::new();
+            for b in ["1", "10"] {
+                let of_b = evs.iter().filter(|e| e.broker.as_deref() == Some(b)).map(|e| (e.start, e.time));
+                want.extend(runs(of_b, 30).into_iter().map(|(s, e)| (Arc::from(b), s, e)));
+            }
+            proptest::prop_assert_eq!(spans(evs.iter(), 30), want);
+        }
     }
 
     proptest::proptest! {
