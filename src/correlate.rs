@@ -30,6 +30,11 @@ pub enum EndedBy {
     LastSymptom,
 }
 
+/// A window is kept for every outage of a long input (thousands per GB of
+/// a log that rolls again and again), so it is small: its clients are
+/// shared names, its evidence is held in place, and its kinds and clients
+/// are boxed slices made once (issue 4, session 7: some 470 bytes of heap
+/// a window before, some 260 now).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Window {
     pub start: i64,
@@ -38,14 +43,41 @@ pub struct Window {
     /// `None` while open.
     pub ended_by: Option<EndedBy>,
     pub events: usize,
-    /// Lines per kind, by kind. Sorted vectors, not a map and a set: a
-    /// window holds a few of each, and a long input holds thousands of
-    /// windows (a B-tree node is some 250 bytes however few it holds).
-    pub kinds: Vec<(Kind, usize)>,
-    /// Its clients, sorted, each once.
-    pub clients: Vec<String>,
+    /// Lines per kind, by kind. Sorted, not a map and a set: a window holds
+    /// a few of each (a B-tree node is some 250 bytes however few it holds).
+    pub kinds: Box<[(Kind, usize)]>,
+    /// Its clients, sorted, each once; a name is shared by the broker's
+    /// windows, not copied into each.
+    pub clients: Box<[Arc<str>]>,
     /// (input, line) of a few of its events: the first of each kind, the last.
-    pub evidence: Vec<(u32, u64)>,
+    pub evidence: Lines,
+}
+
+/// At most [`MAX_EVIDENCE`] (input, line) pairs, in place: a vector's
+/// allocation would be a third of a window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lines {
+    len: u8,
+    /// Unused slots stay `(0, 0)`, so that the derived comparisons hold.
+    at: [(u32, u64); MAX_EVIDENCE],
+}
+
+impl Lines {
+    /// Adds a line unless it is there already or the list is full.
+    pub fn push(&mut self, line: (u32, u64)) {
+        if usize::from(self.len) < MAX_EVIDENCE && !self.contains(&line) {
+            self.at[usize::from(self.len)] = line;
+            self.len += 1;
+        }
+    }
+}
+
+impl std::ops::Deref for Lines {
+    type Target = [(u32, u64)];
+
+    fn deref(&self) -> &[(u32, u64)] {
+        &self.at[..usize::from(self.len)]
+    }
 }
 
 impl Window {
@@ -65,9 +97,9 @@ impl Timeline {
             open: false,
             ended_by: None,
             events: 1,
-            kinds: vec![],
-            clients: vec![],
-            evidence: vec![],
+            kinds: Box::default(),
+            clients: Box::default(),
+            evidence: Lines::default(),
         };
         Timeline { broker: Some(broker.into()), hosts: vec![], windows: spans.iter().map(window).collect() }
     }
@@ -206,16 +238,19 @@ pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<
             });
             let mut windows = Vec::new();
             let mut group: Vec<&Event> = Vec::new();
+            let mut names = Names::default();
             let mut reach = i64::MIN;
             for e in evs.iter().map(|&i| &events[i as usize]) {
                 if !group.is_empty() && e.start.saturating_sub(reach) > gap_ms {
-                    windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some()));
+                    windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some(), &mut names));
                     group.clear();
                 }
                 reach = if group.is_empty() { e.time } else { reach.max(e.time) };
                 group.push(e);
             }
-            windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some()));
+            windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some(), &mut names));
+            // Grown by doubling: up to half of it would be room never used.
+            windows.shrink_to_fit();
             let hosts = broker.and_then(|b| hosts.get(b)).map(|h| h.iter().cloned().collect()).unwrap_or_default();
             Timeline { broker: broker.map(str::to_string), hosts, windows }
         })
@@ -225,7 +260,24 @@ pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<
     out
 }
 
-fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i64>, is_broker: bool) -> Window {
+/// One shared name per client, for a broker's windows.
+#[derive(Default)]
+struct Names<'a>(BTreeMap<&'a str, Arc<str>>);
+
+impl<'a> Names<'a> {
+    fn get(&mut self, name: &'a str) -> Arc<str> {
+        self.0.entry(name).or_insert_with(|| Arc::from(name)).clone()
+    }
+}
+
+fn window<'a>(
+    group: &[&'a Event],
+    recoveries: &[i64],
+    gap_ms: i64,
+    logs_end: Option<i64>,
+    is_broker: bool,
+    names: &mut Names<'a>,
+) -> Window {
     // `group` is in order of `start`; its last line is the latest `time`.
     let start = group[0].start;
     let last_ev = group.iter().max_by_key(|e| e.sort_key()).copied().unwrap_or(group[0]);
@@ -238,37 +290,32 @@ fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i6
     let back_later = next.is_some();
     let open = is_broker && !back_later && end - start >= gap_ms && logs_end.is_some_and(|le| le - end <= gap_ms);
     let mut kinds: Vec<(Kind, usize)> = Vec::new();
-    let mut clients: Vec<String> = Vec::new();
+    let mut clients: Vec<&str> = Vec::new();
     let mut firsts: BTreeMap<Kind, (u32, u64)> = BTreeMap::new();
     for e in group {
         match kinds.iter_mut().find(|(k, _)| *k == e.kind) {
             Some((_, n)) => *n += e.weight as usize,
             None => kinds.push((e.kind, e.weight as usize)),
         }
-        if let Some(c) = e.client.as_deref().filter(|c| !clients.iter().any(|x| x == c)) {
-            clients.push(c.to_string());
+        if let Some(c) = e.client.as_deref().filter(|c| !clients.contains(c)) {
+            clients.push(c);
         }
         firsts.entry(e.kind).or_insert((e.input, e.line));
     }
     kinds.sort_unstable();
-    kinds.shrink_to_fit();
     clients.sort_unstable();
-    clients.shrink_to_fit();
-    let mut evidence: Vec<(u32, u64)> = vec![(group[0].input, group[0].line)];
+    let mut evidence = Lines::default();
+    evidence.push((group[0].input, group[0].line));
     let mut rest: Vec<(u32, u64)> = firsts.into_values().collect();
     rest.sort_unstable();
+    // The first, the first of each kind while there is room, and the last.
     for ev in rest {
         if evidence.len() >= MAX_EVIDENCE - 1 {
             break;
         }
-        if !evidence.contains(&ev) {
-            evidence.push(ev);
-        }
+        evidence.push(ev);
     }
-    let last = (last_ev.input, last_ev.line);
-    if !evidence.contains(&last) {
-        evidence.push(last);
-    }
+    evidence.push((last_ev.input, last_ev.line));
     Window {
         start,
         // Honest ends: the broker was out until the logs show it back, when
@@ -283,8 +330,8 @@ fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i6
             Some(EndedBy::LastSymptom)
         },
         events: crate::thin::weight(group.iter().copied()),
-        kinds,
-        clients,
+        kinds: kinds.into_boxed_slice(),
+        clients: clients.into_iter().map(|c| names.get(c)).collect(),
         evidence,
     }
 }
@@ -347,6 +394,19 @@ mod tests {
         assert!(w.evidence.len() <= MAX_EVIDENCE);
         assert_eq!(w.evidence[0], (0, 0));
         assert_eq!(*w.evidence.last().unwrap(), (0, 4));
+    }
+
+    #[test]
+    fn lines_hold_each_line_once_and_at_most_max_evidence() {
+        let mut l = Lines::default();
+        assert!(l.is_empty());
+        for i in [3u64, 1, 3, 2, 5, 4, 6, 7] {
+            l.push((0, i));
+        }
+        assert_eq!(&*l, &[(0, 3), (0, 1), (0, 2), (0, 5), (0, 4)]);
+        let mut m = Lines::default();
+        [(0, 3), (0, 1), (0, 2), (0, 5), (0, 4)].into_iter().for_each(|x| m.push(x));
+        assert_eq!(l, m, "equal lines compare equal");
     }
 
     #[test]

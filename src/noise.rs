@@ -150,12 +150,12 @@ fn overlapping(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Ve
                     }
                     let mut pair = [a.as_str(), b.as_str()];
                     pair.sort_by_key(|x| (x.len(), x.to_string()));
-                    let clients: BTreeSet<String> = wa.clients.iter().chain(&wb.clients).cloned().collect();
+                    let clients: BTreeSet<&str> = wa.clients.iter().chain(&wb.clients).map(|c| &**c).collect();
                     out.push(Finding {
                         kind: AnomalyKind::OverlappingOutage,
                         severity: Severity::Critical,
                         brokers: pair.iter().map(|x| x.to_string()).collect(),
-                        clients: clients.into_iter().collect(),
+                        clients: clients.into_iter().map(str::to_string).collect(),
                         start: s,
                         end: e,
                         message: format!(
@@ -174,13 +174,14 @@ fn overlapping(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Ve
 fn per_window(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Vec<Finding>) {
     for (b, tl) in brokers_of(timelines) {
         for w in &tl.windows {
-            let clients: Vec<String> = w.clients.clone();
+            // Copied for a finding only: most windows make none.
+            let clients = || w.clients.iter().map(|c| c.to_string()).collect::<Vec<String>>();
             if w.open {
                 out.push(Finding {
                     kind: AnomalyKind::BrokerNeverRecovered,
                     severity: Severity::Critical,
                     brokers: vec![b.clone()],
-                    clients: clients.clone(),
+                    clients: clients(),
                     start: w.start,
                     end: w.end,
                     message: format!(
@@ -188,7 +189,7 @@ fn per_window(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Vec
                         clock(w.start, zone), clock(w.end, zone), human_duration(w.duration())
                     ),
                     advice: "Check that broker now (MSK console: cluster operation state and broker status; CloudWatch: its metrics stopped?). While it is out its partitions are under-replicated and one more broker loss makes them unavailable. If the logs were only cut during the restart, analyse logs that run past it.".into(),
-                    evidence: w.evidence.clone(),
+                    evidence: w.evidence.to_vec(),
                 });
             }
             if w.duration() > t.max_outage_ms {
@@ -196,7 +197,7 @@ fn per_window(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Vec
                     kind: AnomalyKind::LongOutage,
                     severity: Severity::Warning,
                     brokers: vec![b.clone()],
-                    clients,
+                    clients: clients(),
                     start: w.start,
                     end: w.end,
                     message: format!(
@@ -204,7 +205,7 @@ fn per_window(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Vec
                         human_duration(w.duration()), clock(w.start, zone), clock(w.end, zone), human_duration(t.max_outage_ms)
                     ),
                     advice: "AWS puts the client impact of a broker restart at about 2 minutes at most. A longer outage points at a slow start (log recovery after an unclean shutdown), a broker that failed health checks, or a stuck operation: check the broker and the operation's progress. If slow restarts are normal here, raise --max-outage.".into(),
-                    evidence: w.evidence.clone(),
+                    evidence: w.evidence.to_vec(),
                 });
             }
         }
@@ -217,13 +218,13 @@ fn repeated(timelines: &[Timeline], zone: &Zone, out: &mut Vec<Finding>) {
             continue;
         }
         let starts: Vec<String> = tl.windows.iter().map(|w| clock(w.start, zone)).collect();
-        let clients: BTreeSet<String> = tl.windows.iter().flat_map(|w| w.clients.iter().cloned()).collect();
-        let ev: Vec<&Vec<(u32, u64)>> = tl.windows.iter().map(|w| &w.evidence).collect();
+        let clients: BTreeSet<&str> = tl.windows.iter().flat_map(|w| w.clients.iter().map(|c| &**c)).collect();
+        let ev: Vec<&[(u32, u64)]> = tl.windows.iter().map(|w| &*w.evidence).collect();
         out.push(Finding {
             kind: AnomalyKind::RepeatedOutage,
             severity: Severity::Warning,
             brokers: vec![b.clone()],
-            clients: clients.into_iter().collect(),
+            clients: clients.into_iter().map(str::to_string).collect(),
             start: tl.windows[0].start,
             end: tl.windows[tl.windows.len() - 1].end,
             message: format!("broker {b} went out {} times (at {})", tl.windows.len(), starts.join(", ")),
@@ -690,7 +691,7 @@ fn unexplained(timelines: &[Timeline], events: &[Event], (ms, me): (i64, i64), z
     });
 }
 
-fn merge_evidence(lists: &[&Vec<(u32, u64)>]) -> Vec<(u32, u64)> {
+fn merge_evidence(lists: &[&[(u32, u64)]]) -> Vec<(u32, u64)> {
     let mut out: Vec<(u32, u64)> = Vec::new();
     // Round-robin so that every window shows its first lines.
     for k in 0..EVIDENCE {

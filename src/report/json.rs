@@ -183,8 +183,17 @@ struct Window<'a> {
     ended_by: Option<EndedBy>,
     events: usize,
     kinds: BTreeMap<&'static str, usize>,
-    clients: &'a [String],
+    clients: Names<'a>,
     evidence: Vec<Evidence<'a>>,
+}
+
+/// A window's shared client names, written as strings.
+struct Names<'a>(&'a [std::sync::Arc<str>]);
+
+impl Serialize for Names<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|c| &**c))
+    }
 }
 
 #[derive(Serialize)]
@@ -253,7 +262,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 ended_by: w.ended_by,
                 events: w.events,
                 kinds: w.kinds.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
-                clients: &w.clients,
+                clients: Names(&w.clients),
                 evidence: evidence(a, &w.evidence),
             })),
         })),
