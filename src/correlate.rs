@@ -207,27 +207,59 @@ pub fn spans<'a>(events: impl DoubleEndedIterator<Item = &'a Event>, gap_ms: i64
     out
 }
 
+/// The indices of the events that have a key, grouped by key in its
+/// order (in the events' order within a group), and each key with the
+/// length of its group. One list of exactly 4 bytes an event, not a list
+/// per key grown by doubling: on a long input these lists are made at the
+/// analysis' peak of memory, beside every kept event (issue 4, session 7).
+pub fn grouped<'a, K: Ord + Copy>(
+    events: &'a [Event],
+    key: impl Fn(&'a Event) -> Option<K>,
+) -> (Vec<u32>, Vec<(K, usize)>) {
+    let mut count: BTreeMap<K, usize> = BTreeMap::new();
+    for k in events.iter().filter_map(&key) {
+        *count.entry(k).or_default() += 1;
+    }
+    // Where each group's next index goes.
+    let mut at: BTreeMap<K, usize> = BTreeMap::new();
+    let mut total = 0;
+    for (&k, &n) in &count {
+        at.insert(k, total);
+        total += n;
+    }
+    let mut idx = vec![0u32; total];
+    for (i, e) in events.iter().enumerate() {
+        if let Some(p) = key(e).and_then(|k| at.get_mut(&k)) {
+            idx[*p] = i as u32;
+            *p += 1;
+        }
+    }
+    (idx, count.into_iter().collect())
+}
+
 /// Builds every broker's windows. `events` must be sorted by time (the
 /// recoveries taken from them are searched by halving);
 /// `logs_end` is the time of the last line of the logs.
 pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<i64>) -> Vec<Timeline> {
-    // Indices, not references: on a long input this is the analysis' peak
-    // of memory, beside every kept event (4 bytes an event, not 8).
-    let mut by: BTreeMap<Option<&str>, Vec<u32>> = BTreeMap::new();
     let mut recoveries: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    for (i, e) in events.iter().enumerate() {
-        if e.is_symptom() {
-            by.entry(e.broker.as_deref()).or_default().push(i as u32);
-        } else if let Some(b) = &e.broker {
+    for e in events.iter().filter(|e| !e.is_symptom()) {
+        if let Some(b) = &e.broker {
             recoveries.entry(b).or_default().push(e.time);
         }
     }
+    let (mut idx, groups) = grouped(events, |e| e.is_symptom().then(|| e.broker.as_deref()));
+    let mut rest = &mut idx[..];
+    let mut by: Vec<(Option<&str>, &mut [u32])> = Vec::with_capacity(groups.len());
+    for (broker, n) in groups {
+        let (evs, tail) = rest.split_at_mut(n);
+        by.push((broker, evs));
+        rest = tail;
+    }
     // Each broker's windows are its own: built side by side (rayon), the
     // end phase's serial part is the largest broker's, not the sum.
-    let by: Vec<(Option<&str>, Vec<u32>)> = by.into_iter().collect();
     let mut out: Vec<Timeline> = by
         .into_par_iter()
-        .map(|(broker, mut evs)| {
+        .map(|(broker, evs)| {
             let rec = broker.and_then(|b| recoveries.get(b)).map_or(&[][..], |v| &v[..]);
             debug_assert!(rec.is_sorted(), "events are sorted by time");
             // By the first line each event stands for (a thinned run's

@@ -9,6 +9,7 @@ use crate::event::{Event, Kind, Role};
 use crate::extract::ConfigDump;
 use crate::noise::Thresholds;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// AWS's stated client impact of one broker restart: "up to 2 mins,
 /// typically less" (MSK patching-impact documentation).
@@ -16,7 +17,8 @@ pub const EXPECTED_IMPACT_MS: i64 = 120_000;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RollStep {
-    pub broker: String,
+    /// Shared by the broker's steps (one per window of a long input).
+    pub broker: Arc<str>,
     pub start: i64,
     pub end: i64,
     /// From the end of the latest earlier outage to this start; negative
@@ -37,15 +39,17 @@ pub struct Roll {
 
 /// The roll sequence: every outage window of a named broker, in order.
 pub fn roll(timelines: &[Timeline], t: &Thresholds) -> Roll {
-    let mut windows: Vec<(String, i64, i64)> = timelines
-        .iter()
-        .filter_map(|tl| tl.broker.as_ref().map(|b| (b, tl)))
-        .flat_map(|(b, tl)| tl.windows.iter().map(move |w| (b.clone(), w.start, w.end)))
-        .collect();
-    windows.sort_by_key(|(b, s, _)| (*s, b.clone()));
+    // Named, not copied: one name per broker, not per window, and the
+    // sort compares names in place.
+    let names: Vec<(Arc<str>, &Timeline)> =
+        timelines.iter().filter_map(|tl| tl.broker.as_deref().map(|b| (Arc::from(b), tl))).collect();
+    let mut windows: Vec<(&Arc<str>, i64, i64)> =
+        names.iter().flat_map(|(b, tl)| tl.windows.iter().map(move |w| (b, w.start, w.end))).collect();
+    windows.sort_by(|(a, s, _), (b, t, _)| (s, a).cmp(&(t, b)));
     let mut steps = Vec::with_capacity(windows.len());
     let mut latest_end: Option<i64> = None;
     for (broker, start, end) in windows {
+        let broker = broker.clone();
         let gap_ms = latest_end.map(|le| start - le);
         // Judged like `noise::overlapping`: by how long the two were out
         // together, so a short window inside a long one is an overlap of
@@ -97,14 +101,12 @@ pub struct ClientImpact {
 /// at the analysis' peak of memory, beside every kept event and window
 /// (issue 4, "Flat memory, session 4").
 pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> Vec<ClientImpact> {
-    let mut by: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-    for (i, e) in events.iter().enumerate() {
-        if let Some(c) = &e.client {
-            by.entry(c).or_default().push(i as u32);
-        }
-    }
+    let (idx, groups) = correlate::grouped(events, |e| e.client.as_deref());
     let mut out = Vec::new();
-    for (client, idx) in by {
+    let mut from = 0;
+    for (client, n) in groups {
+        let idx = &idx[from..from + n];
+        from += n;
         let evs = || idx.iter().map(|&i| &events[i as usize]);
         let Some(last_symptom) = evs().rfind(|e| e.is_symptom()).map(|e| e.time) else { continue };
         // The events are in order of their ends (`time`): merged as they
@@ -238,7 +240,7 @@ mod tests {
     fn roll_order_gaps_and_the_one_at_a_time_rule() {
         let t = Thresholds::default();
         let r = roll(&[tl("2", &[(200_000, 250_000)]), tl("1", &[(0, 60_000)]), tl("3", &[(400_000, 600_000)])], &t);
-        let order: Vec<&str> = r.steps.iter().map(|s| s.broker.as_str()).collect();
+        let order: Vec<&str> = r.steps.iter().map(|s| &*s.broker).collect();
         assert_eq!(order, vec!["1", "2", "3"]);
         assert_eq!(r.steps[1].gap_ms, Some(140_000));
         assert!(r.one_at_a_time);

@@ -217,7 +217,15 @@ fn repeated(timelines: &[Timeline], zone: &Zone, out: &mut Vec<Finding>) {
         if tl.windows.len() < 2 {
             continue;
         }
-        let starts: Vec<String> = tl.windows.iter().map(|w| clock(w.start, zone)).collect();
+        // Written into the message as they come: a long input's broker has
+        // thousands of windows, and a String apiece was its largest list.
+        let mut starts = String::new();
+        for (i, w) in tl.windows.iter().enumerate() {
+            if i > 0 {
+                starts.push_str(", ");
+            }
+            starts.push_str(&clock(w.start, zone));
+        }
         let clients: BTreeSet<&str> = tl.windows.iter().flat_map(|w| w.clients.iter().map(|c| &**c)).collect();
         let ev: Vec<&[(u32, u64)]> = tl.windows.iter().map(|w| &*w.evidence).collect();
         out.push(Finding {
@@ -227,7 +235,7 @@ fn repeated(timelines: &[Timeline], zone: &Zone, out: &mut Vec<Finding>) {
             clients: clients.into_iter().map(str::to_string).collect(),
             start: tl.windows[0].start,
             end: tl.windows[tl.windows.len() - 1].end,
-            message: format!("broker {b} went out {} times (at {})", tl.windows.len(), starts.join(", ")),
+            message: format!("broker {b} went out {} times (at {starts})", tl.windows.len()),
             advice: "In a rolling update each broker restarts once. A broker that goes out again may be crash-looping, failing health checks, or caught by a second operation; check its history. If the windows are one slow restart split by a quiet spell, raise --gap.".into(),
             evidence: merge_evidence(&ev),
         });
