@@ -247,7 +247,7 @@ pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<
             recoveries.entry(b).or_default().push(e.time);
         }
     }
-    let (mut idx, groups) = grouped(events, |e| e.is_symptom().then(|| e.broker.as_deref()));
+    let (mut idx, groups) = grouped(events, |e| e.is_symptom().then_some(e.broker.as_deref()));
     let mut rest = &mut idx[..];
     let mut by: Vec<(Option<&str>, &mut [u32])> = Vec::with_capacity(groups.len());
     for (broker, n) in groups {
