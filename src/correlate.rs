@@ -122,7 +122,7 @@ pub struct Timeline {
 
 /// Time spans (an event's `start` to `time`) merged where less than the gap
 /// apart: (start, end), in order. Sorted first: the plain statement of what
-/// `merged_by_end` does without a sort, kept as the tests' reference.
+/// [`Backward`] does without a sort, kept as the tests' reference.
 #[cfg(test)]
 pub(crate) fn runs(spans: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> Vec<(i64, i64)> {
     let mut spans: Vec<(i64, i64)> = spans.into_iter().collect();
@@ -150,12 +150,12 @@ pub fn merged(sorted: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> impl
 /// The run being merged from spans given in order of their starts: what
 /// `merged` keeps between spans, for callers that merge many lists at once.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Run(Option<(i64, i64)>);
+struct Run(Option<(i64, i64)>);
 
 impl Run {
     /// Adds a span; returns the run it closes, when it starts more than the
     /// gap after that run's end.
-    pub fn push(&mut self, (s, e): (i64, i64), gap_ms: i64) -> Option<(i64, i64)> {
+    fn push(&mut self, (s, e): (i64, i64), gap_ms: i64) -> Option<(i64, i64)> {
         match &mut self.0 {
             Some(run) if s - run.1 <= gap_ms => {
                 run.1 = run.1.max(e);
@@ -173,35 +173,45 @@ fn mirror((s, e): (i64, i64)) -> (i64, i64) {
 }
 
 /// [`runs`] of spans given in order of their ends, as the spans of events
-/// sorted by time are, without sorting them: read backwards with time
-/// mirrored, (start, end) is (-end, -start) in order of its start, which is
-/// what `merged` takes. The runs are the same, mirrored back; they come
-/// last first.
-pub fn merged_by_end(
-    by_end: impl DoubleEndedIterator<Item = (i64, i64)>,
-    gap_ms: i64,
-) -> impl Iterator<Item = (i64, i64)> {
-    merged(by_end.rev().map(mirror), gap_ms).map(mirror)
+/// sorted by time are, without sorting them, one span at a time from the
+/// last: read backwards with time mirrored, (start, end) is (-end, -start)
+/// in order of its start, which is what a [`Run`] merges. The runs are the
+/// same, mirrored back; they come last first. For callers that merge many
+/// lists in one backward pass over the events.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Backward(Run);
+
+impl Backward {
+    /// Adds a span that ends no later than any added before; returns the
+    /// run it closes.
+    pub fn push(&mut self, span: (i64, i64), gap_ms: i64) -> Option<(i64, i64)> {
+        self.0.push(mirror(span), gap_ms).map(mirror)
+    }
+
+    /// The run still open: the first in time.
+    pub fn finish(self) -> Option<(i64, i64)> {
+        self.0 .0.map(mirror)
+    }
 }
 
 /// The gap-split time spans of the events' brokers: (broker, start, end),
 /// by broker, each broker's in order. `events` must be sorted by time.
 ///
-/// One backward pass ([`merged_by_end`] of every broker at once), holding
-/// a run per broker and the runs: no list of every event's span, which on
+/// One backward pass (a [`Backward`] per broker), holding a run per broker
+/// and the runs: no list of every event's span, which on
 /// a long input was some 5 MB at the end phase's start (issue 4, session 7).
 pub fn spans<'a>(events: impl DoubleEndedIterator<Item = &'a Event>, gap_ms: i64) -> Vec<(Arc<str>, i64, i64)> {
     // Arcs compare as their names do: by broker name.
     let mut by = BTreeMap::new();
     for e in events.rev() {
         if let Some(b) = &e.broker {
-            let (run, runs): &mut (Run, Vec<(i64, i64)>) = by.entry(b).or_default();
-            runs.extend(run.push(mirror((e.start, e.time)), gap_ms).map(mirror));
+            let (run, runs): &mut (Backward, Vec<(i64, i64)>) = by.entry(b).or_default();
+            runs.extend(run.push((e.start, e.time), gap_ms));
         }
     }
     let mut out = Vec::new();
     for (b, (run, mut runs)) in by {
-        runs.extend(run.0.map(mirror));
+        runs.extend(run.finish());
         out.extend(runs.into_iter().rev().map(|(s, e)| (b.clone(), s, e)));
     }
     out
@@ -485,7 +495,9 @@ mod tests {
         ) {
             let mut spans: Vec<(i64, i64)> = spans.into_iter().map(|(end, len)| (end - len, end)).collect();
             spans.sort_by_key(|&(_, e)| e);
-            let mut got: Vec<(i64, i64)> = merged_by_end(spans.iter().copied(), 30).collect();
+            let mut back = Backward::default();
+            let mut got: Vec<(i64, i64)> = spans.iter().rev().filter_map(|&span| back.push(span, 30)).collect();
+            got.extend(back.finish());
             got.reverse();
             proptest::prop_assert_eq!(got, runs(spans, 30));
         }
