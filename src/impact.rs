@@ -8,17 +8,16 @@ use crate::correlate::{self, Timeline};
 use crate::event::{Event, Kind, Role};
 use crate::extract::ConfigDump;
 use crate::noise::Thresholds;
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 /// AWS's stated client impact of one broker restart: "up to 2 mins,
 /// typically less" (MSK patching-impact documentation).
 pub const EXPECTED_IMPACT_MS: i64 = 120_000;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RollStep {
-    /// Shared by the broker's steps (one per window of a long input).
-    pub broker: Arc<str>,
+pub struct RollStep<'a> {
+    pub broker: &'a str,
     pub start: i64,
     pub end: i64,
     /// From the end of the latest earlier outage to this start; negative
@@ -30,43 +29,63 @@ pub struct RollStep {
     pub within_expected: bool,
 }
 
+/// The roll's verdict. Its steps are made by [`steps`] as they are read,
+/// not kept: a long input has one per window (12,505 at 4 GB of the
+/// benchmark log), and they are the windows' own times.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Roll {
-    pub steps: Vec<RollStep>,
+    /// How many steps there are.
+    pub steps: usize,
     /// Every broker waited for the one before it.
     pub one_at_a_time: bool,
 }
 
-/// The roll sequence: every outage window of a named broker, in order.
+/// The roll's verdict, from its [`steps`].
 pub fn roll(timelines: &[Timeline], t: &Thresholds) -> Roll {
-    // Named, not copied: one name per broker, not per window, and the
-    // sort compares names in place.
-    let names: Vec<(Arc<str>, &Timeline)> =
-        timelines.iter().filter_map(|tl| tl.broker.as_deref().map(|b| (Arc::from(b), tl))).collect();
-    let mut windows: Vec<(&Arc<str>, i64, i64)> =
-        names.iter().flat_map(|(b, tl)| tl.windows.iter().map(move |w| (b, w.start, w.end))).collect();
-    windows.sort_by(|(a, s, _), (b, t, _)| (s, a).cmp(&(t, b)));
-    let mut steps = Vec::with_capacity(windows.len());
+    let mut r = Roll { steps: 0, one_at_a_time: true };
+    for s in steps(timelines, t) {
+        r.steps += 1;
+        r.one_at_a_time &= s.waited != Some(false);
+    }
+    r
+}
+
+/// The roll sequence: every outage window of a named broker, by start
+/// (then broker name), each against the latest end before it. A broker's
+/// windows are in order already: they are merged (the next window of each
+/// broker in a heap), not gathered and sorted.
+pub fn steps<'a>(timelines: &'a [Timeline], t: &Thresholds) -> impl Iterator<Item = RollStep<'a>> + 'a {
+    let tolerance = t.overlap_tolerance_ms;
+    // (start, broker, timeline, window): a broker's windows come in their
+    // order, as a stable sort by (start, broker) would leave them.
+    let mut next: BinaryHeap<Reverse<(i64, &str, usize, usize)>> = timelines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, tl)| Some(Reverse((tl.windows.first()?.start, tl.broker.as_deref()?, i, 0))))
+        .collect();
     let mut latest_end: Option<i64> = None;
-    for (broker, start, end) in windows {
-        let broker = broker.clone();
+    std::iter::from_fn(move || {
+        let Reverse((start, broker, i, k)) = next.pop()?;
+        let windows = &timelines[i].windows;
+        if let Some(w) = windows.get(k + 1) {
+            next.push(Reverse((w.start, broker, i, k + 1)));
+        }
+        let end = windows[k].end;
         let gap_ms = latest_end.map(|le| start - le);
         // Judged like `noise::overlapping`: by how long the two were out
         // together, so a short window inside a long one is an overlap of
         // the short window's length, not of the time to the long one's end.
         let together = latest_end.map(|le| end.min(le) - start);
-        steps.push(RollStep {
+        latest_end = Some(latest_end.map_or(end, |le| le.max(end)));
+        Some(RollStep {
             broker,
             start,
             end,
             gap_ms,
-            waited: together.map(|o| o <= t.overlap_tolerance_ms),
+            waited: together.map(|o| o <= tolerance),
             within_expected: end - start <= EXPECTED_IMPACT_MS,
-        });
-        latest_end = Some(latest_end.map_or(end, |le| le.max(end)));
-    }
-    let one_at_a_time = steps.iter().all(|s| s.waited != Some(false));
-    Roll { steps, one_at_a_time }
+        })
+    })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -335,24 +354,27 @@ mod tests {
     #[test]
     fn roll_order_gaps_and_the_one_at_a_time_rule() {
         let t = Thresholds::default();
-        let r = roll(&[tl("2", &[(200_000, 250_000)]), tl("1", &[(0, 60_000)]), tl("3", &[(400_000, 600_000)])], &t);
-        let order: Vec<&str> = r.steps.iter().map(|s| &*s.broker).collect();
+        let tls = [tl("2", &[(200_000, 250_000)]), tl("1", &[(0, 60_000)]), tl("3", &[(400_000, 600_000)])];
+        let r: Vec<RollStep> = steps(&tls, &t).collect();
+        let order: Vec<&str> = r.iter().map(|s| s.broker).collect();
         assert_eq!(order, vec!["1", "2", "3"]);
-        assert_eq!(r.steps[1].gap_ms, Some(140_000));
-        assert!(r.one_at_a_time);
-        assert!(!r.steps[2].within_expected, "200 s is beyond AWS's 2 minutes");
-        let r = roll(&[tl("2", &[(0, 60_000)]), tl("3", &[(30_000, 90_000)])], &t);
-        assert_eq!(r.steps[1].gap_ms, Some(-30_000));
-        assert_eq!(r.steps[1].waited, Some(false));
-        assert!(!r.one_at_a_time);
+        assert_eq!(r[1].gap_ms, Some(140_000));
+        assert_eq!(roll(&tls, &t), Roll { steps: 3, one_at_a_time: true });
+        assert!(!r[2].within_expected, "200 s is beyond AWS's 2 minutes");
+        let tls = [tl("2", &[(0, 60_000)]), tl("3", &[(30_000, 90_000)])];
+        let r: Vec<RollStep> = steps(&tls, &t).collect();
+        assert_eq!(r[1].gap_ms, Some(-30_000));
+        assert_eq!(r[1].waited, Some(false));
+        assert!(!roll(&tls, &t).one_at_a_time);
         // A blip inside a long window overlaps it only for the blip's length,
         // which `noise::overlapping` forgives too: the two verdicts agree.
         let blip = t.overlap_tolerance_ms / 2;
-        let r = roll(&[tl("2", &[(0, 600_000)]), tl("3", &[(100_000, 100_000 + blip)])], &t);
-        assert_eq!(r.steps[1].gap_ms, Some(-500_000));
-        assert_eq!(r.steps[1].waited, Some(true));
-        let r = roll(&[tl("2", &[(0, 600_000)]), tl("3", &[(100_000, 100_000 + 3 * blip)])], &t);
-        assert_eq!(r.steps[1].waited, Some(false));
+        let tls = [tl("2", &[(0, 600_000)]), tl("3", &[(100_000, 100_000 + blip)])];
+        let r: Vec<RollStep> = steps(&tls, &t).collect();
+        assert_eq!(r[1].gap_ms, Some(-500_000));
+        assert_eq!(r[1].waited, Some(true));
+        let tls = [tl("2", &[(0, 600_000)]), tl("3", &[(100_000, 100_000 + 3 * blip)])];
+        assert_eq!(steps(&tls, &t).nth(1).unwrap().waited, Some(false));
     }
 
     #[test]
@@ -375,6 +397,42 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The steps merged from each broker's windows are those of every
+        /// window gathered and sorted by (start, broker), as they were made
+        /// before, with equal starts across brokers.
+        #[test]
+        fn roll_steps_merged_are_the_windows_sorted(
+            brokers in proptest::collection::vec(proptest::collection::vec((0i64..20, 0i64..4), 1..12), 1..5),
+        ) {
+            let t = Thresholds::default();
+            let names = ["2", "10", "1", "b-3:9094", "3"];
+            let tls: Vec<Timeline> = brokers
+                .iter()
+                .enumerate()
+                .map(|(b, ws)| {
+                    // Disjoint windows in order, on a coarse grid so that
+                    // starts meet across brokers.
+                    let mut at = 0;
+                    let spans: Vec<(i64, i64)> = ws
+                        .iter()
+                        .map(|&(skip, len)| {
+                            let s = at + skip * 30_000;
+                            at = s + len * 30_000 + 1;
+                            (s, s + len * 30_000)
+                        })
+                        .collect();
+                    Timeline::of_spans(names[b], &spans)
+                })
+                .collect();
+            let mut windows: Vec<(String, i64, i64)> = tls
+                .iter()
+                .flat_map(|tl| tl.windows.iter().map(|w| (tl.broker.clone().unwrap(), w.start, w.end)))
+                .collect();
+            windows.sort_by_key(|(b, s, _)| (*s, b.clone()));
+            let got: Vec<(String, i64, i64)> = steps(&tls, &t).map(|s| (s.broker.to_string(), s.start, s.end)).collect();
+            proptest::prop_assert_eq!(got, windows);
+        }
+
         /// One backward pass gives every client what gathering its events
         /// and reading them forwards gives, whatever the mix of clients,
         /// kinds, roles, inputs, thinned runs and equal times.

@@ -268,8 +268,8 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         })),
         roll: Roll {
             one_at_a_time: a.roll.one_at_a_time,
-            steps: Lazy::new(a.roll.steps.iter().map(|s| Step {
-                broker: &s.broker,
+            steps: Lazy::new(super::roll_steps(a).map(|s| Step {
+                broker: s.broker,
                 start: rfc3339(s.start, z),
                 end: rfc3339(s.end, z),
                 duration_ms: s.end - s.start,
