@@ -217,82 +217,61 @@ pub fn spans<'a>(events: impl DoubleEndedIterator<Item = &'a Event>, gap_ms: i64
     out
 }
 
-/// The indices of the events that have a key, grouped by key in its
-/// order (in the events' order within a group), and each key with the
-/// length of its group. One list of exactly 4 bytes an event, not a list
-/// per key grown by doubling: on a long input these lists are made at the
-/// analysis' peak of memory, beside every kept event (issue 4, session 7).
-pub fn grouped<'a, K: Ord + Copy>(
-    events: &'a [Event],
-    key: impl Fn(&'a Event) -> Option<K>,
-) -> (Vec<u32>, Vec<(K, usize)>) {
-    let mut count: BTreeMap<K, usize> = BTreeMap::new();
-    for k in events.iter().filter_map(&key) {
-        *count.entry(k).or_default() += 1;
-    }
-    // Where each group's next index goes.
-    let mut at: BTreeMap<K, usize> = BTreeMap::new();
-    let mut total = 0;
-    for (&k, &n) in &count {
-        at.insert(k, total);
-        total += n;
-    }
-    let mut idx = vec![0u32; total];
-    for (i, e) in events.iter().enumerate() {
-        if let Some(p) = key(e).and_then(|k| at.get_mut(&k)) {
-            idx[*p] = i as u32;
-            *p += 1;
-        }
-    }
-    (idx, count.into_iter().collect())
-}
-
 /// Builds every broker's windows. `events` must be sorted by time (the
 /// recoveries taken from them are searched by halving);
 /// `logs_end` is the time of the last line of the logs.
 pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<i64>) -> Vec<Timeline> {
+    // One backward pass: each broker's recoveries, and the ends of its
+    // windows. A window is a run of its symptoms' spans (an event's `start`
+    // to `time`, so that a thinned run bridges the events inside it) closer
+    // than the gap; the runs are merged in the events' order (`Backward`),
+    // with no list of the broker's events to sort (issue 4, session 7).
     let mut recoveries: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    for e in events.iter().filter(|e| !e.is_symptom()) {
-        if let Some(b) = &e.broker {
+    let mut by = BTreeMap::new();
+    for e in events.iter().rev() {
+        if e.is_symptom() {
+            let (run, ends): &mut (Backward, Vec<i64>) = by.entry(e.broker.as_deref()).or_default();
+            ends.extend(run.push((e.start, e.time), gap_ms).map(|(_, end)| end));
+        } else if let Some(b) = &e.broker {
             recoveries.entry(b).or_default().push(e.time);
         }
     }
-    let (mut idx, groups) = grouped(events, |e| e.is_symptom().then_some(e.broker.as_deref()));
-    let mut rest = &mut idx[..];
-    let mut by: Vec<(Option<&str>, &mut [u32])> = Vec::with_capacity(groups.len());
-    for (broker, n) in groups {
-        let (evs, tail) = rest.split_at_mut(n);
-        by.push((broker, evs));
-        rest = tail;
-    }
+    recoveries.values_mut().for_each(|r| r.reverse());
+    let by: Vec<(Option<&str>, Vec<i64>)> = by
+        .into_iter()
+        .map(|(broker, (run, mut ends))| {
+            ends.extend(run.finish().map(|(_, end)| end));
+            ends.reverse();
+            (broker, ends)
+        })
+        .collect();
     // Each broker's windows are its own: built side by side (rayon), the
     // end phase's serial part is the largest broker's, not the sum.
     let mut out: Vec<Timeline> = by
         .into_par_iter()
-        .map(|(broker, evs)| {
+        .map(|(broker, ends)| {
             let rec = broker.and_then(|b| recoveries.get(b)).map_or(&[][..], |v| &v[..]);
             debug_assert!(rec.is_sorted(), "events are sorted by time");
-            // By the first line each event stands for (a thinned run's
-            // `start`), so that a run bridges the events inside it.
-            evs.sort_by_key(|&i| {
-                let e = &events[i as usize];
-                (e.start, e.input, e.line)
-            });
-            let mut windows = Vec::new();
-            let mut group: Vec<&Event> = Vec::new();
+            let mut windows = Vec::with_capacity(ends.len());
             let mut names = Names::default();
-            let mut reach = i64::MIN;
-            for e in evs.iter().map(|&i| &events[i as usize]) {
-                if !group.is_empty() && e.start.saturating_sub(reach) > gap_ms {
-                    windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some(), &mut names));
-                    group.clear();
+            let mut ends = ends.into_iter();
+            let mut end = ends.next().unwrap_or(i64::MAX);
+            let mut building: Option<Building> = None;
+            // A window's events come one after the other in time order: they
+            // end within it, and the next window's start more than the gap
+            // after its end.
+            for e in events.iter().filter(|e| e.is_symptom() && e.broker.as_deref() == broker) {
+                match building.as_mut() {
+                    Some(b) if e.time <= end => b.add(e),
+                    _ => {
+                        if let Some(b) = building.replace(Building::new(e)) {
+                            windows.push(window(b, rec, gap_ms, logs_end, broker.is_some(), &mut names));
+                            end = ends.next().unwrap_or(i64::MAX);
+                        }
+                    }
                 }
-                reach = if group.is_empty() { e.time } else { reach.max(e.time) };
-                group.push(e);
             }
-            windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some(), &mut names));
-            // Grown by doubling: up to half of it would be room never used.
-            windows.shrink_to_fit();
+            windows.extend(building.map(|b| window(b, rec, gap_ms, logs_end, broker.is_some(), &mut names)));
             let hosts = broker.and_then(|b| hosts.get(b)).map(|h| h.iter().cloned().collect()).unwrap_or_default();
             Timeline { broker: broker.map(str::to_string), hosts, windows }
         })
@@ -300,6 +279,57 @@ pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<
     // Contract: brokers by the start of their first window.
     out.sort_by(|a, b| (a.windows[0].start, &a.broker).cmp(&(b.windows[0].start, &b.broker)));
     out
+}
+
+/// A window's events as they come, in time order: what its window needs
+/// of them.
+struct Building<'a> {
+    /// Its first line (by `start`, then input and line): where the window
+    /// starts, and its first evidence.
+    first: &'a Event,
+    /// Its latest event: its last symptom.
+    last: &'a Event,
+    /// Lines per kind, in the order the kinds came.
+    kinds: Vec<(Kind, usize)>,
+    clients: Vec<&'a str>,
+    /// The first line of each kind, as `first` is.
+    firsts: Vec<&'a Event>,
+    weight: usize,
+}
+
+/// The order of the lines a window stands for: a thinned run's first line
+/// is its `start`.
+fn line_order(e: &Event) -> (i64, u32, u64) {
+    (e.start, e.input, e.line)
+}
+
+impl<'a> Building<'a> {
+    fn new(e: &'a Event) -> Building<'a> {
+        let mut b =
+            Building { first: e, last: e, kinds: Vec::new(), clients: Vec::new(), firsts: Vec::new(), weight: 0 };
+        b.add(e);
+        b
+    }
+
+    fn add(&mut self, e: &'a Event) {
+        if line_order(e) < line_order(self.first) {
+            self.first = e;
+        }
+        self.last = e;
+        match self.kinds.iter_mut().find(|(k, _)| *k == e.kind) {
+            Some((_, n)) => *n += e.weight as usize,
+            None => self.kinds.push((e.kind, e.weight as usize)),
+        }
+        if let Some(c) = e.client.as_deref().filter(|c| !self.clients.contains(c)) {
+            self.clients.push(c);
+        }
+        match self.firsts.iter_mut().find(|f| f.kind == e.kind) {
+            Some(f) if line_order(e) < line_order(f) => *f = e,
+            Some(_) => {}
+            None => self.firsts.push(e),
+        }
+        self.weight += e.weight as usize;
+    }
 }
 
 /// One shared name per client, for a broker's windows.
@@ -313,17 +343,15 @@ impl<'a> Names<'a> {
 }
 
 fn window<'a>(
-    group: &[&'a Event],
+    b: Building<'a>,
     recoveries: &[i64],
     gap_ms: i64,
     logs_end: Option<i64>,
     is_broker: bool,
     names: &mut Names<'a>,
 ) -> Window {
-    // `group` is in order of `start`; its last line is the latest `time`.
-    let start = group[0].start;
-    let last_ev = group.iter().max_by_key(|e| e.sort_key()).copied().unwrap_or(group[0]);
-    let end = last_ev.time;
+    let start = b.first.start;
+    let end = b.last.time;
     // `recoveries` are in time order (the events are): the first at or
     // after the end is found by halving, not by a walk through every
     // recovery of the broker for each of its windows.
@@ -331,24 +359,12 @@ fn window<'a>(
     let recovered_at = next.filter(|&t| t - end <= gap_ms);
     let back_later = next.is_some();
     let open = is_broker && !back_later && end - start >= gap_ms && logs_end.is_some_and(|le| le - end <= gap_ms);
-    let mut kinds: Vec<(Kind, usize)> = Vec::new();
-    let mut clients: Vec<&str> = Vec::new();
-    let mut firsts: BTreeMap<Kind, (u32, u64)> = BTreeMap::new();
-    for e in group {
-        match kinds.iter_mut().find(|(k, _)| *k == e.kind) {
-            Some((_, n)) => *n += e.weight as usize,
-            None => kinds.push((e.kind, e.weight as usize)),
-        }
-        if let Some(c) = e.client.as_deref().filter(|c| !clients.contains(c)) {
-            clients.push(c);
-        }
-        firsts.entry(e.kind).or_insert((e.input, e.line));
-    }
+    let (mut kinds, mut clients) = (b.kinds, b.clients);
     kinds.sort_unstable();
     clients.sort_unstable();
     let mut evidence = Lines::default();
-    evidence.push((group[0].input, group[0].line));
-    let mut rest: Vec<(u32, u64)> = firsts.into_values().collect();
+    evidence.push((b.first.input, b.first.line));
+    let mut rest: Vec<(u32, u64)> = b.firsts.iter().map(|e| (e.input, e.line)).collect();
     rest.sort_unstable();
     // The first, the first of each kind while there is room, and the last.
     for ev in rest {
@@ -357,7 +373,7 @@ fn window<'a>(
         }
         evidence.push(ev);
     }
-    evidence.push((last_ev.input, last_ev.line));
+    evidence.push((b.last.input, b.last.line));
     Window {
         start,
         // Honest ends: the broker was out until the logs show it back, when
@@ -371,7 +387,7 @@ fn window<'a>(
         } else {
             Some(EndedBy::LastSymptom)
         },
-        events: crate::thin::weight(group.iter().copied()),
+        events: b.weight,
         kinds: kinds.into_boxed_slice(),
         clients: clients.into_iter().map(|c| names.get(c)).collect(),
         evidence,
@@ -382,6 +398,7 @@ fn window<'a>(
 mod tests {
     use super::*;
     use crate::event::Gist;
+    use std::collections::BTreeSet;
 
     fn ev(time: i64, kind: Kind, broker: Option<&str>) -> Event {
         let mut e = Event::new(
@@ -392,6 +409,115 @@ mod tests {
         );
         e.broker = broker.map(Arc::from);
         e
+    }
+
+    /// [`timelines`] as it was before its one backward pass: each
+    /// broker's symptoms gathered, sorted by their first line, and split
+    /// where one starts more than the gap after the latest end so far; each
+    /// window read from its events.
+    fn timelines_gathered(events: &[Event], gap_ms: i64, logs_end: Option<i64>) -> Vec<Timeline> {
+        let mut by: BTreeMap<Option<&str>, Vec<&Event>> = BTreeMap::new();
+        for e in events.iter().filter(|e| e.is_symptom()) {
+            by.entry(e.broker.as_deref()).or_default().push(e);
+        }
+        let mut out = Vec::new();
+        for (broker, mut evs) in by {
+            let rec: Vec<i64> = events
+                .iter()
+                .filter(|e| !e.is_symptom() && broker.is_some() && e.broker.as_deref() == broker)
+                .map(|e| e.time)
+                .collect();
+            evs.sort_by_key(|e| line_order(e));
+            let mut groups: Vec<Vec<&Event>> = Vec::new();
+            let mut reach = i64::MIN;
+            for e in evs {
+                match groups.last_mut() {
+                    Some(g) if e.start - reach <= gap_ms => g.push(e),
+                    _ => groups.push(vec![e]),
+                }
+                reach = if groups.last().unwrap().len() == 1 { e.time } else { reach.max(e.time) };
+            }
+            let windows = groups.iter().map(|g| {
+                let last = g.iter().max_by_key(|e| e.sort_key()).unwrap();
+                let (start, end) = (g[0].start, last.time);
+                let next = rec.iter().find(|&&t| t >= end).copied();
+                let recovered_at = next.filter(|&t| t - end <= gap_ms);
+                let open = broker.is_some()
+                    && next.is_none()
+                    && end - start >= gap_ms
+                    && logs_end.is_some_and(|le| le - end <= gap_ms);
+                let mut kinds: BTreeMap<Kind, usize> = BTreeMap::new();
+                let mut firsts: BTreeMap<Kind, (u32, u64)> = BTreeMap::new();
+                for e in g {
+                    *kinds.entry(e.kind).or_default() += e.weight as usize;
+                    firsts.entry(e.kind).or_insert((e.input, e.line));
+                }
+                let clients: BTreeSet<&str> = g.iter().filter_map(|e| e.client.as_deref()).collect();
+                let mut evidence = vec![(g[0].input, g[0].line)];
+                let mut rest: Vec<(u32, u64)> = firsts.into_values().collect();
+                rest.sort();
+                for ev in rest {
+                    if evidence.len() < MAX_EVIDENCE - 1 && !evidence.contains(&ev) {
+                        evidence.push(ev);
+                    }
+                }
+                if !evidence.contains(&(last.input, last.line)) {
+                    evidence.push((last.input, last.line));
+                }
+                let mut lines = Lines::default();
+                evidence.into_iter().for_each(|l| lines.push(l));
+                Window {
+                    start,
+                    end: recovered_at.unwrap_or(end),
+                    open,
+                    ended_by: match (open, recovered_at) {
+                        (true, _) => None,
+                        (false, Some(_)) => Some(EndedBy::Recovery),
+                        (false, None) => Some(EndedBy::LastSymptom),
+                    },
+                    events: g.iter().map(|e| e.weight as usize).sum(),
+                    kinds: kinds.into_iter().collect(),
+                    clients: clients.into_iter().map(Arc::from).collect(),
+                    evidence: lines,
+                }
+            });
+            out.push(Timeline { broker: broker.map(str::to_string), hosts: vec![], windows: windows.collect() });
+        }
+        out.sort_by(|a, b| (a.windows[0].start, &a.broker).cmp(&(b.windows[0].start, &b.broker)));
+        out
+    }
+
+    proptest::proptest! {
+        /// The windows found from the runs of one backward pass and built
+        /// from their events in time order are those of gathering and
+        /// sorting each broker's events, whatever the brokers, kinds,
+        /// clients, weights, thinned runs, recoveries and equal times.
+        #[test]
+        fn windows_in_time_order_are_the_windows_gathered(
+            lines in proptest::collection::vec(
+                (0i64..40, span_lengths(100_000), 0usize..20, 0usize..3, 0usize..4, 0u32..3, 1u32..4),
+                1..80,
+            ),
+            logs_end in proptest::option::of(0i64..400_000),
+        ) {
+            let names = [None, Some("1"), Some("2")];
+            let mut evs: Vec<Event> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, &(at, back, kind, b, client, input, weight))| {
+                    // Recoveries (a coordinator discovered) more often than 1 in 16.
+                    let kind = Kind::ALL.get(kind).copied().unwrap_or(Kind::CoordinatorDiscovered);
+                    let mut e = ev(at * 9_000, kind, names[b]);
+                    let gist = Gist { client: ["p", "c", "q"].get(client).map(|c| c.to_string()), ..(*e.gist).clone() };
+                    e.gist = Arc::new(gist);
+                    e.start = e.time - back;
+                    (e.input, e.line, e.weight) = (input, i as u64, weight);
+                    e
+                })
+                .collect();
+            evs.sort_by_key(Event::sort_key);
+            proptest::prop_assert_eq!(timelines(&evs, &Hosts::new(), 30_000, logs_end), timelines_gathered(&evs, 30_000, logs_end));
+        }
     }
 
     #[test]
