@@ -686,6 +686,11 @@ fn single_bootstrap(f: &Facts<'_>, out: &mut Vec<Finding>) {
         case.start = case.start.min(b.stuck.map(|(s, _)| s).or(b.waits).unwrap_or(case.start));
         case.seen = true;
     }
+    bootstrap_findings(by, out);
+}
+
+/// One finding per client with a bootstrap case.
+fn bootstrap_findings(by: BTreeMap<String, BootstrapCase>, out: &mut Vec<Finding>) {
     for (client, BootstrapCase { reasons, evidence, start, seen }) in by {
         out.push(Finding {
             kind: AnomalyKind::SingleBootstrap,
@@ -1101,22 +1106,8 @@ mod tests {
             case.seen = true;
         }
         let mut out = Vec::new();
-        for (client, BootstrapCase { reasons, evidence, start, seen }) in by {
-            out.push((client, reasons, evidence, start, seen));
-        }
-        out.into_iter()
-            .map(|(client, reasons, evidence, start, seen)| Finding {
-                kind: AnomalyKind::SingleBootstrap,
-                severity: if seen { Severity::Critical } else { Severity::Warning },
-                brokers: vec![],
-                clients: vec![client.clone()],
-                start,
-                end: start,
-                message: format!("client {client} depends on a single bootstrap broker: {}", reasons.join("; ")),
-                advice: String::new(),
-                evidence: evidence.into_iter().take(EVIDENCE).collect(),
-            })
-            .collect()
+        bootstrap_findings(by, &mut out);
+        out
     }
 
     proptest::proptest! {
@@ -1152,7 +1143,6 @@ mod tests {
             let f = facts(&[], &evs, &[], &zone);
             let mut got = Vec::new();
             single_bootstrap(&f, &mut got);
-            got.iter_mut().for_each(|g| g.advice.clear());
             proptest::prop_assert_eq!(got, bootstrap_gathered(&f));
         }
     }
