@@ -273,9 +273,7 @@ pub fn resolve(events: &mut [Event], gap_ms: i64, hints: &Hints<'_>) -> Hosts {
 /// (widened by the gap on both sides) contains it; if none or several
 /// do, it stays unattributed.
 fn attribute_by_time(events: &mut [Event], gap_ms: i64) {
-    let known: Vec<&Event> = events.iter().filter(|e| e.broker.is_some() && e.is_symptom()).collect();
-    let mut spans: Vec<(Arc<str>, i64, i64)> =
-        correlate::spans(&known, gap_ms).into_iter().map(|(b, s, e)| (Arc::from(b), s, e)).collect();
+    let mut spans = correlate::spans(events.iter().filter(|e| e.broker.is_some() && e.is_symptom()), gap_ms);
     spans.sort_by_key(|(_, s, _)| *s);
     let longest = spans.iter().map(|(_, s, e)| e - s).max().unwrap_or(0);
     for e in events.iter_mut().filter(|e| e.broker.is_none()) {

@@ -16,6 +16,7 @@ use crate::event::{Event, Kind};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Evidence kept per window, at most.
 pub const MAX_EVIDENCE: usize = 5;
@@ -29,6 +30,11 @@ pub enum EndedBy {
     LastSymptom,
 }
 
+/// A window is kept for every outage of a long input (thousands per GB of
+/// a log that rolls again and again), so it is small: its clients are
+/// shared names, its evidence is held in place, and its kinds and clients
+/// are boxed slices made once (issue 4, session 7: some 470 bytes of heap
+/// a window before, some 260 now).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Window {
     pub start: i64,
@@ -37,14 +43,41 @@ pub struct Window {
     /// `None` while open.
     pub ended_by: Option<EndedBy>,
     pub events: usize,
-    /// Lines per kind, by kind. Sorted vectors, not a map and a set: a
-    /// window holds a few of each, and a long input holds thousands of
-    /// windows (a B-tree node is some 250 bytes however few it holds).
-    pub kinds: Vec<(Kind, usize)>,
-    /// Its clients, sorted, each once.
-    pub clients: Vec<String>,
+    /// Lines per kind, by kind. Sorted, not a map and a set: a window holds
+    /// a few of each (a B-tree node is some 250 bytes however few it holds).
+    pub kinds: Box<[(Kind, usize)]>,
+    /// Its clients, sorted, each once; a name is shared by the broker's
+    /// windows, not copied into each.
+    pub clients: Box<[Arc<str>]>,
     /// (input, line) of a few of its events: the first of each kind, the last.
-    pub evidence: Vec<(u32, u64)>,
+    pub evidence: Lines,
+}
+
+/// At most [`MAX_EVIDENCE`] (input, line) pairs, in place: a vector's
+/// allocation would be a third of a window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lines {
+    len: u8,
+    /// Unused slots stay `(0, 0)`, so that the derived comparisons hold.
+    at: [(u32, u64); MAX_EVIDENCE],
+}
+
+impl Lines {
+    /// Adds a line unless it is there already or the list is full.
+    pub fn push(&mut self, line: (u32, u64)) {
+        if usize::from(self.len) < MAX_EVIDENCE && !self.contains(&line) {
+            self.at[usize::from(self.len)] = line;
+            self.len += 1;
+        }
+    }
+}
+
+impl std::ops::Deref for Lines {
+    type Target = [(u32, u64)];
+
+    fn deref(&self) -> &[(u32, u64)] {
+        &self.at[..usize::from(self.len)]
+    }
 }
 
 impl Window {
@@ -64,9 +97,9 @@ impl Timeline {
             open: false,
             ended_by: None,
             events: 1,
-            kinds: vec![],
-            clients: vec![],
-            evidence: vec![],
+            kinds: Box::default(),
+            clients: Box::default(),
+            evidence: Lines::default(),
         };
         Timeline { broker: Some(broker.into()), hosts: vec![], windows: spans.iter().map(window).collect() }
     }
@@ -89,7 +122,7 @@ pub struct Timeline {
 
 /// Time spans (an event's `start` to `time`) merged where less than the gap
 /// apart: (start, end), in order. Sorted first: the plain statement of what
-/// `merged_by_end` does without a sort, kept as the tests' reference.
+/// [`Backward`] does without a sort, kept as the tests' reference.
 #[cfg(test)]
 pub(crate) fn runs(spans: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> Vec<(i64, i64)> {
     let mut spans: Vec<(i64, i64)> = spans.into_iter().collect();
@@ -99,49 +132,87 @@ pub(crate) fn runs(spans: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> 
 
 /// [`runs`] of spans already sorted, as they are merged.
 pub fn merged(sorted: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> impl Iterator<Item = (i64, i64)> {
-    let mut sorted = sorted.into_iter();
-    let mut cur = sorted.next();
-    std::iter::from_fn(move || {
-        let mut run = cur?;
-        loop {
-            match sorted.next() {
-                Some((s, e)) if s - run.1 <= gap_ms => run.1 = run.1.max(e),
-                next => {
-                    cur = next;
-                    return Some(run);
+    // Fused: asked again once done, it stays done.
+    let mut sorted = sorted.into_iter().fuse();
+    let mut run = Run::default();
+    std::iter::from_fn(move || loop {
+        match sorted.next() {
+            Some(span) => {
+                if let Some(done) = run.push(span, gap_ms) {
+                    return Some(done);
                 }
             }
+            None => return run.0.take(),
         }
     })
 }
 
-/// [`runs`] of spans given in order of their ends, as the spans of events
-/// sorted by time are, without sorting them: read backwards with time
-/// mirrored, (start, end) is (-end, -start) in order of its start, which is
-/// what `merged` takes. The runs are the same, mirrored back; they come
-/// last first.
-pub fn merged_by_end(
-    by_end: impl DoubleEndedIterator<Item = (i64, i64)>,
-    gap_ms: i64,
-) -> impl Iterator<Item = (i64, i64)> {
-    let mirror = |(s, e): (i64, i64)| (e.saturating_neg(), s.saturating_neg());
-    merged(by_end.rev().map(mirror), gap_ms).map(mirror)
+/// The run being merged from spans given in order of their starts: what
+/// `merged` keeps between spans, for callers that merge many lists at once.
+#[derive(Clone, Copy, Debug, Default)]
+struct Run(Option<(i64, i64)>);
+
+impl Run {
+    /// Adds a span; returns the run it closes, when it starts more than the
+    /// gap after that run's end.
+    fn push(&mut self, (s, e): (i64, i64), gap_ms: i64) -> Option<(i64, i64)> {
+        match &mut self.0 {
+            Some(run) if s - run.1 <= gap_ms => {
+                run.1 = run.1.max(e);
+                None
+            }
+            cur => cur.replace((s, e)),
+        }
+    }
 }
 
-/// The gap-split time spans of the events' brokers: (broker, start, end).
-/// `events` must be sorted by time.
-pub fn spans(events: &[&Event], gap_ms: i64) -> Vec<(String, i64, i64)> {
-    let mut by: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
-    for e in events {
+/// A span read backwards: (start, end) as (-end, -start), so that spans in
+/// order of their ends, read from the last, come in order of their starts.
+fn mirror((s, e): (i64, i64)) -> (i64, i64) {
+    (e.saturating_neg(), s.saturating_neg())
+}
+
+/// [`runs`] of spans given in order of their ends, as the spans of events
+/// sorted by time are, without sorting them, one span at a time from the
+/// last: read backwards with time mirrored, (start, end) is (-end, -start)
+/// in order of its start, which is what a [`Run`] merges. The runs are the
+/// same, mirrored back; they come last first. For callers that merge many
+/// lists in one backward pass over the events.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Backward(Run);
+
+impl Backward {
+    /// Adds a span that ends no later than any added before; returns the
+    /// run it closes.
+    pub fn push(&mut self, span: (i64, i64), gap_ms: i64) -> Option<(i64, i64)> {
+        self.0.push(mirror(span), gap_ms).map(mirror)
+    }
+
+    /// The run still open: the first in time.
+    pub fn finish(self) -> Option<(i64, i64)> {
+        self.0 .0.map(mirror)
+    }
+}
+
+/// The gap-split time spans of the events' brokers: (broker, start, end),
+/// by broker, each broker's in order. `events` must be sorted by time.
+///
+/// One backward pass (a [`Backward`] per broker), holding a run per broker
+/// and the runs: no list of every event's span, which on
+/// a long input was some 5 MB at the end phase's start (issue 4, session 7).
+pub fn spans<'a>(events: impl DoubleEndedIterator<Item = &'a Event>, gap_ms: i64) -> Vec<(Arc<str>, i64, i64)> {
+    // Arcs compare as their names do: by broker name.
+    let mut by = BTreeMap::new();
+    for e in events.rev() {
         if let Some(b) = &e.broker {
-            by.entry(b).or_default().push((e.start, e.time));
+            let (run, runs): &mut (Backward, Vec<(i64, i64)>) = by.entry(b).or_default();
+            runs.extend(run.push((e.start, e.time), gap_ms));
         }
     }
     let mut out = Vec::new();
-    for (b, spans) in by {
-        let first = out.len();
-        out.extend(merged_by_end(spans.into_iter(), gap_ms).map(|(s, e)| (b.to_string(), s, e)));
-        out[first..].reverse();
+    for (b, (run, mut runs)) in by {
+        runs.extend(run.finish());
+        out.extend(runs.into_iter().rev().map(|(s, e)| (b.clone(), s, e)));
     }
     out
 }
@@ -150,43 +221,57 @@ pub fn spans(events: &[&Event], gap_ms: i64) -> Vec<(String, i64, i64)> {
 /// recoveries taken from them are searched by halving);
 /// `logs_end` is the time of the last line of the logs.
 pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<i64>) -> Vec<Timeline> {
-    // Indices, not references: on a long input this is the analysis' peak
-    // of memory, beside every kept event (4 bytes an event, not 8).
-    let mut by: BTreeMap<Option<&str>, Vec<u32>> = BTreeMap::new();
+    // One backward pass: each broker's recoveries, and the ends of its
+    // windows. A window is a run of its symptoms' spans (an event's `start`
+    // to `time`, so that a thinned run bridges the events inside it) closer
+    // than the gap; the runs are merged in the events' order (`Backward`),
+    // with no list of the broker's events to sort (issue 4, session 7).
     let mut recoveries: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    for (i, e) in events.iter().enumerate() {
+    let mut by = BTreeMap::new();
+    for e in events.iter().rev() {
         if e.is_symptom() {
-            by.entry(e.broker.as_deref()).or_default().push(i as u32);
+            let (run, ends): &mut (Backward, Vec<i64>) = by.entry(e.broker.as_deref()).or_default();
+            ends.extend(run.push((e.start, e.time), gap_ms).map(|(_, end)| end));
         } else if let Some(b) = &e.broker {
             recoveries.entry(b).or_default().push(e.time);
         }
     }
+    recoveries.values_mut().for_each(|r| r.reverse());
+    let by: Vec<(Option<&str>, Vec<i64>)> = by
+        .into_iter()
+        .map(|(broker, (run, mut ends))| {
+            ends.extend(run.finish().map(|(_, end)| end));
+            ends.reverse();
+            (broker, ends)
+        })
+        .collect();
     // Each broker's windows are its own: built side by side (rayon), the
     // end phase's serial part is the largest broker's, not the sum.
-    let by: Vec<(Option<&str>, Vec<u32>)> = by.into_iter().collect();
     let mut out: Vec<Timeline> = by
         .into_par_iter()
-        .map(|(broker, mut evs)| {
+        .map(|(broker, ends)| {
             let rec = broker.and_then(|b| recoveries.get(b)).map_or(&[][..], |v| &v[..]);
             debug_assert!(rec.is_sorted(), "events are sorted by time");
-            // By the first line each event stands for (a thinned run's
-            // `start`), so that a run bridges the events inside it.
-            evs.sort_by_key(|&i| {
-                let e = &events[i as usize];
-                (e.start, e.input, e.line)
-            });
-            let mut windows = Vec::new();
-            let mut group: Vec<&Event> = Vec::new();
-            let mut reach = i64::MIN;
-            for e in evs.iter().map(|&i| &events[i as usize]) {
-                if !group.is_empty() && e.start.saturating_sub(reach) > gap_ms {
-                    windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some()));
-                    group.clear();
+            let mut windows = Vec::with_capacity(ends.len());
+            let mut names = Names::default();
+            let mut ends = ends.into_iter();
+            let mut end = ends.next().unwrap_or(i64::MAX);
+            let mut building: Option<Building> = None;
+            // A window's events come one after the other in time order: they
+            // end within it, and the next window's start more than the gap
+            // after its end.
+            for e in events.iter().filter(|e| e.is_symptom() && e.broker.as_deref() == broker) {
+                match building.as_mut() {
+                    Some(b) if e.time <= end => b.add(e),
+                    _ => {
+                        if let Some(b) = building.replace(Building::new(e)) {
+                            windows.push(window(b, rec, gap_ms, logs_end, broker.is_some(), &mut names));
+                            end = ends.next().unwrap_or(i64::MAX);
+                        }
+                    }
                 }
-                reach = if group.is_empty() { e.time } else { reach.max(e.time) };
-                group.push(e);
             }
-            windows.push(window(&group, rec, gap_ms, logs_end, broker.is_some()));
+            windows.extend(building.map(|b| window(b, rec, gap_ms, logs_end, broker.is_some(), &mut names)));
             let hosts = broker.and_then(|b| hosts.get(b)).map(|h| h.iter().cloned().collect()).unwrap_or_default();
             Timeline { broker: broker.map(str::to_string), hosts, windows }
         })
@@ -196,11 +281,77 @@ pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<
     out
 }
 
-fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i64>, is_broker: bool) -> Window {
-    // `group` is in order of `start`; its last line is the latest `time`.
-    let start = group[0].start;
-    let last_ev = group.iter().max_by_key(|e| e.sort_key()).copied().unwrap_or(group[0]);
-    let end = last_ev.time;
+/// A window's events as they come, in time order: what its window needs
+/// of them.
+struct Building<'a> {
+    /// Its first line (by `start`, then input and line): where the window
+    /// starts, and its first evidence.
+    first: &'a Event,
+    /// Its latest event: its last symptom.
+    last: &'a Event,
+    /// Lines per kind, in the order the kinds came.
+    kinds: Vec<(Kind, usize)>,
+    clients: Vec<&'a str>,
+    /// The first line of each kind, as `first` is.
+    firsts: Vec<&'a Event>,
+    weight: usize,
+}
+
+/// The order of the lines a window stands for: a thinned run's first line
+/// is its `start`.
+fn line_order(e: &Event) -> (i64, u32, u64) {
+    (e.start, e.input, e.line)
+}
+
+impl<'a> Building<'a> {
+    fn new(e: &'a Event) -> Building<'a> {
+        let mut b =
+            Building { first: e, last: e, kinds: Vec::new(), clients: Vec::new(), firsts: Vec::new(), weight: 0 };
+        b.add(e);
+        b
+    }
+
+    fn add(&mut self, e: &'a Event) {
+        if line_order(e) < line_order(self.first) {
+            self.first = e;
+        }
+        self.last = e;
+        match self.kinds.iter_mut().find(|(k, _)| *k == e.kind) {
+            Some((_, n)) => *n += e.weight as usize,
+            None => self.kinds.push((e.kind, e.weight as usize)),
+        }
+        if let Some(c) = e.client.as_deref().filter(|c| !self.clients.contains(c)) {
+            self.clients.push(c);
+        }
+        match self.firsts.iter_mut().find(|f| f.kind == e.kind) {
+            Some(f) if line_order(e) < line_order(f) => *f = e,
+            Some(_) => {}
+            None => self.firsts.push(e),
+        }
+        self.weight += e.weight as usize;
+    }
+}
+
+/// One shared name per client, for a broker's windows.
+#[derive(Default)]
+struct Names<'a>(BTreeMap<&'a str, Arc<str>>);
+
+impl<'a> Names<'a> {
+    fn get(&mut self, name: &'a str) -> Arc<str> {
+        self.0.entry(name).or_insert_with(|| Arc::from(name)).clone()
+    }
+}
+
+fn window<'a>(
+    b: Building<'a>,
+    recoveries: &[i64],
+    gap_ms: i64,
+    logs_end: Option<i64>,
+    is_broker: bool,
+    names: &mut Names<'a>,
+) -> Window {
+    let start = b.first.start;
+    let end = b.last.time;
     // `recoveries` are in time order (the events are): the first at or
     // after the end is found by halving, not by a walk through every
     // recovery of the broker for each of its windows.
@@ -208,38 +359,21 @@ fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i6
     let recovered_at = next.filter(|&t| t - end <= gap_ms);
     let back_later = next.is_some();
     let open = is_broker && !back_later && end - start >= gap_ms && logs_end.is_some_and(|le| le - end <= gap_ms);
-    let mut kinds: Vec<(Kind, usize)> = Vec::new();
-    let mut clients: Vec<String> = Vec::new();
-    let mut firsts: BTreeMap<Kind, (u32, u64)> = BTreeMap::new();
-    for e in group {
-        match kinds.iter_mut().find(|(k, _)| *k == e.kind) {
-            Some((_, n)) => *n += e.weight as usize,
-            None => kinds.push((e.kind, e.weight as usize)),
-        }
-        if let Some(c) = e.client.as_deref().filter(|c| !clients.iter().any(|x| x == c)) {
-            clients.push(c.to_string());
-        }
-        firsts.entry(e.kind).or_insert((e.input, e.line));
-    }
+    let (mut kinds, mut clients) = (b.kinds, b.clients);
     kinds.sort_unstable();
-    kinds.shrink_to_fit();
     clients.sort_unstable();
-    clients.shrink_to_fit();
-    let mut evidence: Vec<(u32, u64)> = vec![(group[0].input, group[0].line)];
-    let mut rest: Vec<(u32, u64)> = firsts.into_values().collect();
+    let mut evidence = Lines::default();
+    evidence.push((b.first.input, b.first.line));
+    let mut rest: Vec<(u32, u64)> = b.firsts.iter().map(|e| (e.input, e.line)).collect();
     rest.sort_unstable();
+    // The first, the first of each kind while there is room, and the last.
     for ev in rest {
         if evidence.len() >= MAX_EVIDENCE - 1 {
             break;
         }
-        if !evidence.contains(&ev) {
-            evidence.push(ev);
-        }
+        evidence.push(ev);
     }
-    let last = (last_ev.input, last_ev.line);
-    if !evidence.contains(&last) {
-        evidence.push(last);
-    }
+    evidence.push((b.last.input, b.last.line));
     Window {
         start,
         // Honest ends: the broker was out until the logs show it back, when
@@ -253,9 +387,9 @@ fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i6
         } else {
             Some(EndedBy::LastSymptom)
         },
-        events: crate::thin::weight(group.iter().copied()),
-        kinds,
-        clients,
+        events: b.weight,
+        kinds: kinds.into_boxed_slice(),
+        clients: clients.into_iter().map(|c| names.get(c)).collect(),
         evidence,
     }
 }
@@ -264,7 +398,7 @@ fn window(group: &[&Event], recoveries: &[i64], gap_ms: i64, logs_end: Option<i6
 mod tests {
     use super::*;
     use crate::event::Gist;
-    use std::sync::Arc;
+    use std::collections::BTreeSet;
 
     fn ev(time: i64, kind: Kind, broker: Option<&str>) -> Event {
         let mut e = Event::new(
@@ -275,6 +409,115 @@ mod tests {
         );
         e.broker = broker.map(Arc::from);
         e
+    }
+
+    /// [`timelines`] as it was before its one backward pass: each
+    /// broker's symptoms gathered, sorted by their first line, and split
+    /// where one starts more than the gap after the latest end so far; each
+    /// window read from its events.
+    fn timelines_gathered(events: &[Event], gap_ms: i64, logs_end: Option<i64>) -> Vec<Timeline> {
+        let mut by: BTreeMap<Option<&str>, Vec<&Event>> = BTreeMap::new();
+        for e in events.iter().filter(|e| e.is_symptom()) {
+            by.entry(e.broker.as_deref()).or_default().push(e);
+        }
+        let mut out = Vec::new();
+        for (broker, mut evs) in by {
+            let rec: Vec<i64> = events
+                .iter()
+                .filter(|e| !e.is_symptom() && broker.is_some() && e.broker.as_deref() == broker)
+                .map(|e| e.time)
+                .collect();
+            evs.sort_by_key(|e| line_order(e));
+            let mut groups: Vec<Vec<&Event>> = Vec::new();
+            let mut reach = i64::MIN;
+            for e in evs {
+                match groups.last_mut() {
+                    Some(g) if e.start - reach <= gap_ms => g.push(e),
+                    _ => groups.push(vec![e]),
+                }
+                reach = if groups.last().unwrap().len() == 1 { e.time } else { reach.max(e.time) };
+            }
+            let windows = groups.iter().map(|g| {
+                let last = g.iter().max_by_key(|e| e.sort_key()).unwrap();
+                let (start, end) = (g[0].start, last.time);
+                let next = rec.iter().find(|&&t| t >= end).copied();
+                let recovered_at = next.filter(|&t| t - end <= gap_ms);
+                let open = broker.is_some()
+                    && next.is_none()
+                    && end - start >= gap_ms
+                    && logs_end.is_some_and(|le| le - end <= gap_ms);
+                let mut kinds: BTreeMap<Kind, usize> = BTreeMap::new();
+                let mut firsts: BTreeMap<Kind, (u32, u64)> = BTreeMap::new();
+                for e in g {
+                    *kinds.entry(e.kind).or_default() += e.weight as usize;
+                    firsts.entry(e.kind).or_insert((e.input, e.line));
+                }
+                let clients: BTreeSet<&str> = g.iter().filter_map(|e| e.client.as_deref()).collect();
+                let mut evidence = vec![(g[0].input, g[0].line)];
+                let mut rest: Vec<(u32, u64)> = firsts.into_values().collect();
+                rest.sort();
+                for ev in rest {
+                    if evidence.len() < MAX_EVIDENCE - 1 && !evidence.contains(&ev) {
+                        evidence.push(ev);
+                    }
+                }
+                if !evidence.contains(&(last.input, last.line)) {
+                    evidence.push((last.input, last.line));
+                }
+                let mut lines = Lines::default();
+                evidence.into_iter().for_each(|l| lines.push(l));
+                Window {
+                    start,
+                    end: recovered_at.unwrap_or(end),
+                    open,
+                    ended_by: match (open, recovered_at) {
+                        (true, _) => None,
+                        (false, Some(_)) => Some(EndedBy::Recovery),
+                        (false, None) => Some(EndedBy::LastSymptom),
+                    },
+                    events: g.iter().map(|e| e.weight as usize).sum(),
+                    kinds: kinds.into_iter().collect(),
+                    clients: clients.into_iter().map(Arc::from).collect(),
+                    evidence: lines,
+                }
+            });
+            out.push(Timeline { broker: broker.map(str::to_string), hosts: vec![], windows: windows.collect() });
+        }
+        out.sort_by(|a, b| (a.windows[0].start, &a.broker).cmp(&(b.windows[0].start, &b.broker)));
+        out
+    }
+
+    proptest::proptest! {
+        /// The windows found from the runs of one backward pass and built
+        /// from their events in time order are those of gathering and
+        /// sorting each broker's events, whatever the brokers, kinds,
+        /// clients, weights, thinned runs, recoveries and equal times.
+        #[test]
+        fn windows_in_time_order_are_the_windows_gathered(
+            lines in proptest::collection::vec(
+                (0i64..40, span_lengths(100_000), 0usize..20, 0usize..3, 0usize..4, 0u32..3, 1u32..4),
+                1..80,
+            ),
+            logs_end in proptest::option::of(0i64..400_000),
+        ) {
+            let names = [None, Some("1"), Some("2")];
+            let mut evs: Vec<Event> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, &(at, back, kind, b, client, input, weight))| {
+                    // Recoveries (a coordinator discovered) more often than 1 in 16.
+                    let kind = Kind::ALL.get(kind).copied().unwrap_or(Kind::CoordinatorDiscovered);
+                    let mut e = ev(at * 9_000, kind, names[b]);
+                    let gist = Gist { client: ["p", "c", "q"].get(client).map(|c| c.to_string()), ..(*e.gist).clone() };
+                    e.gist = Arc::new(gist);
+                    e.start = e.time - back;
+                    (e.input, e.line, e.weight) = (input, i as u64, weight);
+                    e
+                })
+                .collect();
+            evs.sort_by_key(Event::sort_key);
+            proptest::prop_assert_eq!(timelines(&evs, &Hosts::new(), 30_000, logs_end), timelines_gathered(&evs, 30_000, logs_end));
+        }
     }
 
     #[test]
@@ -322,12 +565,51 @@ mod tests {
     }
 
     #[test]
+    fn lines_hold_each_line_once_and_at_most_max_evidence() {
+        let mut l = Lines::default();
+        assert!(l.is_empty());
+        for i in [3u64, 1, 3, 2, 5, 4, 6, 7] {
+            l.push((0, i));
+        }
+        assert_eq!(&*l, &[(0, 3), (0, 1), (0, 2), (0, 5), (0, 4)]);
+        let mut m = Lines::default();
+        [(0, 3), (0, 1), (0, 2), (0, 5), (0, 4)].into_iter().for_each(|x| m.push(x));
+        assert_eq!(l, m, "equal lines compare equal");
+    }
+
+    #[test]
     fn merged_spans_are_the_runs_of_sorted_spans() {
         let spans = [(0, 5), (3, 40), (69, 70), (71, 75), (200, 200), (230, 231), (262, 262)];
         let runs: Vec<(i64, i64)> = merged(spans, 30).collect();
         assert_eq!(runs, vec![(0, 75), (200, 231), (262, 262)]);
         assert_eq!(super::runs(spans.iter().rev().copied(), 30), runs, "runs sorts first");
         assert_eq!(merged(std::iter::empty(), 30).count(), 0);
+    }
+
+    proptest::proptest! {
+        /// The spans of every broker, found in one backward pass, are each
+        /// broker's runs of its events' spans, by broker.
+        #[test]
+        fn spans_are_each_brokers_runs(
+            evs in proptest::collection::vec((0i64..400, span_lengths(120), 0usize..3), 0..40),
+        ) {
+            let names = [None, Some("1"), Some("10")];
+            let mut evs: Vec<Event> = evs
+                .into_iter()
+                .map(|(time, len, b)| {
+                    let mut e = ev(time, Kind::ConnectionFailed, names[b]);
+                    e.start = time - len;
+                    e
+                })
+                .collect();
+            evs.sort_by_key(Event::sort_key);
+            let mut want: Vec<(Arc<str>, i64, i64)> = Vec::new();
+            for b in ["1", "10"] {
+                let of_b = evs.iter().filter(|e| e.broker.as_deref() == Some(b)).map(|e| (e.start, e.time));
+                want.extend(runs(of_b, 30).into_iter().map(|(s, e)| (Arc::from(b), s, e)));
+            }
+            proptest::prop_assert_eq!(spans(evs.iter(), 30), want);
+        }
     }
 
     proptest::proptest! {
@@ -339,7 +621,9 @@ mod tests {
         ) {
             let mut spans: Vec<(i64, i64)> = spans.into_iter().map(|(end, len)| (end - len, end)).collect();
             spans.sort_by_key(|&(_, e)| e);
-            let mut got: Vec<(i64, i64)> = merged_by_end(spans.iter().copied(), 30).collect();
+            let mut back = Backward::default();
+            let mut got: Vec<(i64, i64)> = spans.iter().rev().filter_map(|&span| back.push(span, 30)).collect();
+            got.extend(back.finish());
             got.reverse();
             proptest::prop_assert_eq!(got, runs(spans, 30));
         }

@@ -8,15 +8,16 @@ use crate::correlate::{self, Timeline};
 use crate::event::{Event, Kind, Role};
 use crate::extract::ConfigDump;
 use crate::noise::Thresholds;
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 /// AWS's stated client impact of one broker restart: "up to 2 mins,
 /// typically less" (MSK patching-impact documentation).
 pub const EXPECTED_IMPACT_MS: i64 = 120_000;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RollStep {
-    pub broker: String,
+pub struct RollStep<'a> {
+    pub broker: &'a str,
     pub start: i64,
     pub end: i64,
     /// From the end of the latest earlier outage to this start; negative
@@ -28,41 +29,63 @@ pub struct RollStep {
     pub within_expected: bool,
 }
 
+/// The roll's verdict. Its steps are made by [`steps`] as they are read,
+/// not kept: a long input has one per window (12,505 at 4 GB of the
+/// benchmark log), and they are the windows' own times.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Roll {
-    pub steps: Vec<RollStep>,
+    /// How many steps there are.
+    pub steps: usize,
     /// Every broker waited for the one before it.
     pub one_at_a_time: bool,
 }
 
-/// The roll sequence: every outage window of a named broker, in order.
+/// The roll's verdict, from its [`steps`].
 pub fn roll(timelines: &[Timeline], t: &Thresholds) -> Roll {
-    let mut windows: Vec<(String, i64, i64)> = timelines
+    let mut r = Roll { steps: 0, one_at_a_time: true };
+    for s in steps(timelines, t) {
+        r.steps += 1;
+        r.one_at_a_time &= s.waited != Some(false);
+    }
+    r
+}
+
+/// The roll sequence: every outage window of a named broker, by start
+/// (then broker name), each against the latest end before it. A broker's
+/// windows are in order already: they are merged (the next window of each
+/// broker in a heap), not gathered and sorted.
+pub fn steps<'a>(timelines: &'a [Timeline], t: &Thresholds) -> impl Iterator<Item = RollStep<'a>> + 'a {
+    let tolerance = t.overlap_tolerance_ms;
+    // (start, broker, timeline, window): a broker's windows come in their
+    // order, as a stable sort by (start, broker) would leave them.
+    let mut next: BinaryHeap<Reverse<(i64, &str, usize, usize)>> = timelines
         .iter()
-        .filter_map(|tl| tl.broker.as_ref().map(|b| (b, tl)))
-        .flat_map(|(b, tl)| tl.windows.iter().map(move |w| (b.clone(), w.start, w.end)))
+        .enumerate()
+        .filter_map(|(i, tl)| Some(Reverse((tl.windows.first()?.start, tl.broker.as_deref()?, i, 0))))
         .collect();
-    windows.sort_by_key(|(b, s, _)| (*s, b.clone()));
-    let mut steps = Vec::with_capacity(windows.len());
     let mut latest_end: Option<i64> = None;
-    for (broker, start, end) in windows {
+    std::iter::from_fn(move || {
+        let Reverse((start, broker, i, k)) = next.pop()?;
+        let windows = &timelines[i].windows;
+        if let Some(w) = windows.get(k + 1) {
+            next.push(Reverse((w.start, broker, i, k + 1)));
+        }
+        let end = windows[k].end;
         let gap_ms = latest_end.map(|le| start - le);
         // Judged like `noise::overlapping`: by how long the two were out
         // together, so a short window inside a long one is an overlap of
         // the short window's length, not of the time to the long one's end.
         let together = latest_end.map(|le| end.min(le) - start);
-        steps.push(RollStep {
+        latest_end = Some(latest_end.map_or(end, |le| le.max(end)));
+        Some(RollStep {
             broker,
             start,
             end,
             gap_ms,
-            waited: together.map(|o| o <= t.overlap_tolerance_ms),
+            waited: together.map(|o| o <= tolerance),
             within_expected: end - start <= EXPECTED_IMPACT_MS,
-        });
-        latest_end = Some(latest_end.map_or(end, |le| le.max(end)));
-    }
-    let one_at_a_time = steps.iter().all(|s| s.waited != Some(false));
-    Roll { steps, one_at_a_time }
+        })
+    })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,65 +114,109 @@ pub struct ClientImpact {
 
 /// Per-client impact. `input_end[i]` is the time of the last line of input i.
 ///
-/// `events` must be sorted by time. A client's events are held as indices
-/// (4 bytes each), not references, and its disrupted time is merged as the
-/// events come, with nothing sorted or collected: on a long input this runs
-/// at the analysis' peak of memory, beside every kept event and window
-/// (issue 4, "Flat memory, session 4").
+/// `events` must be sorted by time. One pass from the last event back, with
+/// what each client needs gathered as it goes (`Seen`): no list of a
+/// client's events, which on a long input was 4 bytes an event held beside
+/// every kept event and window (issue 4, session 7). Backwards because a
+/// client's disrupted time is merged in order of its events' ends without
+/// a sort (`correlate::Backward`), and its last symptom, which its recovery
+/// is measured from, is the first one met.
 pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> Vec<ClientImpact> {
-    let mut by: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-    for (i, e) in events.iter().enumerate() {
+    let mut by: BTreeMap<&str, Seen> = BTreeMap::new();
+    for e in events.iter().rev() {
         if let Some(c) = &e.client {
-            by.entry(c).or_default().push(i as u32);
+            by.entry(c).or_default().add(e, t.gap_ms);
         }
     }
     let mut out = Vec::new();
-    for (client, idx) in by {
-        let evs = || idx.iter().map(|&i| &events[i as usize]);
-        let Some(last_symptom) = evs().rfind(|e| e.is_symptom()).map(|e| e.time) else { continue };
-        // The events are in order of their ends (`time`): merged as they
-        // are, with no sort and no list of the client's symptoms.
-        let disrupted: i64 =
-            correlate::merged_by_end(evs().filter(|e| e.is_symptom()).map(|e| (e.start, e.time)), t.gap_ms)
-                .map(|(s, e)| e - s)
-                .sum();
-        let mut records_lost = BTreeMap::new();
-        for e in evs().filter(|e| e.kind == Kind::RecordsExpired) {
-            *records_lost.entry(e.topic_partition().unwrap_or_else(|| "unknown".into())).or_insert(0) +=
-                e.count.unwrap_or(1);
-        }
-        let inputs: BTreeSet<u32> = evs().map(|e| e.input).collect();
-        let logs_end = inputs.iter().filter_map(|&i| input_end.get(i as usize).copied().flatten()).max();
-        let recovery = evs().find(|e| !e.is_symptom() && e.time >= last_symptom).map(|e| e.time);
-        let recovered = match (recovery, logs_end) {
+    for (client, seen) in by {
+        // A client with no symptom had no impact.
+        let Some(last_symptom) = seen.last_symptom else { continue };
+        let disrupted = seen.disrupted + seen.run.finish().map_or(0, |(s, e)| e - s);
+        let logs_end = seen.inputs.iter().filter_map(|&i| input_end.get(i as usize).copied().flatten()).max();
+        let recovered = match (seen.recovery, logs_end) {
             (Some(_), _) => Some(true),
             (None, Some(le)) => Some(le - last_symptom >= t.gap_ms),
             (None, None) => None,
         };
-        // Every client here has a symptom, so an event: min and last exist.
-        let (first, last) =
-            (evs().map(|e| e.start).min().unwrap_or(last_symptom), evs().next_back().map_or(last_symptom, |e| e.time));
         out.push(ClientImpact {
             client: client.to_string(),
             // A kafkajs client's producer and consumer share one clientId:
             // a role is named only when its lines agree on one.
-            role: {
-                let mut roles = evs().filter_map(|e| e.role);
-                roles.next().filter(|&r| roles.all(|o| o == r))
-            },
-            inputs: inputs.into_iter().collect(),
-            events: crate::thin::weight(evs()),
-            first,
-            last,
+            role: seen.role.flatten(),
+            inputs: seen.inputs.into_iter().collect(),
+            events: seen.events,
+            // Every client here has a symptom, so an event: both were seen.
+            first: seen.first.unwrap_or(last_symptom),
+            last: seen.last.unwrap_or(last_symptom),
             disrupted_ms: disrupted,
-            retries: crate::thin::weight(evs().filter(|e| e.attempts.is_some())),
-            records_lost,
-            failed: crate::thin::weight(evs().filter(|e| e.kind == Kind::RetriesExhausted)),
+            retries: seen.retries,
+            records_lost: seen.records_lost,
+            failed: seen.failed,
             recovered,
-            recovered_at: if recovered == Some(true) { Some(recovery.unwrap_or(last_symptom)) } else { None },
+            recovered_at: if recovered == Some(true) { Some(seen.recovery.unwrap_or(last_symptom)) } else { None },
         });
     }
     out
+}
+
+/// What [`clients`] gathers of one client, its events met last first.
+#[derive(Default)]
+struct Seen {
+    /// The time of its last symptom: the first one met.
+    last_symptom: Option<i64>,
+    /// The time of its first sign of recovery at or after its last symptom:
+    /// the last such met.
+    recovery: Option<i64>,
+    /// Its symptoms' spans, merged: the run being merged and the length of
+    /// those done.
+    run: correlate::Backward,
+    disrupted: i64,
+    records_lost: BTreeMap<String, u64>,
+    inputs: BTreeSet<u32>,
+    /// The earliest line any of its events stands for.
+    first: Option<i64>,
+    /// The time of its last event: the first met.
+    last: Option<i64>,
+    /// `None`: no role seen; `Some(None)`: its lines disagree.
+    role: Option<Option<Role>>,
+    events: usize,
+    retries: usize,
+    failed: usize,
+}
+
+impl Seen {
+    fn add(&mut self, e: &Event, gap_ms: i64) {
+        let weight = e.weight as usize;
+        if e.is_symptom() {
+            self.last_symptom.get_or_insert(e.time);
+            if let Some((s, end)) = self.run.push((e.start, e.time), gap_ms) {
+                self.disrupted += end - s;
+            }
+        } else if self.last_symptom.is_none_or(|ls| e.time >= ls) {
+            self.recovery = Some(e.time);
+        }
+        if e.kind == Kind::RecordsExpired {
+            *self.records_lost.entry(e.topic_partition().unwrap_or_else(|| "unknown".into())).or_insert(0) +=
+                e.count.unwrap_or(1);
+        }
+        self.inputs.insert(e.input);
+        self.first = Some(self.first.map_or(e.start, |f| f.min(e.start)));
+        self.last.get_or_insert(e.time);
+        if let Some(r) = e.role {
+            self.role = Some(match self.role {
+                None => Some(r),
+                Some(seen) => seen.filter(|&s| s == r),
+            });
+        }
+        self.events += weight;
+        if e.attempts.is_some() {
+            self.retries += weight;
+        }
+        if e.kind == Kind::RetriesExhausted {
+            self.failed += weight;
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -234,27 +301,80 @@ mod tests {
         Timeline::of_spans(b, spans)
     }
 
+    /// [`clients`] as it was written before it became one backward pass:
+    /// each client's events gathered, then read forwards, with the
+    /// disrupted time from the sorted spans (`correlate::runs`).
+    fn clients_gathered(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> Vec<ClientImpact> {
+        let mut by: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
+        for e in events {
+            if let Some(c) = &e.client {
+                by.entry(c).or_default().push(e);
+            }
+        }
+        let mut out = Vec::new();
+        for (client, evs) in by {
+            let Some(last_symptom) = evs.iter().rfind(|e| e.is_symptom()).map(|e| e.time) else { continue };
+            let spans = evs.iter().filter(|e| e.is_symptom()).map(|e| (e.start, e.time));
+            let disrupted: i64 = crate::correlate::runs(spans, t.gap_ms).iter().map(|(s, e)| e - s).sum();
+            let mut records_lost = BTreeMap::new();
+            for e in evs.iter().filter(|e| e.kind == Kind::RecordsExpired) {
+                *records_lost.entry(e.topic_partition().unwrap_or_else(|| "unknown".into())).or_insert(0) +=
+                    e.count.unwrap_or(1);
+            }
+            let inputs: BTreeSet<u32> = evs.iter().map(|e| e.input).collect();
+            let logs_end = inputs.iter().filter_map(|&i| input_end.get(i as usize).copied().flatten()).max();
+            let recovery = evs.iter().find(|e| !e.is_symptom() && e.time >= last_symptom).map(|e| e.time);
+            let recovered = match (recovery, logs_end) {
+                (Some(_), _) => Some(true),
+                (None, Some(le)) => Some(le - last_symptom >= t.gap_ms),
+                (None, None) => None,
+            };
+            let weight = |f: &dyn Fn(&Event) -> bool| crate::thin::weight(evs.iter().copied().filter(|e| f(e)));
+            out.push(ClientImpact {
+                client: client.to_string(),
+                role: {
+                    let mut roles = evs.iter().filter_map(|e| e.role);
+                    roles.next().filter(|&r| roles.all(|o| o == r))
+                },
+                inputs: inputs.into_iter().collect(),
+                events: weight(&|_| true),
+                first: evs.iter().map(|e| e.start).min().unwrap(),
+                last: evs.last().unwrap().time,
+                disrupted_ms: disrupted,
+                retries: weight(&|e| e.attempts.is_some()),
+                records_lost,
+                failed: weight(&|e| e.kind == Kind::RetriesExhausted),
+                recovered,
+                recovered_at: if recovered == Some(true) { Some(recovery.unwrap_or(last_symptom)) } else { None },
+            });
+        }
+        out
+    }
+
     #[test]
     fn roll_order_gaps_and_the_one_at_a_time_rule() {
         let t = Thresholds::default();
-        let r = roll(&[tl("2", &[(200_000, 250_000)]), tl("1", &[(0, 60_000)]), tl("3", &[(400_000, 600_000)])], &t);
-        let order: Vec<&str> = r.steps.iter().map(|s| s.broker.as_str()).collect();
+        let tls = [tl("2", &[(200_000, 250_000)]), tl("1", &[(0, 60_000)]), tl("3", &[(400_000, 600_000)])];
+        let r: Vec<RollStep> = steps(&tls, &t).collect();
+        let order: Vec<&str> = r.iter().map(|s| s.broker).collect();
         assert_eq!(order, vec!["1", "2", "3"]);
-        assert_eq!(r.steps[1].gap_ms, Some(140_000));
-        assert!(r.one_at_a_time);
-        assert!(!r.steps[2].within_expected, "200 s is beyond AWS's 2 minutes");
-        let r = roll(&[tl("2", &[(0, 60_000)]), tl("3", &[(30_000, 90_000)])], &t);
-        assert_eq!(r.steps[1].gap_ms, Some(-30_000));
-        assert_eq!(r.steps[1].waited, Some(false));
-        assert!(!r.one_at_a_time);
+        assert_eq!(r[1].gap_ms, Some(140_000));
+        assert_eq!(roll(&tls, &t), Roll { steps: 3, one_at_a_time: true });
+        assert!(!r[2].within_expected, "200 s is beyond AWS's 2 minutes");
+        let tls = [tl("2", &[(0, 60_000)]), tl("3", &[(30_000, 90_000)])];
+        let r: Vec<RollStep> = steps(&tls, &t).collect();
+        assert_eq!(r[1].gap_ms, Some(-30_000));
+        assert_eq!(r[1].waited, Some(false));
+        assert!(!roll(&tls, &t).one_at_a_time);
         // A blip inside a long window overlaps it only for the blip's length,
         // which `noise::overlapping` forgives too: the two verdicts agree.
         let blip = t.overlap_tolerance_ms / 2;
-        let r = roll(&[tl("2", &[(0, 600_000)]), tl("3", &[(100_000, 100_000 + blip)])], &t);
-        assert_eq!(r.steps[1].gap_ms, Some(-500_000));
-        assert_eq!(r.steps[1].waited, Some(true));
-        let r = roll(&[tl("2", &[(0, 600_000)]), tl("3", &[(100_000, 100_000 + 3 * blip)])], &t);
-        assert_eq!(r.steps[1].waited, Some(false));
+        let tls = [tl("2", &[(0, 600_000)]), tl("3", &[(100_000, 100_000 + blip)])];
+        let r: Vec<RollStep> = steps(&tls, &t).collect();
+        assert_eq!(r[1].gap_ms, Some(-500_000));
+        assert_eq!(r[1].waited, Some(true));
+        let tls = [tl("2", &[(0, 600_000)]), tl("3", &[(100_000, 100_000 + 3 * blip)])];
+        assert_eq!(steps(&tls, &t).nth(1).unwrap().waited, Some(false));
     }
 
     #[test]
@@ -277,6 +397,83 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The steps merged from each broker's windows are those of every
+        /// window gathered and sorted by (start, broker), as they were made
+        /// before, with equal starts across brokers.
+        #[test]
+        fn roll_steps_merged_are_the_windows_sorted(
+            brokers in proptest::collection::vec(proptest::collection::vec((0i64..20, 0i64..4), 1..12), 1..5),
+        ) {
+            let t = Thresholds::default();
+            let names = ["2", "10", "1", "b-3:9094", "3"];
+            let tls: Vec<Timeline> = brokers
+                .iter()
+                .enumerate()
+                .map(|(b, ws)| {
+                    // Disjoint windows in order, on a coarse grid so that
+                    // starts meet across brokers.
+                    let mut at = 0;
+                    let spans: Vec<(i64, i64)> = ws
+                        .iter()
+                        .map(|&(skip, len)| {
+                            let s = at + skip * 30_000;
+                            at = s + len * 30_000 + 1;
+                            (s, s + len * 30_000)
+                        })
+                        .collect();
+                    Timeline::of_spans(names[b], &spans)
+                })
+                .collect();
+            let mut windows: Vec<(String, i64, i64)> = tls
+                .iter()
+                .flat_map(|tl| tl.windows.iter().map(|w| (tl.broker.clone().unwrap(), w.start, w.end)))
+                .collect();
+            windows.sort_by_key(|(b, s, _)| (*s, b.clone()));
+            let got: Vec<(String, i64, i64)> = steps(&tls, &t).map(|s| (s.broker.to_string(), s.start, s.end)).collect();
+            proptest::prop_assert_eq!(got, windows);
+        }
+
+        /// One backward pass gives every client what gathering its events
+        /// and reading them forwards gives, whatever the mix of clients,
+        /// kinds, roles, inputs, thinned runs and equal times.
+        #[test]
+        fn clients_in_one_backward_pass_are_the_clients_gathered(
+            lines in proptest::collection::vec(
+                (0i64..30, crate::correlate::span_lengths(90_000), 0usize..20, 0usize..4, 0u32..3, 1u32..4, 0u8..8),
+                0..60,
+            ),
+            ends in proptest::collection::vec(proptest::option::of(0i64..300_000), 3),
+        ) {
+            use crate::event::Gist;
+            let t = Thresholds::default();
+            let mut evs: Vec<Event> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, &(at, back, kind, client, input, weight, extra))| {
+                    let time = at * 5_000;
+                    let gist = Gist {
+                        // Recoveries (a coordinator discovered) more often than 1 in 16.
+                        kind: Kind::ALL.get(kind).copied().unwrap_or(Kind::CoordinatorDiscovered),
+                        rule: "t".into(),
+                        client: ["a", "b", "c"].get(client).map(|c| c.to_string()),
+                        role: [Some(Role::Producer), Some(Role::Consumer), None][extra as usize % 3],
+                        attempts: (extra & 1 == 1).then_some(2),
+                        count: (extra & 2 == 2).then_some(7),
+                        topic: (extra & 3 == 3).then(|| "orders".to_string()),
+                        partition: (extra & 3 == 3).then_some(1),
+                        answered: extra & 4 == 4,
+                        ..Gist::default()
+                    };
+                    let mut e = Event::new(gist, time, input, i as u64);
+                    e.start = time - back;
+                    e.weight = weight;
+                    e
+                })
+                .collect();
+            evs.sort_by_key(Event::sort_key);
+            proptest::prop_assert_eq!(clients(&evs, &ends, &t), clients_gathered(&evs, &ends, &t));
+        }
+
         /// A client's disrupted time, merged in order of its events' ends, is
         /// the length of the gap-merged runs of its symptoms' spans sorted by
         /// start (`correlate::runs`), whatever their overlaps and thinned runs.

@@ -150,12 +150,12 @@ fn overlapping(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Ve
                     }
                     let mut pair = [a.as_str(), b.as_str()];
                     pair.sort_by_key(|x| (x.len(), x.to_string()));
-                    let clients: BTreeSet<String> = wa.clients.iter().chain(&wb.clients).cloned().collect();
+                    let clients: BTreeSet<&str> = wa.clients.iter().chain(&wb.clients).map(|c| &**c).collect();
                     out.push(Finding {
                         kind: AnomalyKind::OverlappingOutage,
                         severity: Severity::Critical,
                         brokers: pair.iter().map(|x| x.to_string()).collect(),
-                        clients: clients.into_iter().collect(),
+                        clients: clients.into_iter().map(str::to_string).collect(),
                         start: s,
                         end: e,
                         message: format!(
@@ -174,13 +174,14 @@ fn overlapping(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Ve
 fn per_window(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Vec<Finding>) {
     for (b, tl) in brokers_of(timelines) {
         for w in &tl.windows {
-            let clients: Vec<String> = w.clients.clone();
+            // Copied for a finding only: most windows make none.
+            let clients = || w.clients.iter().map(|c| c.to_string()).collect::<Vec<String>>();
             if w.open {
                 out.push(Finding {
                     kind: AnomalyKind::BrokerNeverRecovered,
                     severity: Severity::Critical,
                     brokers: vec![b.clone()],
-                    clients: clients.clone(),
+                    clients: clients(),
                     start: w.start,
                     end: w.end,
                     message: format!(
@@ -188,7 +189,7 @@ fn per_window(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Vec
                         clock(w.start, zone), clock(w.end, zone), human_duration(w.duration())
                     ),
                     advice: "Check that broker now (MSK console: cluster operation state and broker status; CloudWatch: its metrics stopped?). While it is out its partitions are under-replicated and one more broker loss makes them unavailable. If the logs were only cut during the restart, analyse logs that run past it.".into(),
-                    evidence: w.evidence.clone(),
+                    evidence: w.evidence.to_vec(),
                 });
             }
             if w.duration() > t.max_outage_ms {
@@ -196,7 +197,7 @@ fn per_window(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Vec
                     kind: AnomalyKind::LongOutage,
                     severity: Severity::Warning,
                     brokers: vec![b.clone()],
-                    clients,
+                    clients: clients(),
                     start: w.start,
                     end: w.end,
                     message: format!(
@@ -204,7 +205,7 @@ fn per_window(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Vec
                         human_duration(w.duration()), clock(w.start, zone), clock(w.end, zone), human_duration(t.max_outage_ms)
                     ),
                     advice: "AWS puts the client impact of a broker restart at about 2 minutes at most. A longer outage points at a slow start (log recovery after an unclean shutdown), a broker that failed health checks, or a stuck operation: check the broker and the operation's progress. If slow restarts are normal here, raise --max-outage.".into(),
-                    evidence: w.evidence.clone(),
+                    evidence: w.evidence.to_vec(),
                 });
             }
         }
@@ -217,13 +218,13 @@ fn repeated(timelines: &[Timeline], zone: &Zone, out: &mut Vec<Finding>) {
             continue;
         }
         let starts = outage_starts(&tl.windows, zone);
-        let clients: BTreeSet<String> = tl.windows.iter().flat_map(|w| w.clients.iter().cloned()).collect();
-        let ev: Vec<&Vec<(u32, u64)>> = tl.windows.iter().map(|w| &w.evidence).collect();
+        let clients: BTreeSet<&str> = tl.windows.iter().flat_map(|w| w.clients.iter().map(|c| &**c)).collect();
+        let ev: Vec<&[(u32, u64)]> = tl.windows.iter().map(|w| &*w.evidence).collect();
         out.push(Finding {
             kind: AnomalyKind::RepeatedOutage,
             severity: Severity::Warning,
             brokers: vec![b.clone()],
-            clients: clients.into_iter().collect(),
+            clients: clients.into_iter().map(str::to_string).collect(),
             start: tl.windows[0].start,
             end: tl.windows[tl.windows.len() - 1].end,
             message: format!("broker {b} went out {} times (at {starts})", tl.windows.len()),
@@ -570,6 +571,61 @@ impl BootstrapCase {
     }
 }
 
+/// What `single_bootstrap` needs of one client's events.
+struct Behaviour<'a> {
+    /// The time of its first event.
+    first: i64,
+    /// The time it first reached a broker by id.
+    first_real: Option<i64>,
+    /// Its failures on a bootstrap address before then: how many, the
+    /// times of the first and last, their hosts and first lines.
+    stuck_n: usize,
+    stuck: Option<(i64, i64)>,
+    hosts: BTreeSet<&'a str>,
+    stuck_ev: Vec<(u32, u64)>,
+    /// Its timeouts waiting for metadata: the time of the first, their
+    /// lines' weight, their first lines.
+    waits: Option<i64>,
+    waits_weight: usize,
+    waits_ev: Vec<(u32, u64)>,
+}
+
+impl<'a> Behaviour<'a> {
+    fn new(first: i64) -> Behaviour<'a> {
+        Behaviour {
+            first,
+            first_real: None,
+            stuck_n: 0,
+            stuck: None,
+            hosts: BTreeSet::new(),
+            stuck_ev: Vec::new(),
+            waits: None,
+            waits_weight: 0,
+            waits_ev: Vec::new(),
+        }
+    }
+
+    /// Adds one of its events, in time order, once `first_real` is known.
+    fn add(&mut self, e: &'a Event) {
+        let boot = e.kind == Kind::BootstrapFailed || (e.node.is_some_and(|n| n < 0) && e.is_symptom());
+        if boot && self.first_real.is_none_or(|r| e.time < r) {
+            self.stuck_n += 1;
+            self.stuck = Some(self.stuck.map_or((e.time, e.time), |(first, _)| (first, e.time)));
+            self.hosts.extend(e.host.as_deref());
+            if self.stuck_ev.len() < EVIDENCE {
+                self.stuck_ev.push((e.input, e.line));
+            }
+        }
+        if &*e.rule == "java.metadata_wait_timeout" {
+            self.waits.get_or_insert(e.time);
+            self.waits_weight += e.weight as usize;
+            if self.waits_ev.len() < EVIDENCE {
+                self.waits_ev.push((e.input, e.line));
+            }
+        }
+    }
+}
+
 /// A client bootstrapped from one broker: its configuration names one
 /// host, or its behaviour shows it never got past its bootstrap address.
 fn single_bootstrap(f: &Facts<'_>, out: &mut Vec<Finding>) {
@@ -588,56 +644,62 @@ fn single_bootstrap(f: &Facts<'_>, out: &mut Vec<Finding>) {
             e.evidence.push((c.input, c.line));
         }
     }
-    // Indices (4 bytes an event), one client's references at a time: this
-    // runs beside every kept event and window (`impact::clients`).
-    let mut per_client: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-    for (i, e) in events.iter().enumerate() {
+    // What each client did, gathered in two passes over the events with no
+    // list of a client's events: this runs beside every kept event and
+    // window (issue 4, session 7). The first finds when each client first
+    // reached a broker by id, which says which bootstrap failures came
+    // before it.
+    let mut clients: BTreeMap<&str, Behaviour<'_>> = BTreeMap::new();
+    for e in events {
         if let Some(c) = &e.client {
-            per_client.entry(c).or_default().push(i as u32);
+            let b = clients.entry(c).or_insert_with(|| Behaviour::new(e.time));
+            if b.first_real.is_none() && e.node.is_some_and(|n| n >= 0) {
+                b.first_real = Some(e.time);
+            }
         }
     }
-    for (client, idx) in per_client {
-        let evs: Vec<&Event> = idx.iter().map(|&i| &events[i as usize]).collect();
-        let boot: Vec<&&Event> = evs
-            .iter()
-            .filter(|e| e.kind == Kind::BootstrapFailed || (e.node.is_some_and(|n| n < 0) && e.is_symptom()))
-            .collect();
+    for e in events {
+        if let Some(b) = e.client.as_deref().and_then(|c| clients.get_mut(c)) {
+            b.add(e);
+        }
+    }
+    for (client, b) in clients {
         // Stuck on its bootstrap address: failures there, for at least the
         // gap, before it ever talked to a broker by id (or it never did).
-        let first_real = evs.iter().find(|e| e.node.is_some_and(|n| n >= 0)).map(|e| e.time);
-        let stuck: Vec<&&Event> = boot.iter().copied().filter(|e| first_real.is_none_or(|r| e.time < r)).collect();
-        let stuck_for = stuck.last().map_or(0, |l| l.time - stuck[0].time);
-        let waits: Vec<&&Event> = evs.iter().filter(|e| &*e.rule == "java.metadata_wait_timeout").collect();
+        let stuck_for = b.stuck.map_or(0, |(first, last)| last - first);
         let mut reasons = Vec::new();
-        if stuck.len() >= 2 && (stuck_for >= f.thresholds.gap_ms || first_real.is_none()) {
-            let hosts: BTreeSet<String> = stuck.iter().filter_map(|e| e.host.clone()).collect();
-            let then = match first_real {
-                Some(_) => "before it reached any broker by id",
-                None => "and never reached a broker by id",
-            };
-            reasons.push(format!(
-                "it failed on its bootstrap address{} {} time(s) for {} from {} {then}",
-                if hosts.len() == 1 { "" } else { "es" },
-                stuck.len(),
-                human_duration(stuck_for),
-                clock(stuck[0].time, zone)
-            ));
+        if let Some((first, _)) = b.stuck.filter(|_| b.stuck_n >= 2) {
+            if stuck_for >= f.thresholds.gap_ms || b.first_real.is_none() {
+                let then = match b.first_real {
+                    Some(_) => "before it reached any broker by id",
+                    None => "and never reached a broker by id",
+                };
+                reasons.push(format!(
+                    "it failed on its bootstrap address{} {} time(s) for {} from {} {then}",
+                    if b.hosts.len() == 1 { "" } else { "es" },
+                    b.stuck_n,
+                    human_duration(stuck_for),
+                    clock(first, zone)
+                ));
+            }
         }
-        if !waits.is_empty() {
-            reasons.push(format!(
-                "send() timed out waiting for metadata {} time(s)",
-                crate::thin::weight(waits.iter().copied().copied())
-            ));
+        if b.waits.is_some() {
+            reasons.push(format!("send() timed out waiting for metadata {} time(s)", b.waits_weight));
         }
         if reasons.is_empty() {
             continue;
         }
-        let case = by.entry(client.to_string()).or_insert_with(|| BootstrapCase::new(evs[0].time));
+        let case = by.entry(client.to_string()).or_insert_with(|| BootstrapCase::new(b.first));
         case.reasons.extend(reasons);
-        case.evidence.extend(stuck.iter().chain(waits.iter()).take(EVIDENCE).map(|e| (e.input, e.line)));
-        case.start = case.start.min(stuck.first().or(waits.first()).map_or(case.start, |e| e.time));
+        case.evidence.extend(b.stuck_ev.iter().chain(&b.waits_ev).take(EVIDENCE));
+        case.start = case.start.min(b.stuck.map(|(s, _)| s).or(b.waits).unwrap_or(case.start));
         case.seen = true;
     }
+    bootstrap_findings(by, out);
+}
+
+/// One finding per client with a bootstrap case.
+fn bootstrap_findings(by: BTreeMap<String, BootstrapCase>, out: &mut Vec<Finding>) {
     for (client, BootstrapCase { reasons, evidence, start, seen }) in by {
         out.push(Finding {
             kind: AnomalyKind::SingleBootstrap,
@@ -707,7 +769,7 @@ fn unexplained(timelines: &[Timeline], events: &[Event], (ms, me): (i64, i64), z
     });
 }
 
-fn merge_evidence(lists: &[&Vec<(u32, u64)>]) -> Vec<(u32, u64)> {
+fn merge_evidence(lists: &[&[(u32, u64)]]) -> Vec<(u32, u64)> {
     let mut out: Vec<(u32, u64)> = Vec::new();
     // Round-robin so that every window shows its first lines.
     for k in 0..EVIDENCE {
@@ -1012,6 +1074,104 @@ mod tests {
         assert_eq!(f.iter().map(|f| f.kind).collect::<Vec<_>>(), vec![AnomalyKind::ConfigRisk]);
         assert_eq!(f[0].evidence, vec![(0, 7)]);
         assert!(f[0].advice.contains("acks=all"));
+    }
+
+    /// The behaviour half of [`single_bootstrap`] as it was before it
+    /// kept no list of a client's events: each client's events gathered,
+    /// then filtered into lists.
+    fn bootstrap_gathered(f: &Facts<'_>) -> Vec<Finding> {
+        let (events, zone) = (f.events, f.zone);
+        let mut by: BTreeMap<String, BootstrapCase> = BTreeMap::new();
+        // Indices (4 bytes an event), one client's references at a time: this
+        // runs beside every kept event and window (`impact::clients`).
+        let mut per_client: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+        for (i, e) in events.iter().enumerate() {
+            if let Some(c) = &e.client {
+                per_client.entry(c).or_default().push(i as u32);
+            }
+        }
+        for (client, idx) in per_client {
+            let evs: Vec<&Event> = idx.iter().map(|&i| &events[i as usize]).collect();
+            let boot: Vec<&&Event> = evs
+                .iter()
+                .filter(|e| e.kind == Kind::BootstrapFailed || (e.node.is_some_and(|n| n < 0) && e.is_symptom()))
+                .collect();
+            // Stuck on its bootstrap address: failures there, for at least the
+            // gap, before it ever talked to a broker by id (or it never did).
+            let first_real = evs.iter().find(|e| e.node.is_some_and(|n| n >= 0)).map(|e| e.time);
+            let stuck: Vec<&&Event> = boot.iter().copied().filter(|e| first_real.is_none_or(|r| e.time < r)).collect();
+            let stuck_for = stuck.last().map_or(0, |l| l.time - stuck[0].time);
+            let waits: Vec<&&Event> = evs.iter().filter(|e| &*e.rule == "java.metadata_wait_timeout").collect();
+            let mut reasons = Vec::new();
+            if stuck.len() >= 2 && (stuck_for >= f.thresholds.gap_ms || first_real.is_none()) {
+                let hosts: BTreeSet<String> = stuck.iter().filter_map(|e| e.host.clone()).collect();
+                let then = match first_real {
+                    Some(_) => "before it reached any broker by id",
+                    None => "and never reached a broker by id",
+                };
+                reasons.push(format!(
+                    "it failed on its bootstrap address{} {} time(s) for {} from {} {then}",
+                    if hosts.len() == 1 { "" } else { "es" },
+                    stuck.len(),
+                    human_duration(stuck_for),
+                    clock(stuck[0].time, zone)
+                ));
+            }
+            if !waits.is_empty() {
+                reasons.push(format!(
+                    "send() timed out waiting for metadata {} time(s)",
+                    crate::thin::weight(waits.iter().copied().copied())
+                ));
+            }
+            if reasons.is_empty() {
+                continue;
+            }
+            let case = by.entry(client.to_string()).or_insert_with(|| BootstrapCase::new(evs[0].time));
+            case.reasons.extend(reasons);
+            case.evidence.extend(stuck.iter().chain(waits.iter()).take(EVIDENCE).map(|e| (e.input, e.line)));
+            case.start = case.start.min(stuck.first().or(waits.first()).map_or(case.start, |e| e.time));
+            case.seen = true;
+        }
+        let mut out = Vec::new();
+        bootstrap_findings(by, &mut out);
+        out
+    }
+
+    proptest::proptest! {
+        /// Two passes with no list of a client's events find what
+        /// gathering each client's events found, whatever the mix of
+        /// clients, bootstrap failures, brokers reached by id, metadata
+        /// timeouts, hosts and equal times.
+        #[test]
+        fn bootstrap_behaviour_without_lists_is_the_behaviour_gathered(
+            lines in proptest::collection::vec((0i64..60, 0usize..3, 0usize..4, 0usize..5, 0usize..3, 1u32..3), 0..60),
+        ) {
+            let zone = Zone::default();
+            let mut evs: Vec<Event> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, &(at, client, kind, node, host, weight))| {
+                    let kind = [Kind::ConnectionFailed, Kind::BootstrapFailed, Kind::CoordinatorDiscovered, Kind::RequestTimeout][kind];
+                    let mut e = ev(at * 2_000, kind, None);
+                    let rule = if node == 4 { "java.metadata_wait_timeout" } else { "t" };
+                    let gist = Gist {
+                        client: ["p", "q", "r"].get(client).map(|c| c.to_string()),
+                        rule: rule.into(),
+                        ..(*e.gist).clone()
+                    };
+                    e.gist = Arc::new(gist);
+                    e.node = [Some(-1), Some(2), None, Some(-3), None][node];
+                    e.host = ["b-1.x", "b-2.x", ""].get(host).filter(|h| !h.is_empty()).map(|h| h.to_string());
+                    (e.line, e.weight) = (i as u64, weight);
+                    e
+                })
+                .collect();
+            evs.sort_by_key(Event::sort_key);
+            let f = facts(&[], &evs, &[], &zone);
+            let mut got = Vec::new();
+            single_bootstrap(&f, &mut got);
+            proptest::prop_assert_eq!(got, bootstrap_gathered(&f));
+        }
     }
 
     #[test]

@@ -214,7 +214,8 @@ fn windows(a: &Analysis) -> Vec<WindowView> {
         .flat_map(|t| {
             t.windows.iter().map(|w| {
                 let kinds = w.kinds.iter().map(|(k, n)| (*k, *n)).collect();
-                (t.broker.clone(), w.start, w.end, w.open, w.events, kinds, w.clients.clone())
+                let clients = w.clients.iter().map(|c| c.to_string()).collect();
+                (t.broker.clone(), w.start, w.end, w.open, w.events, kinds, clients)
             })
         })
         .collect();

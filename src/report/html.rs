@@ -18,7 +18,7 @@
 //! line holding `<script>` is shown, never run — in element content and in
 //! attribute values alike.
 
-use super::{event_index, event_summary, evidence_ref, headline, plural, printable, scope, step_after};
+use super::{event_index, event_summary, evidence_ref, headline, plural, printable, roll_steps, scope, step_after};
 use crate::analysis::Analysis;
 use crate::correlate::EndedBy;
 use crate::event::Event;
@@ -344,15 +344,15 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     }
     s.push_str("</div>\n");
     // The roll sequence.
-    if !a.roll.steps.is_empty() {
+    if a.roll.steps > 0 {
         let rule = if a.roll.one_at_a_time { "one at a time" } else { "<span class=\"bad\">NOT one at a time</span>" };
         let _ = write!(
             s,
             "<h2>Roll sequence ({rule})</h2><table><tr><th>#</th><th>broker</th><th>out</th><th>back</th>\
              <th>duration</th><th>after the previous one</th></tr>"
         );
-        for (k, st) in a.roll.steps.iter().enumerate() {
-            let after = match step_after(st) {
+        for (k, st) in roll_steps(a).enumerate() {
+            let after = match step_after(&st) {
                 None => "—".to_string(),
                 Some((p, false)) => esc(&p),
                 Some((p, true)) => format!("<span class=\"bad\">{}</span>", esc(&p)),
@@ -363,7 +363,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}{slow}</td>\
                  <td>{after}</td></tr>",
                 k + 1,
-                esc(&st.broker),
+                esc(st.broker),
                 clock(st.start, z),
                 clock(st.end, z),
                 human_duration(st.end - st.start)

@@ -63,21 +63,22 @@ struct Doc<'a> {
     verdict: &'static str,
     maintenance: Option<Range>,
     brokers: Lazy<'a, Broker<'a>>,
-    roll: Roll,
+    roll: Roll<'a>,
     anomalies: Vec<Anomaly<'a>>,
     clients: Vec<Client<'a>>,
     blind_spots: Vec<BlindSpot<'a>>,
 }
 
 #[derive(Serialize)]
-struct Roll {
+struct Roll<'a> {
     one_at_a_time: bool,
-    steps: Vec<Step>,
+    /// One per window of a named broker: written as made, like the windows.
+    steps: Lazy<'a, Step<'a>>,
 }
 
 #[derive(Serialize)]
-struct Step {
-    broker: String,
+struct Step<'a> {
+    broker: &'a str,
     start: String,
     end: String,
     duration_ms: i64,
@@ -182,8 +183,17 @@ struct Window<'a> {
     ended_by: Option<EndedBy>,
     events: usize,
     kinds: BTreeMap<&'static str, usize>,
-    clients: &'a [String],
+    clients: Names<'a>,
     evidence: Vec<Evidence<'a>>,
+}
+
+/// A window's shared client names, written as strings.
+struct Names<'a>(&'a [std::sync::Arc<str>]);
+
+impl Serialize for Names<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|c| &**c))
+    }
 }
 
 #[derive(Serialize)]
@@ -252,26 +262,21 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 ended_by: w.ended_by,
                 events: w.events,
                 kinds: w.kinds.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
-                clients: &w.clients,
+                clients: Names(&w.clients),
                 evidence: evidence(a, &w.evidence),
             })),
         })),
         roll: Roll {
             one_at_a_time: a.roll.one_at_a_time,
-            steps: a
-                .roll
-                .steps
-                .iter()
-                .map(|s| Step {
-                    broker: s.broker.clone(),
-                    start: rfc3339(s.start, z),
-                    end: rfc3339(s.end, z),
-                    duration_ms: s.end - s.start,
-                    gap_ms: s.gap_ms,
-                    waited: s.waited,
-                    within_expected_impact: s.within_expected,
-                })
-                .collect(),
+            steps: Lazy::new(super::roll_steps(a).map(|s| Step {
+                broker: s.broker,
+                start: rfc3339(s.start, z),
+                end: rfc3339(s.end, z),
+                duration_ms: s.end - s.start,
+                gap_ms: s.gap_ms,
+                waited: s.waited,
+                within_expected_impact: s.within_expected,
+            })),
         },
         anomalies: a
             .findings

@@ -12,7 +12,7 @@
 //! emphasis or code. Only ASCII punctuation is escaped: CommonMark takes a
 //! backslash before any of it literally, so the escapes are always safe.
 
-use super::{event_index, event_summary, evidence_ref, headline, plural, printable, scope, step_after};
+use super::{event_index, event_summary, evidence_ref, headline, plural, printable, roll_steps, scope, step_after};
 use crate::analysis::Analysis;
 use crate::correlate::EndedBy;
 use crate::noise::Severity;
@@ -61,15 +61,15 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "_{}._", text(&scope(a)))?;
 
-    if !a.roll.steps.is_empty() {
+    if a.roll.steps > 0 {
         writeln!(out)?;
         let rule = if a.roll.one_at_a_time { "one at a time" } else { "**NOT one at a time**" };
         writeln!(out, "### Roll sequence ({rule})")?;
         writeln!(out)?;
         writeln!(out, "| # | broker | out | back | duration | after the previous one |")?;
         writeln!(out, "| ---: | --- | --- | --- | ---: | --- |")?;
-        for (k, s) in a.roll.steps.iter().enumerate() {
-            let after = match step_after(s) {
+        for (k, s) in roll_steps(a).enumerate() {
+            let after = match step_after(&s) {
                 None => "—".to_string(),
                 Some((phrase, false)) => phrase,
                 Some((phrase, true)) => format!("**{phrase}**"),
@@ -79,7 +79,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "| {} | {} | {} | {} | {}{slow} | {after} |",
                 k + 1,
-                text(&s.broker),
+                text(s.broker),
                 clock(s.start, z),
                 clock(s.end, z),
                 human_duration(s.end - s.start)

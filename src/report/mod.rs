@@ -135,9 +135,14 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// The roll's steps, made as they are written.
+pub fn roll_steps(a: &Analysis) -> impl Iterator<Item = RollStep<'_>> {
+    crate::impact::steps(&a.timelines, &a.thresholds)
+}
+
 /// How a roll step followed the one before: the phrase, and whether it
 /// broke the one-at-a-time rule. None for the first step.
-pub fn step_after(s: &RollStep) -> Option<(String, bool)> {
+pub fn step_after(s: &RollStep<'_>) -> Option<(String, bool)> {
     match s.gap_ms {
         None => None,
         Some(g) if g >= 0 => Some((format!("{} after the previous broker was back", human_duration(g)), false)),

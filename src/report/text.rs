@@ -9,7 +9,7 @@
 //! so `grep` sees whole lines. Log text goes through `printable` first: the
 //! only escape sequences in the output are the colours written here.
 
-use super::{headline, plural, printable, scope, step_after, Style};
+use super::{headline, plural, printable, roll_steps, scope, step_after, Style};
 use crate::analysis::{Analysis, Verdict};
 use crate::noise::Severity;
 use crate::timefmt::{clock, human_duration};
@@ -164,12 +164,12 @@ pub fn write(a: &Analysis, out: &mut dyn Write, style: Style) -> io::Result<()> 
     }
     o.line(2, 2, &c.dim(&scope(a)))?;
     // 2. The roll sequence: the order brokers went out, and the rule.
-    if !a.roll.steps.is_empty() {
+    if a.roll.steps > 0 {
         o.blank()?;
         let rule = if a.roll.one_at_a_time { c.green("one at a time") } else { c.red("NOT one at a time") };
         o.line(0, 2, &format!("{} ({rule})", c.bold("Roll sequence")))?;
-        for (k, s) in a.roll.steps.iter().enumerate() {
-            let after = match step_after(s) {
+        for (k, s) in roll_steps(a).enumerate() {
+            let after = match step_after(&s) {
                 None => String::new(),
                 Some((phrase, false)) => format!("  {phrase}"),
                 Some((phrase, true)) => c.red(&format!("  {phrase}")),
@@ -181,7 +181,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write, style: Style) -> io::Result<()> 
                 &format!(
                     "{}. broker {:<4} {} → {}  {:>7}{after}{slow}",
                     k + 1,
-                    printable(&s.broker),
+                    printable(s.broker),
                     clock(s.start, z),
                     clock(s.end, z),
                     human_duration(s.end - s.start)
