@@ -447,8 +447,9 @@ fn widen(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> Option<(i64, i64)> {
 #[derive(Default)]
 struct Lane {
     fresh: Vec<Event>,
-    /// An NDJSON lane's clock: the time of its latest event. (A log's lane
-    /// goes by the input's clock, which its INFO lines move too.)
+    /// The time of its latest event, by position: an NDJSON lane's clock.
+    /// (A log's lane settles by the input's clock instead, which its INFO
+    /// lines move too.)
     clock: Option<i64>,
     thinner: Thinner,
 }
