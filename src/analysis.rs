@@ -447,7 +447,7 @@ fn widen(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> Option<(i64, i64)> {
 #[derive(Default)]
 struct Lane {
     fresh: Vec<Event>,
-    /// The time of its latest event, by position: an NDJSON lane's clock.
+    /// An NDJSON lane's clock: the time of its latest event, by position.
     /// (A log's lane settles by the input's clock instead, which its INFO
     /// lines move too.)
     clock: Option<i64>,
@@ -521,12 +521,13 @@ impl Acc {
                 let lane = match names.get(e.input as usize) {
                     Some(&n) => {
                         e.input = n;
-                        self.lane(n as usize)
+                        let lane = self.lane(n as usize);
+                        // By position, as a log's clock is its latest timed line.
+                        lane.clock = Some(e.time);
+                        lane
                     }
                     None => self.lane(0),
                 };
-                // By position, as a log's clock is its latest timed line.
-                lane.clock = Some(e.time);
                 lane.fresh.push(e);
             }
             for f in out.racks {

@@ -67,16 +67,15 @@ struct SampleSpec {
     expect: toml::Table,
 }
 
-/// The line (1-based) of a byte offset.
-/// The 1-based line of a byte offset, by halving over where the source's
-/// newlines are. Counting the newlines from the top for every rule and
+/// Where a source's newlines are, to give the 1-based line of a byte
+/// offset by halving. Counting the newlines from the top for every rule and
 /// sample was two thirds of loading the built-in grammars (callgrind: 24 M
 /// of 36 M instructions), serial, before any input is read.
-struct Lines(Vec<usize>);
+struct Newlines(Vec<usize>);
 
-impl Lines {
-    fn new(src: &str) -> Lines {
-        Lines(memchr::memchr_iter(b'\n', src.as_bytes()).collect())
+impl Newlines {
+    fn new(src: &str) -> Newlines {
+        Newlines(memchr::memchr_iter(b'\n', src.as_bytes()).collect())
     }
 
     fn of(&self, offset: usize) -> usize {
@@ -92,7 +91,7 @@ fn kind_names() -> String {
 pub fn load_str(file: &str, src: &str) -> Result<Grammar, Vec<Error>> {
     let err =
         |line: usize, message: String, help: Option<String>| Error { file: file.to_string(), line, message, help };
-    let lines = Lines::new(src);
+    let lines = Newlines::new(src);
     let line_of = |offset: usize| lines.of(offset);
     let spec: FileSpec = toml::from_str(src).map_err(|e| {
         let line = e.span().map_or(1, |s| line_of(s.start));
@@ -333,12 +332,12 @@ mod tests {
     #[test]
     fn a_byte_offset_is_on_the_line_its_newlines_say() {
         let src = "a\n\nbc\nd";
-        let lines = Lines::new(src);
+        let lines = Newlines::new(src);
         for offset in 0..=src.len() + 2 {
             let want = src.as_bytes()[..offset.min(src.len())].iter().filter(|&&b| b == b'\n').count() + 1;
             assert_eq!(lines.of(offset), want, "offset {offset}");
         }
-        assert_eq!(Lines::new("").of(0), 1);
+        assert_eq!(Newlines::new("").of(0), 1);
     }
 
     #[test]
