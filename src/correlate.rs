@@ -130,8 +130,10 @@ pub(crate) fn runs(spans: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> 
     merged(spans, gap_ms).collect()
 }
 
-/// [`runs`] of spans already sorted, as they are merged.
-pub fn merged(sorted: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> impl Iterator<Item = (i64, i64)> {
+/// [`runs`] of spans already sorted, as they are merged. Test-only: every
+/// caller now merges in one backward pass ([`Backward`]).
+#[cfg(test)]
+pub(crate) fn merged(sorted: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> impl Iterator<Item = (i64, i64)> {
     // Fused: asked again once done, it stays done.
     let mut sorted = sorted.into_iter().fuse();
     let mut run = Run::default();
