@@ -1124,7 +1124,11 @@ mod tests {
         // is a day behind host a's.
         let mut acc = Acc::default();
         let day = 86_400_000;
-        let at = |input: u32, time: i64, line: u64| Event { input, ..ev(time, line) };
+        let at = |input: u32, time: i64, line: u64| {
+            let mut e = ev(time, line);
+            e.input = input;
+            e
+        };
         let origin = |name: &str| crate::extract::ndjson::Origin { name: name.into(), ..Default::default() };
         let chunk = |events: Vec<Event>| crate::extract::ChunkOut {
             origins: vec![origin("a.log"), origin("b.log")],
@@ -1154,7 +1158,7 @@ mod tests {
         let named = Arc::new(Gist { client: Some("p-1".into()), ..Gist::default() });
         let bare = Arc::new(Gist { rule: "java.records_expired".into(), ..Gist::default() });
         let other = Arc::new(Gist { rule: "java.produce_error".into(), ..Gist::default() });
-        let with = |g: &Arc<Gist>, line| Event { gist: g.clone(), ..Event::new(Gist::default(), 0, 0, line) };
+        let with = |g: &Arc<Gist>, line| Event::new(g.clone(), 0, 0, line);
         let mut events = vec![with(&named, 1), with(&bare, 2), with(&bare, 3), with(&other, 4)];
         fill_lone_client(&mut events);
         assert!(events.iter().all(|e| e.client.as_deref() == Some("p-1")));
@@ -1163,7 +1167,9 @@ mod tests {
         assert!(bare.client.is_none(), "the shared original is not written to");
         // Two clients: a client-less line could be either's.
         let mut two = vec![with(&named, 1), with(&bare, 2)];
-        two.push(Event { gist: Arc::new(Gist { client: Some("p-2".into()), ..Gist::default() }), ..two[0].clone() });
+        let mut other = two[0].clone();
+        other.gist = Arc::new(Gist { client: Some("p-2".into()), ..Gist::default() });
+        two.push(other);
         fill_lone_client(&mut two);
         assert!(two[1].client.is_none());
     }

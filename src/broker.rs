@@ -11,13 +11,12 @@
 //!   stays under broker `null`.
 
 use crate::correlate;
-use crate::event::{Attribution, Event};
+use crate::event::{Attribution, Broker, Event};
 use crate::topics::Describe;
 use hashbrown::HashTable;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::hash::BuildHasher;
-use std::sync::Arc;
 
 /// Ids at or above this are group-coordinator connection ids
 /// (`Integer.MAX_VALUE - brokerId`); real broker ids are far smaller.
@@ -223,18 +222,18 @@ struct Names {
     hasher: foldhash::fast::RandomState,
     /// By the hash of a `Name`: the name's shared text. Two names with one
     /// text (`Id(2)`, a host `2`) both find it.
-    by_name: HashTable<(u64, Arc<str>)>,
+    by_name: HashTable<(u64, Broker)>,
     /// By text, so that each text is one `Arc`, however it was named.
-    by_text: HashMap<String, Arc<str>>,
+    by_text: HashMap<String, Broker>,
 }
 
 impl Names {
-    fn get(&mut self, name: Name<'_>) -> Arc<str> {
+    fn get(&mut self, name: Name<'_>) -> Broker {
         let hash = self.hasher.hash_one(name);
         if let Some((_, text)) = self.by_name.find(hash, |(h, t)| *h == hash && name.is(t)) {
             return text.clone();
         }
-        let text = self.by_text.entry(name.to_string()).or_insert_with_key(|t| Arc::from(t.as_str())).clone();
+        let text = self.by_text.entry(name.to_string()).or_insert_with_key(|t| Broker::from(t.as_str())).clone();
         self.by_name.insert_unique(hash, (hash, text.clone()), |(h, _)| *h);
         text
     }
@@ -280,7 +279,7 @@ fn attribute_by_time(events: &mut [Event], gap_ms: i64) {
         // Spans that start after t + gap cannot hold t; of the others, only
         // those that started within the longest span (plus the gap) of t can.
         let upto = spans.partition_point(|(_, s, _)| *s - gap_ms <= e.time);
-        let mut found: Option<&Arc<str>> = None;
+        let mut found: Option<&Broker> = None;
         let mut several = false;
         for (b, s, end) in spans[..upto].iter().rev() {
             if *s + longest + gap_ms < e.time {
@@ -344,7 +343,7 @@ mod tests {
             let text = names.get(n);
             assert_eq!(*text, n.to_string());
             assert!(n.is(&text), "{n}");
-            assert!(Arc::ptr_eq(&text, &names.get(n)), "{n}: found again, not made again");
+            assert!(Broker::ptr_eq(&text, &names.get(n)), "{n}: found again, not made again");
             for other in forms.iter().filter(|o| **o != n) {
                 assert!(!other.is(&text), "{other} is not {n}");
             }
@@ -355,7 +354,7 @@ mod tests {
             assert!(!n.is(s), "{s} is not how {n} prints");
         }
         // Two names with one text share it: an id, and a host named `2`.
-        assert!(Arc::ptr_eq(&names.get(Name::Id(2)), &names.get(Name::Host("2"))));
+        assert!(Broker::ptr_eq(&names.get(Name::Id(2)), &names.get(Name::Host("2"))));
         assert_eq!(names.by_text.len(), 5);
     }
 
@@ -369,10 +368,10 @@ mod tests {
             ev(5000, Kind::Disconnected, None, Some("other.host")),
         ];
         resolve(&mut evs, 30_000, &Hints::default());
-        let b: Vec<&Arc<str>> = evs.iter().map(|e| e.broker.as_ref().unwrap()).collect();
+        let b: Vec<&Broker> = evs.iter().map(|e| e.broker.as_ref().unwrap()).collect();
         assert_eq!(b.iter().map(|b| &***b).collect::<Vec<_>>(), ["3", "3", "3", "other.host:9094", "other.host:9094"]);
-        assert!(Arc::ptr_eq(b[0], b[1]) && Arc::ptr_eq(b[0], b[2]), "by id, host and coordinator id alike");
-        assert!(Arc::ptr_eq(b[3], b[4]));
+        assert!(Broker::ptr_eq(b[0], b[1]) && Broker::ptr_eq(b[0], b[2]), "by id, host and coordinator id alike");
+        assert!(Broker::ptr_eq(b[3], b[4]));
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! sign of recovery, or just their last symptom.
 
 use crate::broker::Hosts;
-use crate::event::{Event, Kind};
+use crate::event::{Broker, Event, Kind};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -202,13 +202,13 @@ impl Backward {
 /// One backward pass (a [`Backward`] per broker), holding a run per broker
 /// and the runs: no list of every event's span, which on
 /// a long input was some 5 MB at the end phase's start (issue 4, session 7).
-pub fn spans<'a>(events: impl DoubleEndedIterator<Item = &'a Event>, gap_ms: i64) -> Vec<(Arc<str>, i64, i64)> {
+pub fn spans<'a>(events: impl DoubleEndedIterator<Item = &'a Event>, gap_ms: i64) -> Vec<(Broker, i64, i64)> {
     // Arcs compare as their names do: by broker name.
     let mut by = BTreeMap::new();
     for e in events.rev() {
         if let Some(b) = &e.broker {
             let (run, runs): &mut (Backward, Vec<(i64, i64)>) = by.entry(b).or_default();
-            runs.extend(run.push((e.start, e.time), gap_ms));
+            runs.extend(run.push((e.start(), e.time), gap_ms));
         }
     }
     let mut out = Vec::new();
@@ -233,7 +233,7 @@ pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<
     for e in events.iter().rev() {
         if e.is_symptom() {
             let (run, ends): &mut (Backward, Vec<i64>) = by.entry(e.broker.as_deref()).or_default();
-            ends.extend(run.push((e.start, e.time), gap_ms).map(|(_, end)| end));
+            ends.extend(run.push((e.start(), e.time), gap_ms).map(|(_, end)| end));
         } else if let Some(b) = &e.broker {
             recoveries.entry(b).or_default().push(e.time);
         }
@@ -302,7 +302,7 @@ struct Building<'a> {
 /// The order of the lines a window stands for: a thinned run's first line
 /// is its `start`.
 fn line_order(e: &Event) -> (i64, u32, u64) {
-    (e.start, e.input, e.line)
+    (e.start(), e.input, e.line)
 }
 
 impl<'a> Building<'a> {
@@ -352,7 +352,7 @@ fn window<'a>(
     is_broker: bool,
     names: &mut Names<'a>,
 ) -> Window {
-    let start = b.first.start;
+    let start = b.first.start();
     let end = b.last.time;
     // `recoveries` are in time order (the events are): the first at or
     // after the end is found by halving, not by a walk through every
@@ -409,7 +409,7 @@ mod tests {
             0,
             (time / 1000) as u64,
         );
-        e.broker = broker.map(Arc::from);
+        e.broker = broker.map(Broker::from);
         e
     }
 
@@ -434,14 +434,14 @@ mod tests {
             let mut reach = i64::MIN;
             for e in evs {
                 match groups.last_mut() {
-                    Some(g) if e.start - reach <= gap_ms => g.push(e),
+                    Some(g) if e.start() - reach <= gap_ms => g.push(e),
                     _ => groups.push(vec![e]),
                 }
                 reach = if groups.last().unwrap().len() == 1 { e.time } else { reach.max(e.time) };
             }
             let windows = groups.iter().map(|g| {
                 let last = g.iter().max_by_key(|e| e.sort_key()).unwrap();
-                let (start, end) = (g[0].start, last.time);
+                let (start, end) = (g[0].start(), last.time);
                 let next = rec.iter().find(|&&t| t >= end).copied();
                 let recovered_at = next.filter(|&t| t - end <= gap_ms);
                 let open = broker.is_some()
@@ -512,7 +512,7 @@ mod tests {
                     let mut e = ev(at * 9_000, kind, names[b]);
                     let gist = Gist { client: ["p", "c", "q"].get(client).map(|c| c.to_string()), ..(*e.gist).clone() };
                     e.gist = Arc::new(gist);
-                    e.start = e.time - back;
+                    e.set_start(e.time - back);
                     (e.input, e.line, e.weight) = (input, i as u64, weight);
                     e
                 })
@@ -600,15 +600,15 @@ mod tests {
                 .into_iter()
                 .map(|(time, len, b)| {
                     let mut e = ev(time, Kind::ConnectionFailed, names[b]);
-                    e.start = time - len;
+                    e.set_start(time - len);
                     e
                 })
                 .collect();
             evs.sort_by_key(Event::sort_key);
-            let mut want: Vec<(Arc<str>, i64, i64)> = Vec::new();
+            let mut want: Vec<(Broker, i64, i64)> = Vec::new();
             for b in ["1", "10"] {
-                let of_b = evs.iter().filter(|e| e.broker.as_deref() == Some(b)).map(|e| (e.start, e.time));
-                want.extend(runs(of_b, 30).into_iter().map(|(s, e)| (Arc::from(b), s, e)));
+                let of_b = evs.iter().filter(|e| e.broker.as_deref() == Some(b)).map(|e| (e.start(), e.time));
+                want.extend(runs(of_b, 30).into_iter().map(|(s, e)| (Broker::from(b), s, e)));
             }
             proptest::prop_assert_eq!(spans(evs.iter(), 30), want);
         }

@@ -373,7 +373,7 @@ pub struct Event {
     pub input: u32,
     pub line: u64,
     /// The resolved broker (`"2"`, or `host:port`), set by `broker::resolve`.
-    pub broker: Option<Arc<str>>,
+    pub broker: Option<Broker>,
     /// How the broker was found: `line` (the line names it), `leader` (the
     /// partition's leader in `--topics`), `time` (the one broker out at that
     /// moment), or none.
@@ -386,10 +386,61 @@ pub struct Event {
     /// How many log lines this event stands for: 1, or more when alike
     /// events were thinned to bound memory (see `thin`). Counts add weights.
     pub weight: u32,
-    /// The time of the earliest line it stands for: `time`, unless it
-    /// stands for a run of alike lines, none more than `--gap` after the
-    /// one before, from `start` to `time`.
-    pub start: i64,
+    /// How long before `time` the earliest line it stands for was logged
+    /// (`start`): 0, unless it stands for a run of alike lines, none more
+    /// than `--gap` after the one before. Four bytes, not a second `i64`:
+    /// `thin` ends a run before it spans `MAX_SPAN_MS`.
+    span: u32,
+}
+
+/// The longest run of alike lines one event stands for (`Event::start`):
+/// some 49 days.
+pub const MAX_SPAN_MS: i64 = u32::MAX as i64;
+
+/// A resolved broker's name (`"2"`, or `host:port`), shared by its events:
+/// one pointer, where an `Arc<str>` is two, in every kept event (issue 4,
+/// session 8). Compares, orders and hashes as its text.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Broker(Arc<String>);
+
+impl std::ops::Deref for Broker {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Broker {
+    /// One shared name, not two alike (for tests of the sharing).
+    #[cfg(test)]
+    pub fn ptr_eq(a: &Broker, b: &Broker) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+}
+
+impl From<&str> for Broker {
+    fn from(name: &str) -> Broker {
+        Broker(Arc::new(name.to_string()))
+    }
+}
+
+impl From<&Broker> for Arc<str> {
+    fn from(b: &Broker) -> Arc<str> {
+        Arc::from(&**b)
+    }
+}
+
+impl fmt::Debug for Broker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl fmt::Display for Broker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
 }
 
 impl std::ops::Deref for Event {
@@ -488,17 +539,20 @@ impl Event {
     /// One line's event: what it says, when, and where (`input`, `line`).
     /// `gist` is an owned `Gist` or one already shared (`Gists::intern`).
     pub fn new(gist: impl Into<Arc<Gist>>, time: i64, input: u32, line: u64) -> Event {
-        Event {
-            gist: gist.into(),
-            time,
-            input,
-            line,
-            broker: None,
-            attributed: None,
-            echo: false,
-            weight: 1,
-            start: time,
-        }
+        Event { gist: gist.into(), time, input, line, broker: None, attributed: None, echo: false, weight: 1, span: 0 }
+    }
+
+    /// The time of the earliest line it stands for: `time`, unless it
+    /// stands for a run of alike lines (`span`).
+    pub fn start(&self) -> i64 {
+        self.time - i64::from(self.span)
+    }
+
+    /// Makes it stand for lines from `start` on: `start` is at most `time`,
+    /// and at most `MAX_SPAN_MS` before it (`thin` ends runs sooner), else
+    /// it is clamped there.
+    pub fn set_start(&mut self, start: i64) {
+        self.span = u32::try_from(self.time.saturating_sub(start).clamp(0, MAX_SPAN_MS)).unwrap_or(u32::MAX);
     }
 
     /// Evidence that its broker is out (not a recovery, not an answer).
@@ -672,10 +726,23 @@ mod tests {
     }
 
     #[test]
-    fn an_event_without_its_gist_fits_in_a_cache_line() {
+    fn an_event_without_its_gist_takes_48_bytes() {
         // A long stream keeps one per alike run and window: its size is
         // the memory per window once gists are shared (`thin::Gists`).
-        assert!(std::mem::size_of::<Event>() <= 64, "{} bytes", std::mem::size_of::<Event>());
+        assert!(std::mem::size_of::<Event>() <= 48, "{} bytes", std::mem::size_of::<Event>());
+        assert_eq!(std::mem::size_of::<Option<Broker>>(), 8);
+    }
+
+    #[test]
+    fn an_event_stands_for_lines_from_its_start_up_to_its_span_limit() {
+        let mut e = Event::new(Gist::default(), 1_000_000, 0, 1);
+        assert_eq!(e.start(), 1_000_000);
+        e.set_start(400_000);
+        assert_eq!(e.start(), 400_000);
+        e.set_start(2_000_000);
+        assert_eq!(e.start(), 1_000_000, "never after its own time");
+        e.set_start(1_000_000 - MAX_SPAN_MS - 5);
+        assert_eq!(e.start(), 1_000_000 - MAX_SPAN_MS, "clamped at the longest span");
     }
 
     /// The sampled hash (`impl Hash for GistView`): equal views hash alike

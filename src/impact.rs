@@ -190,7 +190,7 @@ impl Seen {
         let weight = e.weight as usize;
         if e.is_symptom() {
             self.last_symptom.get_or_insert(e.time);
-            if let Some((s, end)) = self.run.push((e.start, e.time), gap_ms) {
+            if let Some((s, end)) = self.run.push((e.start(), e.time), gap_ms) {
                 self.disrupted += end - s;
             }
         } else if self.last_symptom.is_none_or(|ls| e.time >= ls) {
@@ -201,7 +201,7 @@ impl Seen {
                 e.count.unwrap_or(1);
         }
         self.inputs.insert(e.input);
-        self.first = Some(self.first.map_or(e.start, |f| f.min(e.start)));
+        self.first = Some(self.first.map_or(e.start(), |f| f.min(e.start())));
         self.last.get_or_insert(e.time);
         if let Some(r) = e.role {
             self.role = Some(match self.role {
@@ -314,7 +314,7 @@ mod tests {
         let mut out = Vec::new();
         for (client, evs) in by {
             let Some(last_symptom) = evs.iter().rfind(|e| e.is_symptom()).map(|e| e.time) else { continue };
-            let spans = evs.iter().filter(|e| e.is_symptom()).map(|e| (e.start, e.time));
+            let spans = evs.iter().filter(|e| e.is_symptom()).map(|e| (e.start(), e.time));
             let disrupted: i64 = crate::correlate::runs(spans, t.gap_ms).iter().map(|(s, e)| e - s).sum();
             let mut records_lost = BTreeMap::new();
             for e in evs.iter().filter(|e| e.kind == Kind::RecordsExpired) {
@@ -338,7 +338,7 @@ mod tests {
                 },
                 inputs: inputs.into_iter().collect(),
                 events: weight(&|_| true),
-                first: evs.iter().map(|e| e.start).min().unwrap(),
+                first: evs.iter().map(|e| e.start()).min().unwrap(),
                 last: evs.last().unwrap().time,
                 disrupted_ms: disrupted,
                 retries: weight(&|e| e.attempts.is_some()),
@@ -465,7 +465,7 @@ mod tests {
                         ..Gist::default()
                     };
                     let mut e = Event::new(gist, time, input, i as u64);
-                    e.start = time - back;
+                    e.set_start(time - back);
                     e.weight = weight;
                     e
                 })
@@ -496,12 +496,12 @@ mod tests {
                     };
                     let mut e = Event::new(gist, time, 0, i as u64);
                     // Some stand for a thinned run that began earlier.
-                    e.start = time - back;
+                    e.set_start(time - back);
                     e
                 })
                 .collect();
             evs.sort_by_key(Event::sort_key);
-            let spans = evs.iter().map(|e| (e.start, e.time));
+            let spans = evs.iter().map(|e| (e.start(), e.time));
             let want: i64 = crate::correlate::runs(spans, t.gap_ms).iter().map(|(s, e)| e - s).sum();
             let got = clients(&evs, &[evs.last().map(|e| e.time)], &t);
             proptest::prop_assert_eq!(got[0].disrupted_ms, want);

@@ -261,7 +261,7 @@ fn by_client(events: &[Event], kind: Kind) -> BTreeMap<Option<&str>, Vec<&Event>
 }
 
 fn span(evs: &[&Event]) -> (i64, i64) {
-    (evs.iter().map(|e| e.start).min().unwrap_or(0), evs.iter().map(|e| e.time).max().unwrap_or(0))
+    (evs.iter().map(|e| e.start()).min().unwrap_or(0), evs.iter().map(|e| e.time).max().unwrap_or(0))
 }
 
 fn brokers_in(evs: &[&Event]) -> Vec<String> {
@@ -891,7 +891,7 @@ mod tests {
     use super::*;
     use crate::broker::Hosts;
     use crate::correlate::timelines;
-    use crate::event::Gist;
+    use crate::event::{Broker, Gist};
     use std::sync::Arc;
 
     fn ev(time: i64, kind: Kind, broker: Option<&str>) -> Event {
@@ -909,7 +909,7 @@ mod tests {
             (time / 1000) as u64 + 1,
         );
         e.count = Some(5);
-        e.broker = broker.map(Arc::from);
+        e.broker = broker.map(Broker::from);
         e
     }
 

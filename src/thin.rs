@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
-use crate::event::{Event, Gists, Kind};
+use crate::event::{Event, Gists, Kind, MAX_SPAN_MS};
 
 /// How far behind an input's clock an event settles: the echo window, one
 /// second for an echo logged before its twin, and slack for threads that
@@ -156,14 +156,14 @@ impl Thinner {
             out.push(e);
             return;
         }
-        if e.time.saturating_sub(latest) <= gap {
+        // An event stands for at most `MAX_SPAN_MS` of lines (its span is
+        // four bytes): a run that would span more ends, as at a pause.
+        let from = run.pending.as_ref().map_or(e.time, Event::start);
+        if e.time.saturating_sub(latest) <= gap && e.time.saturating_sub(from) <= MAX_SPAN_MS {
             // The run goes on: `e` now stands for everything after its first.
-            match run.pending.take() {
-                Some(p) => {
-                    e.weight = e.weight.saturating_add(p.weight);
-                    e.start = p.start;
-                }
-                None => e.start = e.time,
+            if let Some(p) = run.pending.take() {
+                e.weight = e.weight.saturating_add(p.weight);
+                e.set_start(p.start());
             }
             run.pending = Some(e);
             return;
@@ -265,11 +265,30 @@ mod tests {
         let mut evs: Vec<_> = (0..600).map(|i| ev(i * 1000, i as u64, 0)).collect();
         evs.extend((0..10).map(|i| ev(900_000 + i * 1000, 600 + i as u64, 0)));
         let out = thin(Some(0), evs, &[]);
-        let got: Vec<(i64, i64, u32, u64)> = out.iter().map(|e| (e.start, e.time, e.weight, e.line)).collect();
+        let got: Vec<(i64, i64, u32, u64)> = out.iter().map(|e| (e.start(), e.time, e.weight, e.line)).collect();
         assert_eq!(
             got,
             vec![(0, 0, 1, 0), (1_000, 599_000, 599, 599), (900_000, 900_000, 1, 600), (901_000, 909_000, 9, 609)]
         );
+    }
+
+    #[test]
+    fn a_run_ends_before_one_event_would_span_more_than_its_span_holds() {
+        // A line every ten days with a gap of eleven: one run, but an event
+        // stands for at most MAX_SPAN_MS (~49.7 days), so it ends and the
+        // next begins, and no line is lost or moved.
+        const DAY: i64 = 86_400_000;
+        let mut t = Thinner::new(Some(0), 11 * DAY, []);
+        let mut out = Vec::new();
+        for i in 0..12 {
+            t.push(ev(i * 10 * DAY, i as u64, 0), &mut out);
+        }
+        t.finish(&mut out);
+        out.sort_by_key(|e| e.line);
+        let got: Vec<(i64, i64, u32)> = out.iter().map(|e| (e.start() / DAY, e.time / DAY, e.weight)).collect();
+        assert_eq!(got, vec![(0, 0, 1), (10, 50, 5), (60, 60, 1), (70, 110, 5)]);
+        assert!(out.iter().all(|e| e.time - e.start() <= MAX_SPAN_MS));
+        assert_eq!(weight(&out), 12);
     }
 
     #[test]
