@@ -243,14 +243,27 @@ impl Stamp {
         }
     }
 
-    /// The end of a span from `start` (written before it): its clock when on
-    /// the start's day, else its date and clock.
-    pub fn end(&self, start: i64, end: i64) -> String {
-        if day_of(start, &self.zone) == day_of(end, &self.zone) {
-            clock(end, &self.zone)
+    /// `t` written after `start` on the same line, mostly the end of a
+    /// span: its clock when on the day of `start`, else its date and clock.
+    pub fn end(&self, start: i64, t: i64) -> String {
+        if day_of(start, &self.zone) == day_of(t, &self.zone) {
+            clock(t, &self.zone)
         } else {
-            self.full(end)
+            self.full(t)
         }
+    }
+
+    /// Times written one after another on a line: the first as `at`, each
+    /// next as `end` from the one before it, so a list over days dates its
+    /// first time and each that starts another day.
+    pub fn list(&self, times: &[i64]) -> Vec<String> {
+        let before = times.first().into_iter().chain(times);
+        times
+            .iter()
+            .zip(before)
+            .enumerate()
+            .map(|(i, (&t, &b))| if i == 0 { self.at(t) } else { self.end(b, t) })
+            .collect()
     }
 
     /// `start → end`, each as `at` and `end` write it.
@@ -426,7 +439,10 @@ mod tests {
         // window the day before) says its own.
         assert_eq!(st.full(s), "2024-02-06 10:40:00.268");
         assert_eq!(st.at(ms("2024-02-05T22:00:00Z")), "2024-02-05 22:00:00.000");
-        assert_eq!(st.span(ms("2024-02-05T22:00:00Z"), ms("2024-02-05T23:00:00Z")), "2024-02-05 22:00:00.000 → 23:00:00.000");
+        assert_eq!(
+            st.span(ms("2024-02-05T22:00:00Z"), ms("2024-02-05T23:00:00Z")),
+            "2024-02-05 22:00:00.000 → 23:00:00.000"
+        );
     }
 
     #[test]
@@ -454,6 +470,20 @@ mod tests {
         // One millisecond short of midnight is still one day.
         let one = Stamp::new(Zone::default(), Some((s, ms("2024-02-06T23:59:59.999Z"))));
         assert_eq!(one.at(s), "23:58:30.000");
+    }
+
+    #[test]
+    fn a_list_dates_its_first_time_and_each_that_starts_a_day() {
+        let ts = ["2024-02-06T22:00:00Z", "2024-02-06T23:30:00Z", "2024-02-07T00:10:00Z", "2024-02-07T01:00:00Z"];
+        let times: Vec<i64> = ts.iter().map(|t| ms(t)).collect();
+        let st = Stamp::new(Zone::default(), Some((times[0], times[3])));
+        assert_eq!(
+            st.list(&times),
+            ["2024-02-06 22:00:00.000", "23:30:00.000", "2024-02-07 00:10:00.000", "01:00:00.000"]
+        );
+        let one = Stamp::new(Zone::default(), Some((times[0], times[1])));
+        assert_eq!(one.list(&times[..2]), ["22:00:00.000", "23:30:00.000"]);
+        assert!(st.list(&[]).is_empty());
     }
 
     #[test]
