@@ -6,7 +6,7 @@
 mod common;
 use common::*;
 use rollcall::timefmt::{rfc3339, Zone};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const MIN: i64 = 60_000;
 
@@ -47,7 +47,7 @@ fn feb6(hh: i64, mm: i64) -> i64 {
     1_707_177_600_000 + hh * 3_600_000 + mm * MIN
 }
 
-fn report(path: &PathBuf, format: &str, tz: &str) -> Out {
+fn report(path: &Path, format: &str, tz: &str) -> Out {
     let out = rollcall(&["--format", format, "--color", "never", "--tz", tz, path.to_str().unwrap()], None);
     assert!(out.stderr.is_empty(), "{}", out.stderr);
     out
