@@ -136,7 +136,10 @@ fn stages(c: &mut Criterion) {
                     topics_input: None,
                     maintenance: None,
                     thresholds: t,
-                    zone: &zone,
+                    stamp: rollcall::timefmt::Stamp::new(
+                        zone,
+                        evs.first().zip(evs.last()).map(|(a, b)| (a.time, b.time)),
+                    ),
                 };
                 rollcall::noise::findings(&facts).len()
             },

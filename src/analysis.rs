@@ -336,7 +336,7 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
                         topics_input,
                         maintenance: opts.maintenance,
                         thresholds: t,
-                        zone: &opts.zone,
+                        stamp: crate::timefmt::Stamp::new(opts.zone, range),
                     })
                 },
                 || impact::roll(&timelines, &t),

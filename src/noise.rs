@@ -9,7 +9,7 @@
 use crate::correlate::{Timeline, Window};
 use crate::event::{Event, Kind, Role};
 use crate::extract::ConfigDump;
-use crate::timefmt::{clock, human_duration, Zone};
+use crate::timefmt::{human_duration, Stamp};
 use crate::topics::Describe;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -100,30 +100,31 @@ pub struct Facts<'a> {
     pub topics_input: Option<u32>,
     pub maintenance: Option<(i64, i64)>,
     pub thresholds: Thresholds,
-    pub zone: &'a Zone,
+    /// How messages write times: the analysis's zone and time range.
+    pub stamp: Stamp,
 }
 
 /// Runs every rule; findings come out most severe first, then by time
 /// (unknown warnings: most tied to the outages first).
 pub fn findings(f: &Facts<'_>) -> Vec<Finding> {
-    let (timelines, events, t, zone) = (f.timelines, f.events, &f.thresholds, f.zone);
+    let (timelines, events, t, st) = (f.timelines, f.events, &f.thresholds, &f.stamp);
     let mut out = Vec::new();
-    overlapping(timelines, t, zone, &mut out);
-    per_window(timelines, t, zone, &mut out);
-    repeated(timelines, zone, &mut out);
-    lost(events, zone, &mut out);
-    retries_exhausted(events, zone, &mut out);
-    not_enough_replicas(events, f.topics, zone, &mut out);
+    overlapping(timelines, t, st, &mut out);
+    per_window(timelines, t, st, &mut out);
+    repeated(timelines, st, &mut out);
+    lost(events, st, &mut out);
+    retries_exhausted(events, st, &mut out);
+    not_enough_replicas(events, f.topics, st, &mut out);
     config_risk(f.configs, &mut out);
     topic_risk(f, &mut out);
     single_bootstrap(f, &mut out);
     if let Some(m) = f.maintenance {
-        unexplained(timelines, events, m, zone, &mut out);
+        unexplained(timelines, events, m, st, &mut out);
     }
     out.sort_by_key(|f| (f.severity, f.start, f.kind));
     // Unknown warnings keep their ranking, after every other finding (they
     // are the least severe there is).
-    out.extend(unknown(timelines, events, zone));
+    out.extend(unknown(timelines, events, st));
     out
 }
 
@@ -131,7 +132,7 @@ fn brokers_of(timelines: &[Timeline]) -> impl Iterator<Item = (&String, &Timelin
     timelines.iter().filter_map(|tl| tl.broker.as_ref().map(|b| (b, tl)))
 }
 
-fn overlapping(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Vec<Finding>) {
+fn overlapping(timelines: &[Timeline], t: &Thresholds, st: &Stamp, out: &mut Vec<Finding>) {
     let list: Vec<_> = brokers_of(timelines).collect();
     for (i, (a, ta)) in list.iter().enumerate() {
         for (b, tb) in &list[i + 1..] {
@@ -159,8 +160,8 @@ fn overlapping(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Ve
                         start: s,
                         end: e,
                         message: format!(
-                            "brokers {} and {} were out together for {} ({} → {})",
-                            pair[0], pair[1], human_duration(e - s), clock(s, zone), clock(e, zone)
+                            "brokers {} and {} were out together for {} ({})",
+                            pair[0], pair[1], human_duration(e - s), st.span(s, e)
                         ),
                         advice: "A rolling update restarts one broker at a time and waits for its partitions to catch up; two brokers out together breaks that. Check the cluster operation and broker health for this interval (MSK console, CloudWatch OfflinePartitionsCount and UnderReplicatedPartitions). Topics need RF 3 with min.insync.replicas 2 across three AZs to ride out a second broker loss without losing writes.".into(),
                         evidence: merge_evidence(&[&wa.evidence, &wb.evidence]),
@@ -171,7 +172,7 @@ fn overlapping(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Ve
     }
 }
 
-fn per_window(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Vec<Finding>) {
+fn per_window(timelines: &[Timeline], t: &Thresholds, st: &Stamp, out: &mut Vec<Finding>) {
     for (b, tl) in brokers_of(timelines) {
         for w in &tl.windows {
             // Copied for a finding only: most windows make none.
@@ -186,7 +187,7 @@ fn per_window(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Vec
                     end: w.end,
                     message: format!(
                         "broker {b} was still out when the logs end: symptoms from {} until {} ({}), with no sign of it coming back",
-                        clock(w.start, zone), clock(w.end, zone), human_duration(w.duration())
+                        st.at(w.start), st.end(w.start, w.end), human_duration(w.duration())
                     ),
                     advice: "Check that broker now (MSK console: cluster operation state and broker status; CloudWatch: its metrics stopped?). While it is out its partitions are under-replicated and one more broker loss makes them unavailable. If the logs were only cut during the restart, analyse logs that run past it.".into(),
                     evidence: w.evidence.to_vec(),
@@ -201,8 +202,8 @@ fn per_window(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Vec
                     start: w.start,
                     end: w.end,
                     message: format!(
-                        "broker {b} was out for {} ({} → {}), longer than the {} a restart should take",
-                        human_duration(w.duration()), clock(w.start, zone), clock(w.end, zone), human_duration(t.max_outage_ms)
+                        "broker {b} was out for {} ({}), longer than the {} a restart should take",
+                        human_duration(w.duration()), st.span(w.start, w.end), human_duration(t.max_outage_ms)
                     ),
                     advice: "AWS puts the client impact of a broker restart at about 2 minutes at most. A longer outage points at a slow start (log recovery after an unclean shutdown), a broker that failed health checks, or a stuck operation: check the broker and the operation's progress. If slow restarts are normal here, raise --max-outage.".into(),
                     evidence: w.evidence.to_vec(),
@@ -212,12 +213,12 @@ fn per_window(timelines: &[Timeline], t: &Thresholds, zone: &Zone, out: &mut Vec
     }
 }
 
-fn repeated(timelines: &[Timeline], zone: &Zone, out: &mut Vec<Finding>) {
+fn repeated(timelines: &[Timeline], st: &Stamp, out: &mut Vec<Finding>) {
     for (b, tl) in brokers_of(timelines) {
         if tl.windows.len() < 2 {
             continue;
         }
-        let starts = outage_starts(&tl.windows, zone);
+        let starts = outage_starts(&tl.windows, st);
         let clients: BTreeSet<&str> = tl.windows.iter().flat_map(|w| w.clients.iter().map(|c| &**c)).collect();
         let ev: Vec<&[(u32, u64)]> = tl.windows.iter().map(|w| &*w.evidence).collect();
         out.push(Finding {
@@ -241,12 +242,13 @@ const LISTED_STARTS: usize = 10;
 /// report: the first `LISTED_STARTS`, then how many more and the last. A
 /// crash-looping broker, or a week of rolls, is hundreds of windows; the
 /// JSON lists each under `brokers[].windows`.
-fn outage_starts(windows: &[Window], zone: &Zone) -> String {
-    let mut s: Vec<String> = windows.iter().take(LISTED_STARTS).map(|w| clock(w.start, zone)).collect();
-    if let (Some(more @ 2..), Some(last)) = (windows.len().checked_sub(LISTED_STARTS), windows.last()) {
-        s.push(format!("and {more} more, the last at {}", clock(last.start, zone)));
-    } else {
-        s.extend(windows.get(LISTED_STARTS).map(|w| clock(w.start, zone)));
+fn outage_starts(windows: &[Window], st: &Stamp) -> String {
+    let more = windows.len().saturating_sub(LISTED_STARTS);
+    let shown = if more >= 2 { &windows[..LISTED_STARTS] } else { windows };
+    let times: Vec<i64> = shown.iter().chain(windows.last().filter(|_| more >= 2)).map(|w| w.start).collect();
+    let mut s = st.list(&times);
+    if let (2.., Some(last)) = (more, s.last_mut()) {
+        *last = format!("and {more} more, the last at {last}");
     }
     s.join(", ")
 }
@@ -274,11 +276,11 @@ fn first_lines(evs: &[&Event]) -> Vec<(u32, u64)> {
 }
 
 /// "at 10:46:48.014", or "between 10:46:48.014 and 10:47:02.277".
-fn when(s: i64, e: i64, zone: &Zone) -> String {
+fn when(s: i64, e: i64, st: &Stamp) -> String {
     if s == e {
-        format!("at {}", clock(s, zone))
+        format!("at {}", st.at(s))
     } else {
-        format!("between {} and {}", clock(s, zone), clock(e, zone))
+        format!("between {} and {}", st.at(s), st.end(s, e))
     }
 }
 
@@ -286,7 +288,7 @@ fn who(client: Option<&str>) -> String {
     client.map_or_else(|| "a client".to_string(), |c| format!("client {c}"))
 }
 
-fn lost(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
+fn lost(events: &[Event], st: &Stamp, out: &mut Vec<Finding>) {
     for (client, evs) in by_client(events, Kind::RecordsExpired) {
         let mut per: BTreeMap<String, u64> = BTreeMap::new();
         for e in &evs {
@@ -306,7 +308,7 @@ fn lost(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
             message: format!(
                 "{} lost {total} record(s) {}: they expired before delivery, on {}",
                 who(client),
-                when(s, e, zone),
+                when(s, e, st),
                 list.join(", ")
             ),
             advice: lost_advice(&evs),
@@ -315,7 +317,7 @@ fn lost(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
     }
 }
 
-fn retries_exhausted(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
+fn retries_exhausted(events: &[Event], st: &Stamp, out: &mut Vec<Finding>) {
     for (client, evs) in by_client(events, Kind::RetriesExhausted) {
         let (s, e) = span(&evs);
         let topics: BTreeSet<String> = evs.iter().filter_map(|e| e.topic.clone()).collect();
@@ -331,14 +333,14 @@ fn retries_exhausted(events: &[Event], zone: &Zone, out: &mut Vec<Finding>) {
             clients: client.map(str::to_string).into_iter().collect(),
             start: s,
             end: e,
-            message: format!("{} failed {} request(s){on} for good {}", who(client), evs.len(), when(s, e, zone)),
+            message: format!("{} failed {} request(s){on} for good {}", who(client), evs.len(), when(s, e, st)),
             advice: gave_up_advice(&evs),
             evidence: first_lines(&evs),
         });
     }
 }
 
-fn not_enough_replicas(events: &[Event], topics: Option<&Describe>, zone: &Zone, out: &mut Vec<Finding>) {
+fn not_enough_replicas(events: &[Event], topics: Option<&Describe>, st: &Stamp, out: &mut Vec<Finding>) {
     let evs: Vec<&Event> = events.iter().filter(|e| e.kind == Kind::NotEnoughReplicas).collect();
     if evs.is_empty() {
         return;
@@ -378,7 +380,7 @@ fn not_enough_replicas(events: &[Event], topics: Option<&Describe>, zone: &Zone,
         message: format!(
             "writes were rejected with NOT_ENOUGH_REPLICAS {} time(s) {}{}",
             evs.len(),
-            when(s, e, zone),
+            when(s, e, st),
             if shown.is_empty() { String::new() } else { format!(" on {shown}") }
         ),
         advice,
@@ -390,7 +392,7 @@ fn not_enough_replicas(events: &[Event], topics: Option<&Describe>, zone: &Zone,
 /// masked) and ranked by how much more often they come inside broker
 /// outage windows than outside them: a new client message that the roll
 /// provokes rises to the top instead of drowning among known ones.
-fn unknown(timelines: &[Timeline], events: &[Event], zone: &Zone) -> Vec<Finding> {
+fn unknown(timelines: &[Timeline], events: &[Event], st: &Stamp) -> Vec<Finding> {
     let mut windows: Vec<(i64, i64)> = timelines
         .iter()
         .filter(|t| t.broker.is_some())
@@ -428,7 +430,7 @@ fn unknown(timelines: &[Timeline], events: &[Event], zone: &Zone) -> Vec<Finding
                 message: format!(
                     "{} WARN/ERROR line(s) from Kafka clients that no grammar rule knows ({n_in} inside broker outages, {n_out} outside), {}: \"{}\"",
                     evs.len(),
-                    when(s, e, zone),
+                    when(s, e, st),
                     template
                 ),
                 advice: "rollcall cannot tell whether this message is roll noise. Read the evidence lines; if the message is known, add a rule for it with --grammar FILE (the format is that of grammars/java.toml) so it is classified next time.".into(),
@@ -629,7 +631,7 @@ impl<'a> Behaviour<'a> {
 /// A client bootstrapped from one broker: its configuration names one
 /// host, or its behaviour shows it never got past its bootstrap address.
 fn single_bootstrap(f: &Facts<'_>, out: &mut Vec<Finding>) {
-    let (events, zone) = (f.events, f.zone);
+    let (events, st) = (f.events, &f.stamp);
     let mut by: BTreeMap<String, BootstrapCase> = BTreeMap::new();
     for c in latest_configs(f.configs) {
         let servers = c.bootstrap_servers();
@@ -679,7 +681,7 @@ fn single_bootstrap(f: &Facts<'_>, out: &mut Vec<Finding>) {
                     if b.hosts.len() == 1 { "" } else { "es" },
                     b.stuck_n,
                     human_duration(stuck_for),
-                    clock(first, zone)
+                    st.at(first)
                 ));
             }
         }
@@ -733,7 +735,7 @@ fn one_az(servers: &[String], f: &Facts<'_>) -> Option<String> {
 }
 
 /// Disruption outside the declared maintenance window (`--maintenance`).
-fn unexplained(timelines: &[Timeline], events: &[Event], (ms, me): (i64, i64), zone: &Zone, out: &mut Vec<Finding>) {
+fn unexplained(timelines: &[Timeline], events: &[Event], (ms, me): (i64, i64), st: &Stamp, out: &mut Vec<Finding>) {
     let evs: Vec<&Event> = events.iter().filter(|e| e.is_symptom() && (e.time < ms || e.time > me)).collect();
     if evs.is_empty() {
         return;
@@ -758,11 +760,10 @@ fn unexplained(timelines: &[Timeline], events: &[Event], (ms, me): (i64, i64), z
         start: s,
         end: e,
         message: format!(
-            "{} disruption event(s) {} fall outside the maintenance window {} → {}{who}",
+            "{} disruption event(s) {} fall outside the maintenance window {}{who}",
             crate::thin::weight(evs.iter().copied()),
-            when(s, e, zone),
-            clock(ms, zone),
-            clock(me, zone)
+            when(s, e, st),
+            st.span(ms, me)
         ),
         advice: "The rolling update does not explain these: look for another cause (a broker failure, a network problem, a second operation) in the broker and cluster metrics for that time.".into(),
         evidence: first_lines(&evs),
@@ -892,6 +893,7 @@ mod tests {
     use crate::broker::Hosts;
     use crate::correlate::timelines;
     use crate::event::{Broker, Gist};
+    use crate::timefmt::Zone;
     use std::sync::Arc;
 
     fn ev(time: i64, kind: Kind, broker: Option<&str>) -> Event {
@@ -926,7 +928,7 @@ mod tests {
             topics_input: None,
             maintenance: None,
             thresholds: Thresholds::default(),
-            zone,
+            stamp: Stamp::new(*zone, evs.first().zip(evs.last()).map(|(a, b)| (a.time, b.time))),
         }
     }
 
@@ -1004,7 +1006,7 @@ mod tests {
                 }
             }
             let mut out = Vec::new();
-            overlapping(&tls, &t, &Zone::default(), &mut out);
+            overlapping(&tls, &t, &Stamp::new(Zone::default(), None), &mut out);
             let got: Vec<(i64, i64)> = out.iter().map(|f| (f.start, f.end)).collect();
             proptest::prop_assert_eq!(got, want);
         }
@@ -1025,14 +1027,16 @@ mod tests {
         let message = |n: i64| {
             let spans: Vec<(i64, i64)> = (0..n).map(|i| (i * 600_000, i * 600_000 + 10_000)).collect();
             let mut out = Vec::new();
-            repeated(&[Timeline::of_spans("1", &spans)], &Zone::default(), &mut out);
+            let range = spans.first().zip(spans.last()).map(|(a, b)| (a.0, b.1));
+            repeated(&[Timeline::of_spans("1", &spans)], &Stamp::new(Zone::default(), range), &mut out);
             out.pop().map(|f| f.message).unwrap_or_default()
         };
         assert_eq!(message(2), "broker 1 went out 2 times (at 00:00:00.000, 00:10:00.000)");
-        // Ten starts, then how many more and the last.
+        // Ten starts, then how many more and the last: a week of them, so
+        // the first says its day, and so does the last, six days on.
         let m = message(1_000);
-        assert!(m.starts_with("broker 1 went out 1000 times (at 00:00:00.000, 00:10:00.000, "), "{m}");
-        assert!(m.ends_with(", 01:30:00.000, and 990 more, the last at 22:30:00.000)"), "{m}");
+        assert!(m.starts_with("broker 1 went out 1000 times (at 1970-01-01 00:00:00.000, 00:10:00.000, "), "{m}");
+        assert!(m.ends_with(", 01:30:00.000, and 990 more, the last at 1970-01-07 22:30:00.000)"), "{m}");
         assert_eq!(m.matches(':').count(), 2 * 11, "{m}");
         // One more than ten is listed, not counted.
         assert!(message(11).ends_with(", 01:30:00.000, 01:40:00.000)"));
@@ -1080,7 +1084,7 @@ mod tests {
     /// kept no list of a client's events: each client's events gathered,
     /// then filtered into lists.
     fn bootstrap_gathered(f: &Facts<'_>) -> Vec<Finding> {
-        let (events, zone) = (f.events, f.zone);
+        let (events, st) = (f.events, &f.stamp);
         let mut by: BTreeMap<String, BootstrapCase> = BTreeMap::new();
         // Indices (4 bytes an event), one client's references at a time: this
         // runs beside every kept event and window (`impact::clients`).
@@ -1114,7 +1118,7 @@ mod tests {
                     if hosts.len() == 1 { "" } else { "es" },
                     stuck.len(),
                     human_duration(stuck_for),
-                    clock(stuck[0].time, zone)
+                    st.at(stuck[0].time)
                 ));
             }
             if !waits.is_empty() {

@@ -176,16 +176,110 @@ where
     }
 }
 
-/// `HH:MM:SS.mmm` in `zone`, for the text report.
+/// `HH:MM:SS.mmm` in `zone`. The human reports write times through a
+/// `Stamp`, which adds the date where one is needed.
 pub fn clock(millis: i64, zone: &Zone) -> String {
-    let s = rfc3339(millis, zone);
-    s.get(11..23).unwrap_or(&s).to_string()
+    halves(&rfc3339(millis, zone)).1.to_string()
 }
 
 /// `2024-02-06` in `zone`.
 pub fn date(millis: i64, zone: &Zone) -> String {
-    let s = rfc3339(millis, zone);
-    s.get(..10).unwrap_or(&s).to_string()
+    halves(&rfc3339(millis, zone)).0.to_string()
+}
+
+/// The date and the `HH:MM:SS.mmm` of an RFC 3339 time (a year past 9999
+/// keeps its sign and digits; a time chrono cannot hold is all clock).
+fn halves(s: &str) -> (&str, &str) {
+    match s.split_once('T') {
+        Some((d, rest)) => (d, rest.get(..12).unwrap_or(rest)),
+        None => ("", s),
+    }
+}
+
+/// The calendar day of `millis` in `zone`.
+fn day_of(millis: i64, zone: &Zone) -> Option<NaiveDate> {
+    let utc = DateTime::from_timestamp_millis(millis)?;
+    Some(match zone {
+        Zone::Fixed(o) => utc.with_timezone(o).date_naive(),
+        Zone::Named(tz) => utc.with_timezone(tz).date_naive(),
+    })
+}
+
+/// How the human reports (text, Markdown, HTML, the live view) and the
+/// anomaly messages write a time, one rule for all of them: the clock alone
+/// (`07:03:24.665`) while the analysis lies within one calendar day of the
+/// report's zone, which the summary line states once; the date as well
+/// (`2024-02-07 07:03:24.665`) once it spans more than one day, or for a
+/// time off that day (a `--maintenance` window on another day). A line
+/// pasted alone into a ticket then still says which night it was. The end
+/// of a span is read from its start: on the start's day, its clock alone.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stamp {
+    zone: Zone,
+    /// The one day everything lies in; None when the times span days (or
+    /// there are none, so no day was stated).
+    day: Option<NaiveDate>,
+}
+
+impl Stamp {
+    /// For times within `range` (the analysis's first and last, or the
+    /// live view's so far), in `zone`.
+    pub fn new(zone: Zone, range: Option<(i64, i64)>) -> Stamp {
+        let day = range.and_then(|(s, e)| Some((day_of(s, &zone)?, day_of(e, &zone)?)));
+        Stamp { zone, day: day.and_then(|(s, e)| (s == e).then_some(s)) }
+    }
+
+    pub fn zone(&self) -> &Zone {
+        &self.zone
+    }
+
+    /// `t`: its clock on the one day of a one-day analysis, else its date
+    /// and clock.
+    pub fn at(&self, t: i64) -> String {
+        if self.day.is_some() && day_of(t, &self.zone) == self.day {
+            clock(t, &self.zone)
+        } else {
+            self.full(t)
+        }
+    }
+
+    /// `t` written after `start` on the same line, mostly the end of a
+    /// span: its clock when on the day of `start`, else its date and clock.
+    pub fn end(&self, start: i64, t: i64) -> String {
+        if day_of(start, &self.zone) == day_of(t, &self.zone) {
+            clock(t, &self.zone)
+        } else {
+            self.full(t)
+        }
+    }
+
+    /// Times written one after another on a line: the first as `at`, each
+    /// next as `end` from the one before it, so a list over days dates its
+    /// first time and each that starts another day.
+    pub fn list(&self, times: &[i64]) -> Vec<String> {
+        let before = times.first().into_iter().chain(times);
+        times
+            .iter()
+            .zip(before)
+            .enumerate()
+            .map(|(i, (&t, &b))| if i == 0 { self.at(t) } else { self.end(b, t) })
+            .collect()
+    }
+
+    /// `start → end`, each as `at` and `end` write it.
+    pub fn span(&self, start: i64, end: i64) -> String {
+        format!("{} → {}", self.at(start), self.end(start, end))
+    }
+
+    /// `2024-02-07 07:03:24.665` whatever the range: where the report
+    /// states the day.
+    pub fn full(&self, t: i64) -> String {
+        let s = rfc3339(t, &self.zone);
+        match halves(&s) {
+            ("", c) => c.to_string(),
+            (d, c) => format!("{d} {c}"),
+        }
+    }
 }
 
 /// `30s`, `5m`, `1500ms`, `2h`, `1m30s` → milliseconds.
@@ -326,6 +420,89 @@ mod tests {
         assert!(gap.to_utc_millis(&ny).is_some());
         let overlap = Civil { year: 2024, month: 11, day: 3, hour: 1, minute: 30, second: 0, milli: 0, offset: None };
         assert_eq!(rfc3339(overlap.to_utc_millis(&ny).unwrap(), &Zone::default()), "2024-11-03T05:30:00.000Z");
+    }
+
+    /// UTC milliseconds of an RFC 3339 time, for the stamp tests.
+    fn ms(s: &str) -> i64 {
+        DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis()
+    }
+
+    #[test]
+    fn a_one_day_analysis_writes_clocks_alone() {
+        let (s, e) = (ms("2024-02-06T10:40:00.268Z"), ms("2024-02-06T23:59:59.999Z"));
+        let st = Stamp::new(Zone::default(), Some((s, e)));
+        assert_eq!(st.at(s), "10:40:00.268");
+        assert_eq!(st.at(e), "23:59:59.999");
+        assert_eq!(st.end(s, e), "23:59:59.999");
+        assert_eq!(st.span(s, e), "10:40:00.268 → 23:59:59.999");
+        // Where the report states the day, and a time off it (a maintenance
+        // window the day before) says its own.
+        assert_eq!(st.full(s), "2024-02-06 10:40:00.268");
+        assert_eq!(st.at(ms("2024-02-05T22:00:00Z")), "2024-02-05 22:00:00.000");
+        assert_eq!(
+            st.span(ms("2024-02-05T22:00:00Z"), ms("2024-02-05T23:00:00Z")),
+            "2024-02-05 22:00:00.000 → 23:00:00.000"
+        );
+    }
+
+    #[test]
+    fn a_two_day_analysis_dates_every_time_but_a_span_end_on_its_starts_day() {
+        let (s, e) = (ms("2024-02-06T10:40:00.268Z"), ms("2024-02-07T07:07:34.903Z"));
+        let st = Stamp::new(Zone::default(), Some((s, e)));
+        assert_eq!(st.at(s), "2024-02-06 10:40:00.268");
+        assert_eq!(st.at(ms("2024-02-07T07:03:24.665Z")), "2024-02-07 07:03:24.665");
+        assert_eq!(st.end(s, ms("2024-02-06T10:45:00Z")), "10:45:00.000");
+        assert_eq!(st.span(s, e), "2024-02-06 10:40:00.268 → 2024-02-07 07:07:34.903");
+        // A week of logs: the first and the last day are not next to each other.
+        let week = Stamp::new(Zone::default(), Some((s, ms("2024-02-13T01:00:00Z"))));
+        assert_eq!(week.at(ms("2024-02-10T12:00:00Z")), "2024-02-10 12:00:00.000");
+        // No range, no day stated.
+        assert_eq!(Stamp::new(Zone::default(), None).at(s), "2024-02-06 10:40:00.268");
+    }
+
+    #[test]
+    fn a_span_across_midnight_carries_the_next_days_date() {
+        let (s, e) = (ms("2024-02-06T23:58:30.000Z"), ms("2024-02-07T00:01:10.500Z"));
+        let st = Stamp::new(Zone::default(), Some((s, e)));
+        assert_eq!(st.span(s, e), "2024-02-06 23:58:30.000 → 2024-02-07 00:01:10.500");
+        assert_eq!(st.at(ms("2024-02-07T00:00:00Z")), "2024-02-07 00:00:00.000");
+        assert_eq!(st.at(ms("2024-02-06T23:59:59.999Z")), "2024-02-06 23:59:59.999");
+        // One millisecond short of midnight is still one day.
+        let one = Stamp::new(Zone::default(), Some((s, ms("2024-02-06T23:59:59.999Z"))));
+        assert_eq!(one.at(s), "23:58:30.000");
+    }
+
+    #[test]
+    fn a_list_dates_its_first_time_and_each_that_starts_a_day() {
+        let ts = ["2024-02-06T22:00:00Z", "2024-02-06T23:30:00Z", "2024-02-07T00:10:00Z", "2024-02-07T01:00:00Z"];
+        let times: Vec<i64> = ts.iter().map(|t| ms(t)).collect();
+        let st = Stamp::new(Zone::default(), Some((times[0], times[3])));
+        assert_eq!(
+            st.list(&times),
+            ["2024-02-06 22:00:00.000", "23:30:00.000", "2024-02-07 00:10:00.000", "01:00:00.000"]
+        );
+        let one = Stamp::new(Zone::default(), Some((times[0], times[1])));
+        assert_eq!(one.list(&times[..2]), ["22:00:00.000", "23:30:00.000"]);
+        assert!(st.list(&[]).is_empty());
+    }
+
+    #[test]
+    fn days_are_the_report_zones_not_utcs() {
+        let seoul: Zone = "Asia/Seoul".parse().unwrap();
+        let ny: Zone = "America/New_York".parse().unwrap();
+        // 10:00Z → 16:00Z is one day in UTC, 19:00 → 01:00 the next day in Seoul.
+        let (s, e) = (ms("2024-02-06T10:00:00Z"), ms("2024-02-06T16:00:00Z"));
+        assert_eq!(Stamp::new(Zone::default(), Some((s, e))).at(e), "16:00:00.000");
+        let st = Stamp::new(seoul, Some((s, e)));
+        assert_eq!(st.at(s), "2024-02-06 19:00:00.000");
+        assert_eq!(st.at(e), "2024-02-07 01:00:00.000");
+        assert_eq!(st.end(s, e), "2024-02-07 01:00:00.000");
+        // 22:00Z → 02:00Z crosses UTC midnight; in New York it is 17:00 → 21:00 of one day.
+        let (s, e) = (ms("2024-02-06T22:00:00Z"), ms("2024-02-07T02:00:00Z"));
+        assert_eq!(Stamp::new(Zone::default(), Some((s, e))).at(e), "2024-02-07 02:00:00.000");
+        let st = Stamp::new(ny, Some((s, e)));
+        assert_eq!(st.span(s, e), "17:00:00.000 → 21:00:00.000");
+        assert_eq!(st.full(e), "2024-02-06 21:00:00.000");
     }
 
     #[test]

@@ -18,7 +18,9 @@
 //! line holding `<script>` is shown, never run — in element content and in
 //! attribute values alike.
 
-use super::{event_index, event_summary, evidence_ref, headline, plural, printable, roll_steps, scope, step_after};
+use super::{
+    event_index, event_summary, evidence_ref, headline, plural, printable, roll_steps, scope, stamp, step_after,
+};
 use crate::analysis::Analysis;
 use crate::correlate::EndedBy;
 use crate::event::Event;
@@ -134,7 +136,7 @@ fn ev_list(a: &Analysis, index: &HashMap<(u32, u64), &Event>, ev: &[(u32, u64)])
 }
 
 fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
-    let z = &a.zone;
+    let (z, ts) = (&a.zone, stamp(a));
     let Some((t0, t1)) = a.time_range else {
         return String::new();
     };
@@ -156,14 +158,24 @@ fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
          aria-label=\"outage timeline\">"
     );
     let bottom = height - ROW / 2.0;
-    // Axis: ticks and clock labels.
+    // Axis: ticks and clock labels. The day is stated at the left; the
+    // first tick of each later day is labelled with its date instead of its
+    // clock (as chart axes mark midnight), so an axis over days says where
+    // each begins without labels too wide for the ticks' spacing.
     s.push_str("<g class=\"axis\">");
     let step = sc.step();
     let mut t = (sc.t0 / step + 1) * step;
+    let mut day = date(sc.t0, z);
     while t < sc.t1 {
         let x = sc.x(t);
-        let label = clock(t, z);
-        let label = label.get(..8).unwrap_or(&label);
+        let on = date(t, z);
+        let label = if on != day {
+            day = on.clone();
+            on
+        } else {
+            let c = clock(t, z);
+            c.get(..8).unwrap_or(&c).to_string()
+        };
         let _ = write!(
             s,
             "<line class=\"tick\" x1=\"{x:.1}\" y1=\"{AXIS}\" x2=\"{x:.1}\" y2=\"{bottom:.0}\"/>\
@@ -222,9 +234,8 @@ fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
             };
             let kinds = w.kinds.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ");
             let title = format!(
-                "{name}: {} → {} ({}){}\n{} events: {kinds}\nclients: {}{}",
-                clock(w.start, &a.zone),
-                clock(w.end, &a.zone),
+                "{name}: {} ({}){}\n{} events: {kinds}\nclients: {}{}",
+                ts.span(w.start, w.end),
                 human_duration(w.duration()),
                 if w.open { ", still out at the end of the logs" } else { "" },
                 w.events,
@@ -289,12 +300,11 @@ fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
             let _ = write!(
                 s,
                 "<rect class=\"dens\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\">\
-                 <title>{}: {n} events {} → {}</title></rect>",
+                 <title>{}: {n} events {}</title></rect>",
                 y + ROW - 3.0 - h,
                 (w - 0.5).max(1.0),
                 esc(client),
-                clock(from, z),
-                clock(to, z)
+                ts.span(from, to)
             );
         }
     }
@@ -315,7 +325,7 @@ fn shorten(s: &str, n: usize) -> String {
 }
 
 pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
-    let z = &a.zone;
+    let (z, ts) = (&a.zone, stamp(a));
     let index = event_index(a);
     let h = headline(a);
     let mut s = String::with_capacity(64 * 1024);
@@ -364,8 +374,8 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                  <td>{after}</td></tr>",
                 k + 1,
                 esc(st.broker),
-                clock(st.start, z),
-                clock(st.end, z),
+                ts.at(st.start),
+                ts.end(st.start, st.end),
                 human_duration(st.end - st.start)
             );
         }
@@ -393,7 +403,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 f.kind.as_str(),
                 esc(&f.message),
                 esc(&rfc3339(f.start, z)),
-                clock(f.end, z),
+                ts.end(f.start, f.end),
                 if who.is_empty() { String::new() } else { format!("; {}", who.join(", ")) },
                 esc(&f.advice),
                 ev_list(a, &index, &f.evidence)
@@ -422,8 +432,8 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                     "<tr id=\"w-{k}-{j}\"><td title=\"{hosts}\">{broker}</td><td>{}</td><td>{}</td>\
                      <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{clients}</td><td>{ended}</td>\
                      <td>{}</td></tr>",
-                    clock(w.start, z),
-                    clock(w.end, z),
+                    ts.at(w.start),
+                    ts.end(w.start, w.end),
                     human_duration(w.duration()),
                     w.events,
                     esc(&kinds),
@@ -442,7 +452,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         for c in &a.clients {
             let lost = c.records_lost.iter().map(|(tp, n)| format!("{tp} ({n})")).collect::<Vec<_>>().join(", ");
             let rec = match (c.recovered, c.recovered_at) {
-                (Some(true), Some(t)) => format!("by {}", clock(t, z)),
+                (Some(true), Some(t)) => format!("by {}", ts.at(t)),
                 (None, _) => "not visible (WARN-only log)".to_string(),
                 _ => "<span class=\"warn\">no sign before its logs end</span>".to_string(),
             };

@@ -12,11 +12,13 @@
 //! emphasis or code. Only ASCII punctuation is escaped: CommonMark takes a
 //! backslash before any of it literally, so the escapes are always safe.
 
-use super::{event_index, event_summary, evidence_ref, headline, plural, printable, roll_steps, scope, step_after};
+use super::{
+    event_index, event_summary, evidence_ref, headline, plural, printable, roll_steps, scope, stamp, step_after,
+};
 use crate::analysis::Analysis;
 use crate::correlate::EndedBy;
 use crate::noise::Severity;
-use crate::timefmt::{clock, human_duration, rfc3339};
+use crate::timefmt::{human_duration, rfc3339};
 use std::io::{self, Write};
 
 /// Log-derived text for Markdown prose or a table cell.
@@ -48,7 +50,7 @@ pub fn code(s: &str) -> String {
 }
 
 pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
-    let z = &a.zone;
+    let (z, ts) = (&a.zone, stamp(a));
     let h = headline(a);
     writeln!(out, "## rollcall: {}", h.label)?;
     writeln!(out)?;
@@ -80,8 +82,8 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 "| {} | {} | {} | {} | {}{slow} | {after} |",
                 k + 1,
                 text(s.broker),
-                clock(s.start, z),
-                clock(s.end, z),
+                ts.at(s.start),
+                ts.end(s.start, s.end),
                 human_duration(s.end - s.start)
             )?;
         }
@@ -104,7 +106,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 .map(|b| format!("broker {}", text(b)))
                 .chain(f.clients.iter().map(|c| format!("client {}", text(c))))
                 .collect();
-            let when = format!("{} → {}", rfc3339(f.start, z), clock(f.end, z));
+            let when = format!("{} → {}", rfc3339(f.start, z), ts.end(f.start, f.end));
             if who.is_empty() {
                 writeln!(out, "   - when: {when}")?;
             } else {
@@ -157,8 +159,8 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 writeln!(
                     out,
                     "| {broker} | {} | {} | {} | {} | {} | {clients} | {ended} | {ev} |",
-                    clock(w.start, z),
-                    clock(w.end, z),
+                    ts.at(w.start),
+                    ts.end(w.start, w.end),
                     human_duration(w.duration()),
                     w.events,
                     text(&kinds)

@@ -19,7 +19,7 @@ use crate::analysis::{Analysis, Verdict};
 use crate::event::Event;
 use crate::impact::RollStep;
 use crate::noise::Severity;
-use crate::timefmt::{clock, date, human_duration};
+use crate::timefmt::{human_duration, Stamp};
 use std::collections::HashMap;
 use std::io::{self, Write};
 
@@ -108,13 +108,21 @@ pub fn headline(a: &Analysis) -> Headline {
     }
 }
 
+/// How the human reports write the analysis's times (`Stamp`): the clock
+/// alone within one day, with the date when the analysis spans days.
+pub fn stamp(a: &Analysis) -> Stamp {
+    Stamp::new(a.zone, a.time_range)
+}
+
 /// What the report covers: events, inputs, lines, the time range and zone.
+/// The range's start always carries its date: the day the clocks below
+/// are on when there is one.
 pub fn scope(a: &Analysis) -> String {
-    let z = &a.zone;
+    let (z, ts) = (&a.zone, stamp(a));
     let lines: u64 = a.inputs.iter().map(|i| i.lines).sum();
-    let range = a.time_range.map_or(String::new(), |(s, e)| {
-        format!(", {} {} → {} ({})", date(s, z), clock(s, z), clock(e, z), human_duration(e - s))
-    });
+    let range = a
+        .time_range
+        .map_or(String::new(), |(s, e)| format!(", {} → {} ({})", ts.full(s), ts.end(s, e), human_duration(e - s)));
     format!(
         "{} from {} ({lines} lines){range}; times in {z}",
         plural(crate::thin::weight(&a.events), "event", "events"),
@@ -167,7 +175,7 @@ pub fn evidence_ref(a: &Analysis, (input, line): (u32, u64)) -> String {
 /// What an event's line said, in one printable line: time, kind, broker,
 /// client, host, partition, error or message template.
 pub fn event_summary(a: &Analysis, e: &Event) -> String {
-    let mut s = format!("{} {}", clock(e.time, &a.zone), e.kind.as_str());
+    let mut s = format!("{} {}", stamp(a).at(e.time), e.kind.as_str());
     if let Some(b) = &e.broker {
         s.push_str(&format!(" broker {b}"));
     }

@@ -9,10 +9,10 @@
 //! so `grep` sees whole lines. Log text goes through `printable` first: the
 //! only escape sequences in the output are the colours written here.
 
-use super::{headline, plural, printable, roll_steps, scope, step_after, Style};
+use super::{headline, plural, printable, roll_steps, scope, stamp, step_after, Style};
 use crate::analysis::{Analysis, Verdict};
 use crate::noise::Severity;
-use crate::timefmt::{clock, human_duration};
+use crate::timefmt::human_duration;
 use std::io::{self, Write};
 
 struct Paint {
@@ -149,7 +149,7 @@ impl Lines<'_> {
 pub fn write(a: &Analysis, out: &mut dyn Write, style: Style) -> io::Result<()> {
     let c = Paint { on: style.color };
     let mut o = Lines { out, width: style.width };
-    let z = &a.zone;
+    let ts = stamp(a);
     // 1. The verdict, and the single most important thing.
     let h = headline(a);
     let label = format!("{}:", h.label);
@@ -179,11 +179,10 @@ pub fn write(a: &Analysis, out: &mut dyn Write, style: Style) -> io::Result<()> 
                 2,
                 5,
                 &format!(
-                    "{}. broker {:<4} {} → {}  {:>7}{after}{slow}",
+                    "{}. broker {:<4} {}  {:>7}{after}{slow}",
                     k + 1,
                     printable(s.broker),
-                    clock(s.start, z),
-                    clock(s.end, z),
+                    ts.span(s.start, s.end),
                     human_duration(s.end - s.start)
                 ),
             )?;
@@ -218,9 +217,8 @@ pub fn write(a: &Analysis, out: &mut dyn Write, style: Style) -> io::Result<()> 
                     4,
                     4,
                     &format!(
-                        "{} → {}  {:>7}  {:>4} ev  {}  {}",
-                        clock(w.start, z),
-                        clock(w.end, z),
+                        "{}  {:>7}  {:>4} ev  {}  {}",
+                        ts.span(w.start, w.end),
                         human_duration(w.duration()),
                         w.events,
                         kinds,
@@ -265,7 +263,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write, style: Style) -> io::Result<()> 
                 parts.push(c.red(&format!("{} failed for good", cl.failed)));
             }
             parts.push(match (cl.recovered, cl.recovered_at) {
-                (Some(true), Some(t)) => format!("recovered by {}", clock(t, z)),
+                (Some(true), Some(t)) => format!("recovered by {}", ts.at(t)),
                 (None, _) => "recovery not visible (its log shows WARN only)".to_string(),
                 _ => c.yellow("no sign of recovery before its logs end"),
             });
