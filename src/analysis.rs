@@ -221,8 +221,20 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
 /// [`run`], handing the events of live inputs to `sink` as they are found.
 pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&dyn EventSink>) -> Analysis {
     let (specs, errors) = input::expand(&opts.inputs);
-    let mut reports: Vec<Extracted> =
-        specs.par_iter().enumerate().map(|(i, s)| extract_input(s, i as u32, opts, layouts, x, sink)).collect();
+    // Inputs finished share their gists (`Gists::share_input`): many small
+    // logs of the same clients say the same things.
+    let gists = std::sync::Mutex::new(Gists::default());
+    let mut reports: Vec<Extracted> = specs
+        .par_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut r = extract_input(s, i as u32, opts, layouts, x, sink);
+            if specs.len() > 1 {
+                gists.lock().unwrap_or_else(std::sync::PoisonError::into_inner).share_input(&mut r.events);
+            }
+            r
+        })
+        .collect();
     for e in errors {
         let name = e.input().to_string();
         reports.push(Extracted {
