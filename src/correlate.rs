@@ -203,7 +203,7 @@ impl Backward {
 /// and the runs: no list of every event's span, which on
 /// a long input was some 5 MB at the end phase's start (issue 4, session 7).
 pub fn spans<'a>(events: impl DoubleEndedIterator<Item = &'a Event>, gap_ms: i64) -> Vec<(Broker, i64, i64)> {
-    // Arcs compare as their names do: by broker name.
+    // Brokers compare as their names do.
     let mut by = BTreeMap::new();
     for e in events.rev() {
         if let Some(b) = &e.broker {

@@ -425,12 +425,6 @@ impl From<&str> for Broker {
     }
 }
 
-impl From<&Broker> for Arc<str> {
-    fn from(b: &Broker) -> Arc<str> {
-        Arc::from(&**b)
-    }
-}
-
 impl fmt::Debug for Broker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
@@ -568,7 +562,7 @@ impl Event {
     /// The time of the earliest line it stands for: `time`, unless it
     /// stands for a run of alike lines (`span`).
     pub fn start(&self) -> i64 {
-        self.time - i64::from(self.span)
+        self.time.saturating_sub(i64::from(self.span))
     }
 
     /// Makes it stand for lines from `start` on: `start` is at most `time`,
