@@ -120,15 +120,25 @@ fn crlf_line_endings_change_nothing_but_the_bytes() {
 
 /// Past its budget, an input's alike noise is thinned (`rollcall::thin`) to
 /// bound memory. Thinning from the very first event must change no report:
-/// every fixture, and a generated day of rolls with dozens of windows, give
-/// the same JSON; and the events the JSON counts are the lines that
-/// `--format events` (never thinned) writes one by one.
+/// every fixture, a generated day of rolls with dozens of windows, and four
+/// hosts whose rolls do not line up (so that events naming no broker,
+/// attributed by time, fall between different brokers' windows) give the
+/// same JSON; and the events the JSON counts are the lines that `--format
+/// events` (never thinned) writes one by one.
 #[test]
 fn thinning_alike_noise_changes_no_report() {
     let dir = temp_dir("thin");
+    let gen = |bytes: &str, seed: &str, to: &std::path::Path| {
+        let out = run(env!("CARGO_BIN_EXE_rollcall-gen"), &["bulk", "--bytes", bytes, "--seed", seed], None);
+        std::fs::write(to, &out.stdout).unwrap();
+    };
     let bulk = dir.join("bulk.log");
-    let gen = run(env!("CARGO_BIN_EXE_rollcall-gen"), &["bulk", "--bytes", "30M", "--seed", "7"], None);
-    std::fs::write(&bulk, &gen.stdout).unwrap();
+    gen("30M", "7", &bulk);
+    let hosts = dir.join("hosts");
+    std::fs::create_dir(&hosts).unwrap();
+    for seed in ["1", "2", "3", "4"] {
+        gen("20M", seed, &hosts.join(format!("host-{seed}.log")));
+    }
     let mut cases: Vec<Vec<String>> = fixtures()
         .into_iter()
         .map(|f| {
@@ -138,6 +148,7 @@ fn thinning_alike_noise_changes_no_report() {
         })
         .collect();
     cases.push(vec![bulk.to_str().unwrap().to_string()]);
+    cases.push(vec![hosts.to_str().unwrap().to_string()]);
     for case in cases {
         let args: Vec<&str> = case.iter().map(String::as_str).collect();
         let with = |extra: &[&str]| rollcall(&[extra, &args[..]].concat(), None);
