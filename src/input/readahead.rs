@@ -236,17 +236,19 @@ impl Tail {
             }
             Ok(None) => {}
             Err(e) => {
+                // Kept for the report, should the follow end before it can
+                // be read (before the note: a Ctrl-C that follows it must
+                // find it).
+                let text = e.to_string();
+                self.hand_over(Some(Next::Unreadable(e)));
                 if self.said != Some(Change::Unreadable) {
                     note(&format!(
-                        "{} was rotated, but the file now at {} cannot be read ({e}); still trying (Ctrl-C ends with the report)",
+                        "{} was rotated, but the file now at {} cannot be read ({text}); still trying (Ctrl-C ends with the report)",
                         self.name,
                         self.path.display()
                     ));
                     self.said = Some(Change::Unreadable);
                 }
-                // Kept for the report, should the follow end before it can
-                // be read.
-                self.hand_over(Some(Next::Unreadable(e)));
             }
         }
     }
@@ -318,12 +320,12 @@ impl Tail {
             Change::Truncated => format!("{} was truncated (copytruncate rotation)", self.name),
             _ => format!("{} was rotated (another file now has its path); its end was read", self.name),
         };
+        self.hand_over(Some(Next::File(next)));
         note(&format!(
             "{what}; following the file at {} from its start as \"{}\"",
             self.path.display(),
             self.next_name
         ));
-        self.hand_over(Some(Next::File(next)));
         self.done = true;
         0
     }
@@ -672,5 +674,116 @@ mod tests {
         };
         assert!(matches!(end, Some(End::Eof)));
         assert_eq!(bytes(&slots, 0, len), b"first line\nsecond\n");
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("rollcall-tail-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn append(path: &Path, text: &str) {
+        use std::io::Write;
+        std::fs::OpenOptions::new().append(true).create(true).open(path).unwrap().write_all(text.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn looking_at_the_path_tells_each_kind_of_rotation() {
+        let dir = scratch("look");
+        let path = dir.join("app.log");
+        std::fs::write(&path, "first line\nsecond line\n").unwrap();
+        let mut f = File::open(&path).unwrap();
+        let mut text = String::new();
+        f.read_to_string(&mut text).unwrap();
+        let (read, head) = (text.len() as u64, text.as_bytes());
+        assert_eq!(look(&f, &path, read, head).unwrap(), Change::Same);
+        append(&path, "third line\n");
+        assert_eq!(look(&f, &path, read, head).unwrap(), Change::Same, "a file that grows is the same file");
+        // copytruncate: shorter than what was read.
+        std::fs::write(&path, "new\n").unwrap();
+        assert_eq!(look(&f, &path, read, head).unwrap(), Change::Truncated);
+        // ... or already written past it again: other first bytes.
+        std::fs::write(&path, "a new first line, longer than the old file was\n").unwrap();
+        assert_eq!(look(&f, &path, read, head).unwrap(), Change::Truncated);
+        std::fs::write(&path, format!("{text}more\n")).unwrap();
+        assert_eq!(look(&f, &path, read, head).unwrap(), Change::Same, "the same start, longer: not truncated");
+        // Rename rotation: another file at the path, however alike.
+        std::fs::rename(&path, dir.join("app.log.1")).unwrap();
+        assert_eq!(look(&f, &path, read, head).unwrap(), Change::Gone);
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(look(&f, &path, read, head).unwrap(), Change::Replaced);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Reads a `Tail` up to the end of its part; a part that does not end
+    /// (a rotation missed) fails the test instead of hanging it.
+    fn drain(mut t: Tail) -> (Tail, String) {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let mut buf = [0u8; 7];
+            loop {
+                match t.read(&mut buf).unwrap() {
+                    0 => break,
+                    n => out.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = tx.send((t, String::from_utf8(out).unwrap()));
+        });
+        rx.recv_timeout(Duration::from_secs(10)).expect("the part ends")
+    }
+
+    fn successor(s: &Successor) -> String {
+        match s.take() {
+            Some(Next::File(mut f)) => {
+                let mut text = String::new();
+                f.read_to_string(&mut text).unwrap();
+                text
+            }
+            other => panic!("no successor: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_renamed_file_is_read_to_its_end_before_its_successor() {
+        let dir = scratch("rename");
+        let path = dir.join("app.log");
+        std::fs::write(&path, "one\n").unwrap();
+        let (mut t, next) = Tail::new(File::open(&path).unwrap(), path.clone(), "app.log".into(), "app.log (2)".into());
+        let mut buf = [0u8; 64];
+        assert_eq!(t.read(&mut buf).unwrap(), 4);
+        // The writer still had the old file open for a last line when the
+        // new one was made.
+        std::fs::rename(&path, dir.join("app.log.1")).unwrap();
+        append(&dir.join("app.log.1"), "two\n");
+        std::fs::write(&path, "three\n").unwrap();
+        let (mut t, read) = drain(t);
+        assert_eq!(read, "two\n", "the old file's last line, then its end");
+        assert_eq!(successor(&next), "three\n");
+        assert_eq!(t.read(&mut buf).unwrap(), 0, "the part stays ended");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_truncated_and_written_again_is_read_again_from_its_start() {
+        for rest in ["short\n", "a burst written right after the truncation, longer than what was read\n"] {
+            let dir = scratch("truncate");
+            let path = dir.join("app.log");
+            std::fs::write(&path, "the first part\n").unwrap();
+            let (mut t, next) =
+                Tail::new(File::open(&path).unwrap(), path.clone(), "app.log".into(), "app.log (2)".into());
+            let mut buf = [0u8; 64];
+            assert_eq!(t.read(&mut buf).unwrap(), 15);
+            // As a read at its end leaves it, while it waits (the test
+            // cannot tell when a waiting read has begun).
+            t.idle = true;
+            let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            f.set_len(0).unwrap();
+            std::io::Write::write_all(&mut &f, rest.as_bytes()).unwrap();
+            assert_eq!(drain(t).1, "", "nothing of the new text in the old part");
+            assert_eq!(successor(&next), rest, "the new text from its start");
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
     }
 }
