@@ -71,7 +71,7 @@ pub struct Options {
     /// (`thin`); `None` keeps every event of a file, for `--format events`
     /// (a live input's events are written before they are thinned).
     pub thin_after: Option<usize>,
-    /// `--follow`: plain files are read as `tail -f` does, as live inputs,
+    /// `--follow`: plain files are read as `tail -F` does, as live inputs,
     /// until Ctrl-C (`input::readahead::stop`).
     pub follow: bool,
 }

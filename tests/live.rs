@@ -294,15 +294,34 @@ fn ctrl_c_ends_a_follow_with_the_report() {
     drop(stdin);
 }
 
-#[test]
-fn follow_reads_a_growing_file_as_tail_f_does() {
+/// `rollcall --follow DIR/app.log` on the clean roll up to broker 2's first
+/// line, once it has said `broker 2 OUT`.
+struct Followed {
+    lines: Vec<String>,
+    first_of_2: usize,
+    dir: std::path::PathBuf,
+    path: std::path::PathBuf,
+    child: Reaped,
+    /// Its stdout and its stderr, line by line.
+    out: mpsc::Receiver<String>,
+    err: mpsc::Receiver<String>,
+}
+
+fn follow_to_broker_2(tag: &str) -> Followed {
     let (lines, first_of_2) = clean_roll();
-    let dir = temp_dir("follow");
+    let dir = temp_dir(tag);
     let path = dir.join("app.log");
     std::fs::write(&path, lines[..first_of_2].join("\n") + "\n").unwrap();
     let mut child = spawn(&["--follow", path.to_str().unwrap()]);
-    let rx = lines_of(&mut child);
-    until(&rx, "broker 2 OUT");
+    let out = lines_of(&mut child);
+    let err = lines_in(child.stderr.take().unwrap());
+    until(&out, "broker 2 OUT");
+    Followed { lines, first_of_2, dir, path, child, out, err }
+}
+
+#[test]
+fn follow_reads_a_growing_file_as_tail_f_does() {
+    let Followed { lines, first_of_2, dir, path, mut child, out: rx, .. } = follow_to_broker_2("follow");
     let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
     f.write_all((lines[first_of_2..].join("\n") + "\n").as_bytes()).unwrap();
     until(&rx, "broker 3 OUT");
@@ -328,16 +347,9 @@ enum Rotation {
 /// numbers, and the final report is the one the two parts give as files
 /// named as the follow names them.
 fn follow_across(rotation: Rotation) {
-    let (lines, first_of_2) = clean_roll();
+    let Followed { lines, first_of_2, dir, path, mut child, out: rx, err: stderr } = follow_to_broker_2("rotate");
     let first_of_3 = first_line_naming("3");
-    let dir = temp_dir("rotate");
-    let path = dir.join("app.log");
     let (first, rest) = (lines[..first_of_2].join("\n") + "\n", lines[first_of_2..].join("\n") + "\n");
-    std::fs::write(&path, &first).unwrap();
-    let mut child = spawn(&["--follow", path.to_str().unwrap()]);
-    let rx = lines_of(&mut child);
-    let stderr = lines_in(child.stderr.take().unwrap());
-    until(&rx, "broker 2 OUT");
     match rotation {
         Rotation::Rename => {
             std::fs::rename(&path, dir.join("app.log.1")).unwrap();
@@ -406,14 +418,8 @@ fn follow_reads_a_file_again_from_its_start_after_copytruncate() {
 #[test]
 fn an_unreadable_successor_is_tried_again_then_named_as_an_input_error() {
     for recovers in [false, true] {
-        let (lines, first_of_2) = clean_roll();
-        let dir = temp_dir("rotate-unreadable");
-        let path = dir.join("app.log");
-        std::fs::write(&path, lines[..first_of_2].join("\n") + "\n").unwrap();
-        let mut child = spawn(&["--follow", path.to_str().unwrap()]);
-        let rx = lines_of(&mut child);
-        let stderr = lines_in(child.stderr.take().unwrap());
-        until(&rx, "broker 2 OUT");
+        let Followed { lines, first_of_2, dir, path, mut child, out: rx, err: stderr } =
+            follow_to_broker_2("rotate-unreadable");
         std::fs::rename(&path, dir.join("app.log.1")).unwrap();
         std::fs::create_dir(&path).unwrap();
         until(&stderr, "cannot be read (not a regular file); still trying");
