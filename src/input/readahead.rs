@@ -243,7 +243,7 @@ impl Tail {
                 self.hand_over(Some(Next::Unreadable(e)));
                 if self.said != Some(Change::Unreadable) {
                     note(&format!(
-                        "{} was rotated, but the file now at {} cannot be read ({text}); still trying (Ctrl-C ends with the report)",
+                        "{} cannot be followed on: the file now at {} cannot be read ({text}); still trying (Ctrl-C ends with the report)",
                         self.name,
                         self.path.display()
                     ));
