@@ -14,7 +14,7 @@ use crate::impact::{self, BlindSpot, ClientImpact, InputView, Roll};
 use crate::input::chunk::{split, StreamChunker};
 use crate::input::decompress::{decoder, Compression};
 use crate::input::endings::CrLines;
-use crate::input::readahead::{Eager, Feed, ReadAhead, Tail};
+use crate::input::readahead::{Eager, Feed, Next, ReadAhead, Tail};
 use crate::input::{self, InputSpec};
 use crate::layout::{Layout, Layouts};
 use crate::noise::{self, Finding, Thresholds};
@@ -26,6 +26,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::Read;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -70,7 +71,7 @@ pub struct Options {
     /// (`thin`); `None` keeps every event of a file, for `--format events`
     /// (a live input's events are written before they are thinned).
     pub thin_after: Option<usize>,
-    /// `--follow`: plain files are read as `tail -f` does, as live inputs,
+    /// `--follow`: plain files are read as `tail -F` does, as live inputs,
     /// until Ctrl-C (`input::readahead::stop`).
     pub follow: bool,
 }
@@ -224,17 +225,30 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
     // Inputs finished share their gists (`Gists::share_input`): many small
     // logs of the same clients say the same things.
     let gists = std::sync::Mutex::new(Gists::default());
-    let mut reports: Vec<Extracted> = specs
+    let share = |parts: &mut Vec<Extracted>| {
+        let mut table = gists.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        parts.iter_mut().for_each(|r| table.share_input(&mut r.events));
+    };
+    let parts: Vec<Vec<Extracted>> = specs
         .par_iter()
         .enumerate()
         .map(|(i, s)| {
-            let mut r = extract_input(s, i as u32, opts, layouts, x, sink);
-            if specs.len() > 1 {
-                gists.lock().unwrap_or_else(std::sync::PoisonError::into_inner).share_input(&mut r.events);
+            let mut parts = extract_input(s, i as u32, opts, layouts, x, sink);
+            if specs.len() > 1 || parts.len() > 1 {
+                share(&mut parts);
             }
-            r
+            parts
         })
         .collect();
+    // A followed file's successors (rotation) are inputs of their own, after
+    // the others, each with its own index.
+    let mut reports = Vec::with_capacity(parts.len());
+    let mut successors = Vec::new();
+    for p in parts {
+        let mut p = p.into_iter();
+        reports.extend(p.next());
+        successors.extend(p);
+    }
     for e in errors {
         let name = e.input().to_string();
         reports.push(Extracted {
@@ -247,6 +261,15 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
             racks: Vec::new(),
             origins: Vec::new(),
         });
+    }
+    for mut r in successors {
+        let idx = reports.len() as u32;
+        // An NDJSON input's events index its origins, renumbered below.
+        if r.origins.is_empty() {
+            r.events.iter_mut().for_each(|e| e.input = idx);
+        }
+        r.configs.iter_mut().for_each(|c| c.input = idx);
+        reports.push(r);
     }
     // The largest input's events grow into everyone's (they are sorted
     // below): on a long stream they are most of the memory, and a copy
@@ -646,23 +669,12 @@ fn extract_input(
     layouts: &Layouts,
     x: &Extractor,
     sink: Option<&dyn EventSink>,
-) -> Extracted {
+) -> Vec<Extracted> {
     let name = match (&spec.path, &opts.stdin_label) {
         (None, Some(l)) => l.clone(),
         _ => spec.name.clone(),
     };
-    let mut r = Reading {
-        report: InputReport::named(name),
-        acc: Acc::default(),
-        errors: Vec::new(),
-        opts,
-        layouts,
-        x,
-        idx,
-        sink: None,
-        counts_fed: true,
-        carried: Vec::new(),
-    };
+    let mut r = Reading::new(name, idx, opts, layouts, x);
     match &spec.path {
         Some(path) => match File::open(path) {
             Err(e) => r.errors.push(InputError { line: None, message: format!("cannot read: {e}") }),
@@ -673,8 +685,7 @@ fn extract_input(
                 let n = if is_file { read_head(&f, &mut head) } else { 0 };
                 let plain = Compression::sniff(&head[..n]) == Compression::None;
                 if is_file && plain && opts.follow {
-                    r.sink = sink;
-                    r.stream(Tail(f));
+                    return follow(r, f, path, sink);
                 } else if is_file && len > 0 && plain {
                     // SAFETY (of the map): the file is only read; a log being
                     // appended to while we read it only adds bytes past `len`.
@@ -703,7 +714,37 @@ fn extract_input(
             r.stream(std::io::stdin());
         }
     }
-    r.finish()
+    vec![r.finish()]
+}
+
+/// A file under `--follow`, and each file that takes its path as it is
+/// rotated (`readahead::Tail`): the first is the input, each successor an
+/// input of its own, `NAME (after rotation N)`, with its own line numbers
+/// (`run_live` places them after the others).
+fn follow<'a>(mut r: Reading<'a>, file: File, path: &Path, sink: Option<&'a dyn EventSink>) -> Vec<Extracted> {
+    let name = r.report.name.clone();
+    let (idx, opts, layouts, x) = (r.idx, r.opts, r.layouts, r.x);
+    let mut parts = Vec::new();
+    let mut file = file;
+    for n in 1.. {
+        let next_name = format!("{name} (after rotation {n})");
+        let (tail, successor) = Tail::new(file, path.to_path_buf(), r.report.name.clone(), next_name.clone());
+        r.sink = sink;
+        r.stream(tail);
+        parts.push(r.finish());
+        // Its index is the input's until `run_live` gives it its own.
+        r = Reading::new(next_name, idx, opts, layouts, x);
+        match successor.take() {
+            Some(Next::File(f)) => file = f,
+            Some(Next::Unreadable(e)) => {
+                r.errors.push(InputError { line: None, message: format!("cannot read: {e}") });
+                parts.push(r.finish());
+                break;
+            }
+            None => break,
+        }
+    }
+    parts
 }
 
 /// Unmaps a large file piece by piece. One `munmap` of 1 GB took 60 ms
@@ -834,6 +875,21 @@ struct Reading<'a> {
 }
 
 impl<'a> Reading<'a> {
+    fn new(name: String, idx: u32, opts: &'a Options, layouts: &'a Layouts, x: &'a Extractor) -> Reading<'a> {
+        Reading {
+            report: InputReport::named(name),
+            acc: Acc::default(),
+            errors: Vec::new(),
+            opts,
+            layouts,
+            x,
+            idx,
+            sink: None,
+            counts_fed: true,
+            carried: Vec::new(),
+        }
+    }
+
     /// Picks the layout from the input's first text: a run of NUL bytes
     /// and line breaks before it (a sparse or preallocated file, the hole
     /// `copytruncate` leaves) is skipped. `None` while `data` holds no text;

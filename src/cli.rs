@@ -120,8 +120,8 @@ pub struct Args {
     pub max_line: Option<usize>,
 
     /// Print each broker window as it opens and closes, then the report at
-    /// the end of the input or on Ctrl-C. Files are followed as `tail -f`
-    /// does (text format only)
+    /// the end of the input or on Ctrl-C. Files are followed as `tail -F`
+    /// does, across rotation (text format only)
     #[arg(long)]
     pub follow: bool,
 

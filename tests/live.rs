@@ -192,10 +192,14 @@ fn progress_only_on_a_terminal() {
 
 /// Reads a child's stdout on a thread, a line at a time.
 fn lines_of(child: &mut std::process::Child) -> mpsc::Receiver<String> {
-    let stdout = child.stdout.take().unwrap();
+    lines_in(child.stdout.take().unwrap())
+}
+
+/// Reads a stream on a thread, a line at a time.
+fn lines_in(r: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel::<String>();
     std::thread::spawn(move || {
-        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+        for l in BufReader::new(r).lines().map_while(Result::ok) {
             if tx.send(l).is_err() {
                 break;
             }
@@ -226,16 +230,20 @@ fn interrupt(child: &std::process::Child) {
 /// names broker 2 itself (the live view knows no attribution by time).
 fn clean_roll() -> (Vec<String>, usize) {
     let text = String::from_utf8(read("fixtures/clean-roll/producer.log")).unwrap();
+    (text.lines().map(String::from).collect(), first_line_naming("2"))
+}
+
+/// The line (1-based) of the clean roll's first event that names `broker`.
+fn first_line_naming(broker: &str) -> usize {
     let events = rollcall(&["--format", "events", "fixtures/clean-roll/producer.log"], None);
-    let first_of_2 = events
+    events
         .stdout
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .find(|e| e["broker"] == "2" && e["attributed"] == "line")
-        .expect("broker 2 goes out in the clean roll")["line"]
+        .find(|e| e["broker"] == broker && e["attributed"] == "line")
+        .unwrap_or_else(|| panic!("broker {broker} goes out in the clean roll"))["line"]
         .as_u64()
-        .unwrap();
-    (text.lines().map(String::from).collect(), first_of_2 as usize)
+        .unwrap() as usize
 }
 
 #[test]
@@ -286,15 +294,34 @@ fn ctrl_c_ends_a_follow_with_the_report() {
     drop(stdin);
 }
 
-#[test]
-fn follow_reads_a_growing_file_as_tail_f_does() {
+/// `rollcall --follow DIR/app.log` on the clean roll up to broker 2's first
+/// line, once it has said `broker 2 OUT`.
+struct Followed {
+    lines: Vec<String>,
+    first_of_2: usize,
+    dir: std::path::PathBuf,
+    path: std::path::PathBuf,
+    child: Reaped,
+    /// Its stdout and its stderr, line by line.
+    out: mpsc::Receiver<String>,
+    err: mpsc::Receiver<String>,
+}
+
+fn follow_to_broker_2(tag: &str) -> Followed {
     let (lines, first_of_2) = clean_roll();
-    let dir = temp_dir("follow");
+    let dir = temp_dir(tag);
     let path = dir.join("app.log");
     std::fs::write(&path, lines[..first_of_2].join("\n") + "\n").unwrap();
     let mut child = spawn(&["--follow", path.to_str().unwrap()]);
-    let rx = lines_of(&mut child);
-    until(&rx, "broker 2 OUT");
+    let out = lines_of(&mut child);
+    let err = lines_in(child.stderr.take().unwrap());
+    until(&out, "broker 2 OUT");
+    Followed { lines, first_of_2, dir, path, child, out, err }
+}
+
+#[test]
+fn follow_reads_a_growing_file_as_tail_f_does() {
+    let Followed { lines, first_of_2, dir, path, mut child, out: rx, .. } = follow_to_broker_2("follow");
     let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
     f.write_all((lines[first_of_2..].join("\n") + "\n").as_bytes()).unwrap();
     until(&rx, "broker 3 OUT");
@@ -304,4 +331,116 @@ fn follow_reads_a_growing_file_as_tail_f_does() {
     assert!(rest.iter().any(|l| l.starts_with("EXPECTED NOISE")), "{rest:#?}");
     assert!(rest.iter().any(|l| l.contains("app.log")), "the report names the file");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// How a followed file is rotated in the tests below.
+#[derive(Clone, Copy, PartialEq)]
+enum Rotation {
+    /// logrotate's `create`, log4j and logback rolling appenders.
+    Rename,
+    /// logrotate's `copytruncate`.
+    CopyTruncate,
+}
+
+/// Follows app.log through a rotation in the middle of broker 2's window:
+/// the rest of the roll is told live from the new file, with its own line
+/// numbers, and the final report is the one the two parts give as files
+/// named as the follow names them.
+fn follow_across(rotation: Rotation) {
+    let Followed { lines, first_of_2, dir, path, mut child, out: rx, err: stderr } = follow_to_broker_2("rotate");
+    let first_of_3 = first_line_naming("3");
+    let (first, rest) = (lines[..first_of_2].join("\n") + "\n", lines[first_of_2..].join("\n") + "\n");
+    match rotation {
+        Rotation::Rename => {
+            std::fs::rename(&path, dir.join("app.log.1")).unwrap();
+            std::fs::write(&path, &rest).unwrap();
+        }
+        Rotation::CopyTruncate => {
+            std::fs::copy(&path, dir.join("app.log.1")).unwrap();
+            let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            f.set_len(0).unwrap();
+            (&f).write_all(rest.as_bytes()).unwrap();
+        }
+    }
+    let successor = format!("{} (after rotation 1)", path.display());
+    let seen = until(&rx, "broker 3 OUT");
+    let out3 = seen.last().unwrap();
+    assert!(out3.contains(&format!("({successor}:{})", first_of_3 - first_of_2)), "{seen:#?}");
+    interrupt(&child);
+    let rest_out: Vec<String> = rx.iter().collect();
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{rest_out:#?}");
+    let notes: Vec<String> = stderr.iter().collect();
+    let said = match rotation {
+        Rotation::Rename => "app.log was rotated",
+        Rotation::CopyTruncate => "app.log was truncated",
+    };
+    assert_eq!(notes.iter().filter(|l| l.starts_with("rollcall: note: ") && l.contains(said)).count(), 1, "{notes:#?}");
+    assert_eq!(notes.len(), 1, "nothing else on stderr: {notes:#?}");
+    let report = rest_out.iter().position(|l| l.starts_with("EXPECTED NOISE")).expect("the report");
+    let report = rest_out[report..].join("\n") + "\n";
+    assert!(report.contains(&format!("  {}  kafka-log4j, {first_of_2} lines", path.display())), "{report}");
+    let n = lines.len() - first_of_2;
+    assert!(report.contains(&format!("  {successor}  kafka-log4j, {n} lines")), "{report}");
+
+    // The same report from the two parts as files with those names.
+    std::fs::write(&path, &first).unwrap();
+    let successor_file = dir.join("app.log (after rotation 1)");
+    std::fs::write(&successor_file, &rest).unwrap();
+    let parts = [path.to_str().unwrap(), successor_file.to_str().unwrap()];
+    let batch = rollcall(&parts, None);
+    assert_eq!(batch.code, 0, "{}", batch.stderr);
+    assert_eq!(report, batch.stdout);
+    // One window of broker 2 across the rotation, with evidence in both.
+    let json = rollcall(&[&["--format", "json"][..], &parts[..]].concat(), None).json();
+    let b2 = json["brokers"].as_array().unwrap().iter().find(|b| b["broker"] == "2").unwrap();
+    let windows = b2["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 1, "{b2:#}");
+    let inputs: Vec<&str> =
+        windows[0]["evidence"].as_array().unwrap().iter().map(|e| e["input"].as_str().unwrap()).collect();
+    assert!(inputs.contains(&parts[0]) && inputs.contains(&parts[1]), "{inputs:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn follow_goes_on_with_the_new_file_after_rename_rotation() {
+    follow_across(Rotation::Rename);
+}
+
+#[test]
+fn follow_reads_a_file_again_from_its_start_after_copytruncate() {
+    follow_across(Rotation::CopyTruncate);
+}
+
+/// A successor that cannot be read is named on stderr at once and tried
+/// again; still unreadable when the follow ends, it is an input error
+/// (exit 2) and what was read is still reported. (The tests run as root,
+/// whom no permission stops: a directory stands for the unreadable file.)
+#[test]
+fn an_unreadable_successor_is_tried_again_then_named_as_an_input_error() {
+    for recovers in [false, true] {
+        let Followed { lines, first_of_2, dir, path, mut child, out: rx, err: stderr } =
+            follow_to_broker_2("rotate-unreadable");
+        std::fs::rename(&path, dir.join("app.log.1")).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        until(&stderr, "cannot be read (not a regular file); still trying");
+        if recovers {
+            std::fs::remove_dir(&path).unwrap();
+            std::fs::write(&path, lines[first_of_2..].join("\n") + "\n").unwrap();
+            until(&rx, "broker 3 OUT");
+        }
+        interrupt(&child);
+        let rest: Vec<String> = rx.iter().collect();
+        let code = child.wait().unwrap().code();
+        let notes: Vec<String> = stderr.iter().collect();
+        assert!(rest.iter().any(|l| l.starts_with("EXPECTED NOISE")), "the report of what was read: {rest:#?}");
+        let error = format!("rollcall: {} (after rotation 1): cannot read: not a regular file", path.display());
+        if recovers {
+            assert_eq!(code, Some(0), "{notes:#?}");
+            assert!(!notes.contains(&error), "{notes:#?}");
+        } else {
+            assert_eq!(code, Some(2), "{notes:#?}");
+            assert!(notes.contains(&error), "{notes:#?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -23,11 +23,13 @@
 //! by the other at the same time, in ranges that never overlap (see
 //! [`Slots`]).
 
-use std::io::{self, Read};
+use std::fs::File;
+use std::io::{self, Read, Seek};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Buffers a stream goes round in: one analysed while the next is filled.
 pub const SLOTS: usize = 2;
@@ -52,21 +54,287 @@ fn stopped() -> bool {
     STOP.load(Ordering::Relaxed)
 }
 
-/// A file that is still being written, read as `tail -f` does: at its end,
-/// wait for more until [`stop`]. (A file rotated away is not followed to
-/// its successor.)
-pub struct Tail<R>(pub R);
+/// How often a followed file waiting at its end looks at its path for a
+/// successor: a `stat` (and a 64-byte read) a few times a second costs
+/// nothing, and a rotation is seen well within a second.
+const LOOK_EVERY: Duration = Duration::from_millis(250);
+/// How many first bytes of a followed file are kept to tell that it was
+/// truncated and written again from its start.
+const HEAD: usize = 64;
 
-impl<R: Read> Read for Tail<R> {
+/// A file that is still being written, read as `tail -F` does: at its end,
+/// wait for more until [`stop`], and now and then look at the path it was
+/// opened by (`LOOK_EVERY`, only while nothing new comes). When the path
+/// names another file (rename rotation: logrotate's `create`, log4j and
+/// logback rolling appenders), the old file is read to its end and the
+/// read ends there, with the new file handed over by [`Successor`]; when
+/// the file at the path is the same but was truncated (`copytruncate`),
+/// the read ends and the same file, from its start, is handed over. While
+/// the path is gone the old file is still read (a writer may still hold
+/// it), and the path is looked at until a file takes it again. Each part
+/// is a read of its own because its line numbers start again at 1
+/// (`analysis`, "Following across rotation" in docs/design.md).
+pub struct Tail {
+    file: File,
+    path: PathBuf,
+    /// The input's name, and the one its successor will be given, for the
+    /// notes on stderr.
+    name: String,
+    next_name: String,
+    /// Bytes read from `file` so far: its offset.
+    read: u64,
+    /// The first bytes read, and how many there are.
+    head: [u8; HEAD],
+    head_len: usize,
+    looked: Instant,
+    /// The successor found, handed over once the old file is read to its end.
+    pending: Option<File>,
+    how: Change,
+    /// What was last said about the path (gone, unreadable), said once.
+    said: Option<Change>,
+    next: Arc<Mutex<Option<Next>>>,
+    /// The last read found nothing new.
+    idle: bool,
+    done: bool,
+}
+
+/// What took a followed file's place when its read ended.
+#[derive(Debug)]
+pub enum Next {
+    /// The file now at the path (or the same file again, from its start,
+    /// when it was truncated).
+    File(File),
+    /// A successor is there but cannot be read; it was still so when the
+    /// follow ended.
+    Unreadable(io::Error),
+}
+
+/// The analysing side's end of a [`Tail`]: what followed the file, once
+/// its read has ended.
+pub struct Successor(Arc<Mutex<Option<Next>>>);
+
+impl Successor {
+    pub fn take(&self) -> Option<Next> {
+        // A poisoned lock means the reading thread panicked: nothing follows.
+        self.0.lock().ok().and_then(|mut n| n.take())
+    }
+}
+
+/// What looking at a followed file's path tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// The path names the file being read, no shorter than what was read.
+    Same,
+    /// The path names another file (device or inode differ).
+    Replaced,
+    /// The same file, but shorter than what was read, or with other first
+    /// bytes than those read: it was truncated (and maybe written again).
+    Truncated,
+    /// Nothing at the path.
+    Gone,
+    /// A successor that cannot be read (told once, tried again).
+    Unreadable,
+}
+
+/// Looks at `path` for a successor of `file`, of which `read` bytes were
+/// read, starting with `head`.
+pub fn look(file: &File, path: &Path, read: u64, head: &[u8]) -> io::Result<Change> {
+    use std::os::unix::fs::MetadataExt;
+    let at = match std::fs::metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Change::Gone),
+        Err(e) => return Err(e),
+        Ok(m) => m,
+    };
+    let open = file.metadata()?;
+    if (at.dev(), at.ino()) != (open.dev(), open.ino()) {
+        return Ok(Change::Replaced);
+    }
+    if open.len() < read {
+        return Ok(Change::Truncated);
+    }
+    Ok(if rewritten(file, head)? { Change::Truncated } else { Change::Same })
+}
+
+/// Does `file` no longer start with `head`, its first bytes as read? Then
+/// it was truncated and written again, maybe already past where it was
+/// read (a burst of lines right after `copytruncate`): a log is never
+/// rewritten in place otherwise.
+pub fn rewritten(file: &File, head: &[u8]) -> io::Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let mut now = [0u8; HEAD];
+    let n = file.read_at(&mut now[..head.len().min(HEAD)], 0)?;
+    Ok(now[..n] != *head)
+}
+
+impl Tail {
+    /// Follows `file`, opened by `path`, for the input `name`; a successor
+    /// will be called `next_name`.
+    pub fn new(file: File, path: PathBuf, name: String, next_name: String) -> (Tail, Successor) {
+        let next = Arc::new(Mutex::new(None));
+        let tail = Tail {
+            file,
+            path,
+            name,
+            next_name,
+            read: 0,
+            head: [0; HEAD],
+            head_len: 0,
+            looked: Instant::now(),
+            pending: None,
+            how: Change::Same,
+            said: None,
+            next: Arc::clone(&next),
+            idle: false,
+            done: false,
+        };
+        (tail, Successor(next))
+    }
+
+    fn hand_over(&self, next: Option<Next>) {
+        if let Ok(mut n) = self.next.lock() {
+            *n = next;
+        }
+    }
+
+    /// Looks at the path, and readies the successor if there is one.
+    fn look(&mut self) {
+        let change = look(&self.file, &self.path, self.read, &self.head[..self.head_len]);
+        let how = *change.as_ref().unwrap_or(&Change::Unreadable);
+        let found = match change {
+            Ok(Change::Same) => {
+                self.said = None;
+                return;
+            }
+            Ok(Change::Gone) => {
+                if self.said != Some(Change::Gone) {
+                    note(&format!(
+                        "{} is gone (deleted or renamed away); waiting for a file to take its name",
+                        self.name
+                    ));
+                    self.said = Some(Change::Gone);
+                }
+                return;
+            }
+            // The same file from its start, through a descriptor of its
+            // own (the old one is done with).
+            Ok(Change::Truncated) => self.file.try_clone().and_then(from_start).map(Some),
+            Ok(_) => match File::open(&self.path) {
+                Ok(f) if f.metadata().is_ok_and(|m| m.is_file()) => Ok(Some(f)),
+                Ok(_) => Err(io::Error::other("not a regular file")),
+                // Gone again between the look and the open.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        match found {
+            Ok(Some(f)) => {
+                self.how = how;
+                self.pending = Some(f);
+                // An earlier failure is over.
+                self.hand_over(None);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                // Kept for the report, should the follow end before it can
+                // be read (before the note: a Ctrl-C that follows it must
+                // find it).
+                let text = e.to_string();
+                self.hand_over(Some(Next::Unreadable(e)));
+                if self.said != Some(Change::Unreadable) {
+                    note(&format!(
+                        "{} cannot be followed on: the file now at {} cannot be read ({text}); still trying (Ctrl-C ends with the report)",
+                        self.name,
+                        self.path.display()
+                    ));
+                    self.said = Some(Change::Unreadable);
+                }
+            }
+        }
+    }
+}
+
+impl Read for Tail {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            let n = self.0.read(buf)?;
-            if n > 0 || buf.is_empty() || stopped() {
+            if self.done || buf.is_empty() {
+                return Ok(0);
+            }
+            let n = self.file.read(buf)?;
+            if n > 0 && std::mem::take(&mut self.idle) && rewritten(&self.file, &self.head[..self.head_len])? {
+                // The first bytes after a wait come from a file truncated
+                // and written again past where it was read: they are its
+                // middle, read again from its start by the successor.
+                self.how = Change::Truncated;
+                let f = self.file.try_clone()?;
+                return from_start(f).map(|f| self.end(f));
+            }
+            if n > 0 {
+                let keep = n.min(HEAD - self.head_len);
+                self.head[self.head_len..self.head_len + keep].copy_from_slice(&buf[..keep]);
+                self.head_len += keep;
+                self.read += n as u64;
                 return Ok(n);
+            }
+            self.idle = true;
+            if stopped() {
+                return Ok(0);
+            }
+            if let Some(f) = self.pending.take() {
+                // The old file is read to its end: this read ends here.
+                return Ok(self.end(f));
+            }
+            if self.looked.elapsed() >= LOOK_EVERY {
+                self.looked = Instant::now();
+                self.look();
+                match self.pending.take() {
+                    // A renamed file may have got lines since its last
+                    // read: they are read first.
+                    Some(f) if self.how == Change::Replaced => {
+                        self.pending = Some(f);
+                        continue;
+                    }
+                    // A truncated one has nothing past where it was read;
+                    // its successor shares its offset (`try_clone`), so it
+                    // is not read again.
+                    Some(f) => return Ok(self.end(f)),
+                    None => {}
+                }
             }
             std::thread::sleep(STOP_POLL);
         }
     }
+}
+
+/// `file`, a clone of a followed file's descriptor, made to read from
+/// the start. (A clone shares the offset: the one cloned is done with.)
+fn from_start(mut file: File) -> io::Result<File> {
+    file.seek(io::SeekFrom::Start(0))?;
+    Ok(file)
+}
+
+impl Tail {
+    /// Ends this read, handing `next` over, and tells the operator.
+    fn end(&mut self, next: File) -> usize {
+        let what = match self.how {
+            Change::Truncated => format!("{} was truncated (copytruncate rotation)", self.name),
+            _ => format!("{} was rotated (another file now has its path); its end was read", self.name),
+        };
+        self.hand_over(Some(Next::File(next)));
+        note(&format!(
+            "{what}; following the file at {} from its start as \"{}\"",
+            self.path.display(),
+            self.next_name
+        ));
+        self.done = true;
+        0
+    }
+}
+
+/// A note to the operator on stderr, as it happens: only a follow writes
+/// them (its rotations), while the operator watches.
+fn note(text: &str) {
+    eprintln!("rollcall: note: {text}");
 }
 
 /// The buffers a stream is read into.
@@ -446,5 +714,116 @@ mod tests {
         };
         assert!(matches!(end, Some(End::Eof)));
         assert_eq!(bytes(&slots, 0, len), b"first line\nsecond\n");
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("rollcall-tail-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn append(path: &Path, text: &str) {
+        use std::io::Write;
+        std::fs::OpenOptions::new().append(true).create(true).open(path).unwrap().write_all(text.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn looking_at_the_path_tells_each_kind_of_rotation() {
+        let dir = scratch("look");
+        let path = dir.join("app.log");
+        std::fs::write(&path, "first line\nsecond line\n").unwrap();
+        let mut f = File::open(&path).unwrap();
+        let mut text = String::new();
+        f.read_to_string(&mut text).unwrap();
+        let (read, head) = (text.len() as u64, text.as_bytes());
+        assert_eq!(look(&f, &path, read, head).unwrap(), Change::Same);
+        append(&path, "third line\n");
+        assert_eq!(look(&f, &path, read, head).unwrap(), Change::Same, "a file that grows is the same file");
+        // copytruncate: shorter than what was read.
+        std::fs::write(&path, "new\n").unwrap();
+        assert_eq!(look(&f, &path, read, head).unwrap(), Change::Truncated);
+        // ... or already written past it again: other first bytes.
+        std::fs::write(&path, "a new first line, longer than the old file was\n").unwrap();
+        assert_eq!(look(&f, &path, read, head).unwrap(), Change::Truncated);
+        std::fs::write(&path, format!("{text}more\n")).unwrap();
+        assert_eq!(look(&f, &path, read, head).unwrap(), Change::Same, "the same start, longer: not truncated");
+        // Rename rotation: another file at the path, however alike.
+        std::fs::rename(&path, dir.join("app.log.1")).unwrap();
+        assert_eq!(look(&f, &path, read, head).unwrap(), Change::Gone);
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(look(&f, &path, read, head).unwrap(), Change::Replaced);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Reads a `Tail` up to the end of its part; a part that does not end
+    /// (a rotation missed) fails the test instead of hanging it.
+    fn drain(mut t: Tail) -> (Tail, String) {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let mut buf = [0u8; 7];
+            loop {
+                match t.read(&mut buf).unwrap() {
+                    0 => break,
+                    n => out.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = tx.send((t, String::from_utf8(out).unwrap()));
+        });
+        rx.recv_timeout(Duration::from_secs(10)).expect("the part ends")
+    }
+
+    fn successor(s: &Successor) -> String {
+        match s.take() {
+            Some(Next::File(mut f)) => {
+                let mut text = String::new();
+                f.read_to_string(&mut text).unwrap();
+                text
+            }
+            other => panic!("no successor: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_renamed_file_is_read_to_its_end_before_its_successor() {
+        let dir = scratch("rename");
+        let path = dir.join("app.log");
+        std::fs::write(&path, "one\n").unwrap();
+        let (mut t, next) = Tail::new(File::open(&path).unwrap(), path.clone(), "app.log".into(), "app.log (2)".into());
+        let mut buf = [0u8; 64];
+        assert_eq!(t.read(&mut buf).unwrap(), 4);
+        // The writer still had the old file open for a last line when the
+        // new one was made.
+        std::fs::rename(&path, dir.join("app.log.1")).unwrap();
+        append(&dir.join("app.log.1"), "two\n");
+        std::fs::write(&path, "three\n").unwrap();
+        let (mut t, read) = drain(t);
+        assert_eq!(read, "two\n", "the old file's last line, then its end");
+        assert_eq!(successor(&next), "three\n");
+        assert_eq!(t.read(&mut buf).unwrap(), 0, "the part stays ended");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_truncated_and_written_again_is_read_again_from_its_start() {
+        for rest in ["short\n", "a burst written right after the truncation, longer than what was read\n"] {
+            let dir = scratch("truncate");
+            let path = dir.join("app.log");
+            std::fs::write(&path, "the first part\n").unwrap();
+            let (mut t, next) =
+                Tail::new(File::open(&path).unwrap(), path.clone(), "app.log".into(), "app.log (2)".into());
+            let mut buf = [0u8; 64];
+            assert_eq!(t.read(&mut buf).unwrap(), 15);
+            // As a read at its end leaves it, while it waits (the test
+            // cannot tell when a waiting read has begun).
+            t.idle = true;
+            let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            f.set_len(0).unwrap();
+            std::io::Write::write_all(&mut &f, rest.as_bytes()).unwrap();
+            assert_eq!(drain(t).1, "", "nothing of the new text in the old part");
+            assert_eq!(successor(&next), rest, "the new text from its start");
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
     }
 }
