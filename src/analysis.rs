@@ -67,9 +67,10 @@ pub struct Options {
     /// Bytes of the input files read so far (compressed bytes for a
     /// compressed file), for a progress bar; nothing reads it here.
     pub progress: Option<Arc<AtomicU64>>,
-    /// Events kept one by one per input before alike noise is thinned
-    /// (`thin`); `None` keeps every event of a file, for `--format events`
-    /// (a live input's events are written before they are thinned).
+    /// Events kept one by one before alike noise is thinned (`thin`), in
+    /// all: each of N inputs keeps a Nth; `None` keeps every event of a
+    /// file, for `--format events` (a live input's events are written
+    /// before they are thinned).
     pub thin_after: Option<usize>,
     /// `--follow`: plain files are read as `tail -F` does, as live inputs,
     /// until Ctrl-C (`input::readahead::stop`).
@@ -222,6 +223,18 @@ pub fn run(opts: &Options, layouts: &Layouts, x: &Extractor) -> Analysis {
 /// [`run`], handing the events of live inputs to `sink` as they are found.
 pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&dyn EventSink>) -> Analysis {
     let (specs, errors) = input::expand(&opts.inputs);
+    // The events kept one by one before thinning are the run's budget,
+    // shared evenly by its inputs: a directory of a thousand small logs
+    // kept a thousand budgets' worth. Thinning is exact (`thin`), so where
+    // it starts changes no report.
+    let shared;
+    let opts = match opts.thin_after {
+        Some(all) if specs.len() > 1 => {
+            shared = Options { thin_after: Some(all / specs.len()), ..opts.clone() };
+            &shared
+        }
+        _ => opts,
+    };
     // Inputs finished share their gists (`Gists::share_input`): many small
     // logs of the same clients say the same things.
     let gists = std::sync::Mutex::new(Gists::default());
@@ -1219,6 +1232,41 @@ mod tests {
         acc.settle(true);
         assert_eq!(acc.events.len(), 5);
         assert!(acc.lanes.iter().all(|l| l.fresh.is_empty()));
+    }
+
+    #[test]
+    fn the_inputs_of_a_run_share_one_budget_of_events_kept_one_by_one() {
+        // Two logs of ten alike failures naming node 1, a second apart: with
+        // a budget of 8 in all each keeps 4 one by one and thins the other
+        // six to two (6 kept per log); a budget of 8 each would keep 10.
+        let dir = std::env::temp_dir().join(format!("rollcall-budget-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let line = |i: usize| {
+            format!(
+                "[2024-02-06 10:47:{i:02},491] WARN [Producer clientId=p] Connection to node 1 \
+                 (b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com/10.0.0.1:9094) could not be established. \
+                 Node may not be available. (org.apache.kafka.clients.NetworkClient)\n"
+            )
+        };
+        let log: String = (0..10).map(line).collect();
+        let paths: Vec<String> = ["a.log", "b.log"]
+            .iter()
+            .map(|n| {
+                let p = dir.join(n);
+                std::fs::write(&p, &log).unwrap();
+                p.to_str().unwrap().to_string()
+            })
+            .collect();
+        let (layouts, x) = (Layouts::builtin(), Extractor::new(crate::grammar::load_builtin(), Zone::default()));
+        let run_with = |inputs: Vec<String>, budget| {
+            run(&Options { thin_after: Some(budget), ..Options::new(inputs) }, &layouts, &x)
+        };
+        let both = run_with(paths.clone(), 8);
+        assert_eq!(crate::thin::weight(&both.events), 20, "every line counted");
+        assert_eq!(both.events.len(), 12, "4 + 2 kept per log");
+        let one = run_with(paths[..1].to_vec(), 8);
+        assert_eq!(one.events.len(), 10, "alone, a log has the whole budget: 8 + 2");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

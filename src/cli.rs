@@ -125,7 +125,7 @@ pub struct Args {
     #[arg(long)]
     pub follow: bool,
 
-    /// Events kept one by one per input before alike noise is thinned
+    /// Events kept one by one before alike noise is thinned, shared by the inputs
     /// (tests of thinning; `rollcall::thin`).
     #[arg(long, hide = true)]
     pub thin_after: Option<usize>,

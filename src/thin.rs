@@ -9,10 +9,10 @@
 //!
 //! Every settled event shares its [`Gist`] (what the line says) with the
 //! alike events before it ([`Gists`]): a kept event costs its time and
-//! place, about 90 bytes, not its strings again.
+//! place, 48 bytes, not its strings again.
 //!
-//! Up to a budget of events per input the thinner keeps every event, so
-//! ordinary logs are analysed line by line. Past it, it thins the plain
+//! Up to a budget of events (`THIN_AFTER` in all, shared evenly by the
+//! inputs of a run) the thinner keeps every event. Past it, it thins the plain
 //! noise: a run of alike events (the same gist and input, none more than
 //! `--gap` after the one before) becomes two, its first and one that
 //! stands for the rest (from its `start` to its `time`, with their summed
@@ -44,7 +44,8 @@ use crate::event::{Event, Gists, Kind, MAX_SPAN_MS};
 /// log a little out of order.
 pub const SETTLE_MS: i64 = crate::extract::ECHO_WINDOW_MS + 5_000;
 
-/// Events kept one by one per input before thinning starts.
+/// Events kept one by one before thinning starts, in all: each of N inputs
+/// keeps a Nth (`analysis::run_live`).
 pub const THIN_AFTER: usize = 20_000;
 
 /// Whether an event is plain noise that may stand for others alike: noise
