@@ -516,16 +516,13 @@ impl Gists {
         let mut met: HashMap<usize, Arc<Gist>, foldhash::fast::RandomState> = HashMap::default();
         for e in events {
             let ptr = Arc::as_ptr(&e.gist) as usize;
-            let shared = match met.get(&ptr) {
-                Some(g) => g.clone(),
+            match met.get(&ptr) {
+                Some(shared) => e.gist = shared.clone(),
                 None => {
-                    let own = e.gist.clone();
-                    let g = self.find_or_insert(own.view(), |_| own.clone());
-                    met.insert(ptr, g.clone());
-                    g
+                    self.adopt(e);
+                    met.insert(ptr, e.gist.clone());
                 }
-            };
-            e.gist = shared;
+            }
         }
     }
 

@@ -229,10 +229,6 @@ impl Stamp {
         Stamp { zone, day: day.and_then(|(s, e)| (s == e).then_some(s)) }
     }
 
-    pub fn zone(&self) -> &Zone {
-        &self.zone
-    }
-
     /// `t`: its clock on the one day of a one-day analysis, else its date
     /// and clock.
     pub fn at(&self, t: i64) -> String {

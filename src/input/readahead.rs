@@ -122,7 +122,7 @@ impl Successor {
 
 /// What looking at a followed file's path tells.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Change {
+enum Change {
     /// The path names the file being read, no shorter than what was read.
     Same,
     /// The path names another file (device or inode differ).
@@ -138,7 +138,7 @@ pub enum Change {
 
 /// Looks at `path` for a successor of `file`, of which `read` bytes were
 /// read, starting with `head`.
-pub fn look(file: &File, path: &Path, read: u64, head: &[u8]) -> io::Result<Change> {
+fn look(file: &File, path: &Path, read: u64, head: &[u8]) -> io::Result<Change> {
     use std::os::unix::fs::MetadataExt;
     let at = match std::fs::metadata(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Change::Gone),
@@ -159,7 +159,7 @@ pub fn look(file: &File, path: &Path, read: u64, head: &[u8]) -> io::Result<Chan
 /// it was truncated and written again, maybe already past where it was
 /// read (a burst of lines right after `copytruncate`): a log is never
 /// rewritten in place otherwise.
-pub fn rewritten(file: &File, head: &[u8]) -> io::Result<bool> {
+fn rewritten(file: &File, head: &[u8]) -> io::Result<bool> {
     use std::os::unix::fs::FileExt;
     let mut now = [0u8; HEAD];
     let n = file.read_at(&mut now[..head.len().min(HEAD)], 0)?;
