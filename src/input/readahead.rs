@@ -337,6 +337,9 @@ fn note(text: &str) {
     eprintln!("rollcall: note: {text}");
 }
 
+/// Where a slot's data starts is a multiple of this (see [`Slots::new`]).
+const PAGE: usize = 4096;
+
 /// The buffers a stream is read into.
 ///
 /// Each slot is `room` bytes where the analysing side puts the record
@@ -365,10 +368,19 @@ unsafe impl Send for Slots {}
 unsafe impl Sync for Slots {}
 
 impl Slots {
-    /// `room` bytes for a carried record, then `data` bytes per slot. The
-    /// buffers are zeroed lazily by the system: a page of room that no
-    /// carried record reaches is never resident.
+    /// At least `room` bytes for a carried record, then `data` bytes per
+    /// slot. The buffers are zeroed lazily by the system: a page of room
+    /// that no carried record reaches is never resident.
+    ///
+    /// The room is rounded up to whole pages, so that the source is read
+    /// into page-aligned memory, as the pipe's own pages are. The kernel
+    /// copies a pipe's bytes out with `rep movsb`, which on the AMD EPYC
+    /// hosts copied 3-4 times slower to a destination two bytes off the
+    /// source's alignment (the room was `MAX_SEEK + max_line + 2`): reading
+    /// 300 MB from `cat` took 0.24 s of system time against 0.07 s aligned
+    /// (issue 4, session 9).
     pub fn new(room: usize, data: usize) -> Slots {
+        let room = room.next_multiple_of(PAGE);
         let cap = room + data.max(1);
         let mut owned: [Owned; SLOTS] = std::array::from_fn(|_| Owned::new(cap));
         let bufs = std::array::from_fn(|i| owned[i].as_mut_ptr());
@@ -623,6 +635,19 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_source_is_read_into_page_aligned_memory() {
+        for room in [0, 4, 16, (1 << 20) + (1 << 20) + 2] {
+            let slots = Slots::new(room, 1 << 16);
+            assert!(slots.room() >= room);
+            for i in 0..SLOTS {
+                // SAFETY: nothing else uses these fresh slots.
+                let data = unsafe { slots.get(i, slots.room()..slots.cap()) };
+                assert_eq!(data.as_ptr() as usize % PAGE, 0, "room {room}: data starts on a page");
+            }
+        }
+    }
+
     /// `n` bytes counting up, in reads of at most `step`.
     struct Counting(usize, usize, usize);
     impl Read for Counting {
@@ -646,17 +671,18 @@ mod tests {
         let slots = Arc::new(Slots::new(16, 1000));
         let mut r = ReadAhead::new(Box::new(Counting(0, 2500, 300)));
         r.begin(&slots).unwrap();
+        let full = slots.room() + 1000;
         let expect = |from: usize, to: usize| (from..to).map(|k| (k % 251) as u8).collect::<Vec<u8>>();
         let (len, end) = r.wait(&slots, 0, STOP_POLL * 50);
-        assert!(matches!(end, Some(End::Full)) && len == 1016);
+        assert!(matches!(end, Some(End::Full)) && len == full);
         assert_eq!(bytes(&slots, 0, len), expect(0, 1000));
         let (len, end) = r.wait(&slots, 1, STOP_POLL * 50);
-        assert!(matches!(end, Some(End::Full)) && len == 1016);
+        assert!(matches!(end, Some(End::Full)) && len == full);
         assert_eq!(bytes(&slots, 1, len), expect(1000, 2000));
         // Both slots are full and neither was given back: the thread waits.
         let (len, end) = r.wait(&slots, 0, QUIET);
         assert!(end.is_none(), "{end:?}");
-        assert_eq!(len, 1016, "slot 0 is left as it was");
+        assert_eq!(len, full, "slot 0 is left as it was");
         assert_eq!(bytes(&slots, 0, len), expect(0, 1000));
         slots.reset(0);
         r.give(0);
