@@ -717,6 +717,9 @@ fn extract_input(
                 } else {
                     // A FIFO or a device is live; a compressed file is not.
                     r.sink = sink.filter(|_| !is_file);
+                    if !is_file {
+                        crate::input::pipe::widen(&f);
+                    }
                     r.counts_fed = false;
                     r.stream(Counted { inner: f, progress: opts.progress.clone() });
                 }
@@ -724,6 +727,7 @@ fn extract_input(
         },
         None => {
             r.sink = sink.filter(|_| !stdin_is_file());
+            crate::input::pipe::widen(std::io::stdin());
             r.stream(std::io::stdin());
         }
     }

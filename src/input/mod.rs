@@ -10,6 +10,7 @@
 pub mod chunk;
 pub mod decompress;
 pub mod endings;
+pub mod pipe;
 pub mod readahead;
 
 use std::io;
