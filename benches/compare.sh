@@ -54,6 +54,21 @@ first_event_ms() {
   }
 }
 
+# busy_others: other processes using more than a fifth of a core right
+# now (top's second sample). Two cores shared with a compiler skew every
+# ratio (issue 4, session 9: a helper's rustc on one core put all of
+# rollcall's threads on the other), so the report says so.
+busy_others() {
+  command -v top >/dev/null 2>&1 || return 0
+  top -b -n 2 -d 1 -w 200 2>/dev/null |
+    awk -v me="$$" '/^top -/ { n++ } n == 2 && $1 ~ /^[0-9]+$/ && $1 != me && $9 + 0 > 20 { printf "%s%s %s%%", sep, $12, $9; sep = ", " }'
+}
+
+# warn_busy LIST WHEN: says what busy_others found.
+warn_busy() {
+  [ -z "$1" ] || echo "warning: other processes were busy $2 ($1): these ratios are skewed; run again on an idle machine"
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 printf '%-6s %-44s %9s %10s\n' size command seconds peak_MB
@@ -74,6 +89,7 @@ for size in $SIZES; do
     "cat $log | $BIN --format json" "cat $log | rg -c $NEEDLE" "$BIN --format json $log.gz" "zcat $log.gz > /dev/null"
     "$BIN --format json $log.zst" "zstd -dc $log.zst > /dev/null" "rg -c -F -f $LITS $log" "grep -c -F -f $LITS $log")
   for ((k = 0; k < ${#keys[@]}; k++)); do : >"$tmp/times.$k"; done
+  before=$(busy_others)
   for ((i = 0; i < RUNS; i++)); do
     for ((k = 0; k < ${#keys[@]}; k++)); do once "${cmds[$k]}" >>"$tmp/times.$k"; done
   done
@@ -97,6 +113,8 @@ for size in $SIZES; do
   echo "  gz / zcat                          $(ratio "${T[rollcall file.gz]}" "${T[zcat file.gz > /dev/null]}")   [<= 1.2]"
   echo "  zst / zstd -dc                     $(ratio "${T[rollcall file.zst]}" "${T[zstd -dc file.zst > /dev/null]}")   [<= 1.2]"
   echo "  first event on a quiet pipe        $(first_event_ms "$log") ms   [<= 1000]"
+  warn_busy "$before" "before the runs"
+  warn_busy "$(busy_others)" "after the runs"
   echo
   rm -f "$log" "$log.gz" "$log.zst"
   unset T M
