@@ -2,11 +2,10 @@
 //!
 //! Linux gives a pipe 64 KiB. The read-ahead thread (`readahead`) drains it
 //! as fast as it fills, so every 64 KiB the writer (`cat`, `kubectl logs`)
-//! blocks and is woken, and so is the reader: a wake-up on the other vCPU
-//! each time, while the analysing threads keep both cores busy. On a noisy
-//! host those wake-ups were most of `cat 1g.log | rollcall` (issue 4,
-//! session 9: 3.4–4.4 s with 64 KiB, 1.3–1.7 s with 1 MiB, in the same
-//! minutes). Asking for 1 MiB (the most an unprivileged process may, by
+//! blocks and is woken, and so is the reader. On a busy host those
+//! hand-overs were most of `cat 1g.log | rollcall` (issue 4, session 9:
+//! 3.4–4.4 s with 64 KiB, 1.3–1.7 s with 1 MiB, in the same minutes; on a
+//! quiet host 1.30 against 1.16 s). Asking for 1 MiB (the most an unprivileged process may, by
 //! `/proc/sys/fs/pipe-max-size`'s default) cuts the hand-overs sixteenfold.
 //! The writer only gets to write further ahead; the reader still sees
 //! every byte as soon as it is written, so a quiet pipe's latency is the
@@ -49,8 +48,8 @@ mod tests {
     #[test]
     fn a_pipe_is_widened_and_a_file_is_left_alone() {
         let (r, _w) = std::io::pipe().unwrap();
-        assert_eq!(rustix::pipe::fcntl_getpipe_size(&r).unwrap(), 64 << 10, "the system's default");
         let want = WIDE.min(max_size());
+        assert!(rustix::pipe::fcntl_getpipe_size(&r).unwrap() < want, "the system's default (64 KiB) is narrower");
         assert_eq!(widen(&r), Some(want));
         assert_eq!(rustix::pipe::fcntl_getpipe_size(&r).unwrap(), want);
         // Asked again: nothing to do.
