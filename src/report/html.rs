@@ -144,10 +144,10 @@ fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
     // Events per client per bin, for the density rows.
     let mut density: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let bin_ms = ((sc.t1 - sc.t0) as f64 / BINS as f64).max(1.0);
+    let bin = |t: i64| (((t - sc.t0).max(0) as f64 / bin_ms) as usize).min(BINS - 1);
     for e in &a.events {
-        let b = (((e.time - sc.t0) as f64 / bin_ms) as usize).min(BINS - 1);
-        density.entry(e.client.as_deref().unwrap_or("(no client id)")).or_insert_with(|| vec![0; BINS])[b] +=
-            e.weight as usize;
+        let bins = density.entry(e.client.as_deref().unwrap_or("(no client id)")).or_insert_with(|| vec![0; BINS]);
+        add_run(bins, bin(e.start()), bin(e.time), e.weight as usize);
     }
     let rows = a.timelines.len() + a.findings.len() + density.len();
     let height = AXIS + ROW * rows as f64 + ROW / 2.0;
@@ -314,6 +314,30 @@ fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
 
 /// At most `n` characters, with `…` in the middle when cut (the ends of a
 /// client id or host name tell them apart).
+/// Counts the `weight` lines of an event whose first line fell in bin
+/// `first` and its last in bin `last`. One line is one event; a thinned
+/// run (`thin`) keeps only its first and last times and its count, so the
+/// lines between are spread evenly over the bins between, as alike lines
+/// with no pause longer than the gap are (the run ends at such a pause).
+/// The bins get exactly `weight` lines in all.
+fn add_run(bins: &mut [usize], first: usize, last: usize, weight: usize) {
+    if weight == 0 {
+        return;
+    }
+    if first >= last || weight == 1 {
+        bins[last] += weight;
+        return;
+    }
+    bins[first] += 1;
+    bins[last] += 1;
+    // The lines between, spread over the bins from `first` to `last` by
+    // cumulative share, so that the rounding adds up to their number.
+    let (between, n) = (weight - 2, last - first + 1);
+    for (k, b) in bins[first..=last].iter_mut().enumerate() {
+        *b += between * (k + 1) / n - between * k / n;
+    }
+}
+
 fn shorten(s: &str, n: usize) -> String {
     let count = s.chars().count();
     if count <= n {
@@ -525,6 +549,25 @@ mod tests {
         let sc = Scale { t0: 0, t1: 30 * 86_400_000 };
         assert!(30 * 86_400_000 / sc.step() <= 10);
         assert_eq!(sc.span(0, 0).1, MIN_BAR);
+    }
+
+    #[test]
+    fn a_thinned_run_is_spread_over_the_bins_it_spans() {
+        let mut bins = vec![0; 10];
+        add_run(&mut bins, 2, 6, 12);
+        assert_eq!(bins.iter().sum::<usize>(), 12, "every line counted once");
+        assert_eq!(&bins[..2], [0, 0]);
+        assert_eq!(&bins[7..], [0, 0, 0]);
+        assert!(bins[2..=6].iter().all(|&n| n >= 2), "first, last and between: {bins:?}");
+        // A lone event, or a run within one bin, stays where its line is.
+        let mut bins = vec![0; 4];
+        add_run(&mut bins, 1, 1, 5);
+        add_run(&mut bins, 0, 3, 1);
+        assert_eq!(bins, [0, 5, 0, 1]);
+        // Two lines: one at each end.
+        let mut bins = vec![0; 4];
+        add_run(&mut bins, 0, 3, 2);
+        assert_eq!(bins, [1, 0, 0, 1]);
     }
 
     #[test]
