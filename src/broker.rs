@@ -14,7 +14,7 @@ use crate::correlate;
 use crate::event::{Attribution, Broker, Event};
 use crate::topics::Describe;
 use hashbrown::HashTable;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::hash::BuildHasher;
 
@@ -241,31 +241,51 @@ impl Names {
 
 /// Fills `broker` and `attributed` on every event. `gap_ms` is the window
 /// gap, used to decide which broker was out when an event names none.
+///
+/// What a line tells of its broker is its gist's (node, host, port,
+/// client, topic and partition), and alike events share one gist: each
+/// gist is learned from and named once, and its events take its name,
+/// found by the gist's address (issue 4, session 9: the name was worked
+/// out, hashed and compared once per event before).
 pub fn resolve(events: &mut [Event], gap_ms: i64, hints: &Hints<'_>) -> Hosts {
     let mut id = Identity::new(hints);
-    id.learn(events.iter());
+    // The first event of each gist: learning keeps what it met first.
+    let mut seen: HashSet<usize, foldhash::fast::RandomState> = HashSet::default();
+    id.learn(events.iter().filter(|e| seen.insert(gist_address(e))));
     let mut hosts = Hosts::new();
     // One name per broker, shared by its events.
     let mut names = Names::default();
+    let mut by_gist: HashMap<usize, Option<(Broker, Attribution)>, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(seen.len(), Default::default());
     for e in events.iter_mut() {
-        let Some((b, how)) = id.attribution(e) else {
-            e.broker = None;
-            continue;
-        };
-        let b = names.get(b);
-        if let (Some(h), Attribution::Line) = (&e.host, how) {
-            // Compared in pieces; the `host:port` string is made only for a
-            // broker known under another name.
-            let shown = Name::host(h, e.port);
-            if !shown.is(&b) && !hosts.get(&*b).is_some_and(|s| s.iter().any(|x| shown.is(x))) {
-                hosts.entry(b.to_string()).or_default().insert(shown.to_string());
+        let found = by_gist.entry(gist_address(e)).or_insert_with(|| {
+            let (b, how) = id.attribution(e)?;
+            let b = names.get(b);
+            if let (Some(h), Attribution::Line) = (&e.host, how) {
+                // Compared in pieces; the `host:port` string is made only
+                // for a broker known under another name.
+                let shown = Name::host(h, e.port);
+                if !shown.is(&b) && !hosts.get(&*b).is_some_and(|s| s.iter().any(|x| shown.is(x))) {
+                    hosts.entry(b.to_string()).or_default().insert(shown.to_string());
+                }
             }
+            Some((b, how))
+        });
+        match found {
+            Some((b, how)) => {
+                e.broker = Some(b.clone());
+                e.attributed = Some(*how);
+            }
+            None => e.broker = None,
         }
-        e.broker = Some(b);
-        e.attributed = Some(how);
     }
     attribute_by_time(events, gap_ms);
     hosts
+}
+
+/// Where an event's gist is: alike events share it.
+fn gist_address(e: &Event) -> usize {
+    std::sync::Arc::as_ptr(&e.gist) as usize
 }
 
 /// An event that names no broker goes to the one broker whose outage

@@ -120,6 +120,78 @@ pub struct Timeline {
     pub windows: Vec<Window>,
 }
 
+/// Values kept per name (a broker's, a client's) through a pass over the
+/// events, found by where the name's text is before what it says: a
+/// broker's events share its one name (`broker::resolve`) and alike events
+/// share their gist, so most lookups compare an address, and the last one
+/// found is tried first. By text in a `BTreeMap`, with a comparison of
+/// texts at every step down, such lookups were most of several passes of
+/// the end phase (issue 4, session 9). Two texts at one address (and of
+/// one length) are one text: both are borrowed for `'a`.
+pub struct ByName<'a, T> {
+    /// The address and length of the text last looked up, and its slot.
+    last: Option<((usize, usize), usize)>,
+    by_address: std::collections::HashMap<(usize, usize), usize, foldhash::fast::RandomState>,
+    by_text: std::collections::HashMap<&'a str, usize, foldhash::fast::RandomState>,
+    values: Vec<(&'a str, T)>,
+}
+
+impl<T> Default for ByName<'_, T> {
+    fn default() -> Self {
+        ByName { last: None, by_address: Default::default(), by_text: Default::default(), values: Vec::new() }
+    }
+}
+
+impl<'a, T> ByName<'a, T> {
+    /// The slot of `name`'s value, if it has one.
+    fn slot(&mut self, name: &'a str) -> Option<usize> {
+        let at = (name.as_ptr() as usize, name.len());
+        if let Some((_, slot)) = self.last.filter(|(a, _)| *a == at) {
+            return Some(slot);
+        }
+        let slot = match self.by_address.get(&at) {
+            Some(&slot) => slot,
+            None => {
+                let slot = *self.by_text.get(name)?;
+                self.by_address.insert(at, slot);
+                slot
+            }
+        };
+        self.last = Some((at, slot));
+        Some(slot)
+    }
+
+    /// `name`'s value, made by `new` the first time.
+    pub fn entry(&mut self, name: &'a str, new: impl FnOnce() -> T) -> &mut T {
+        let slot = match self.slot(name) {
+            Some(slot) => slot,
+            None => {
+                let slot = self.values.len();
+                self.values.push((name, new()));
+                self.by_text.insert(name, slot);
+                self.by_address.insert((name.as_ptr() as usize, name.len()), slot);
+                self.last = Some(((name.as_ptr() as usize, name.len()), slot));
+                slot
+            }
+        };
+        &mut self.values[slot].1
+    }
+
+    /// `name`'s value, if it has one.
+    pub fn get_mut(&mut self, name: &'a str) -> Option<&mut T> {
+        let slot = self.slot(name)?;
+        Some(&mut self.values[slot].1)
+    }
+
+    /// The names and their values, by name (as a `BTreeMap` by name
+    /// iterates).
+    pub fn into_sorted(self) -> Vec<(&'a str, T)> {
+        let mut values = self.values;
+        values.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        values
+    }
+}
+
 /// Time spans (an event's `start` to `time`) merged where less than the gap
 /// apart: (start, end), in order. Sorted first: the plain statement of what
 /// [`Backward`] does without a sort, kept as the tests' reference.
@@ -203,77 +275,84 @@ impl Backward {
 /// and the runs: no list of every event's span, which on
 /// a long input was some 5 MB at the end phase's start (issue 4, session 7).
 pub fn spans<'a>(events: impl DoubleEndedIterator<Item = &'a Event>, gap_ms: i64) -> Vec<(Broker, i64, i64)> {
-    // Brokers compare as their names do.
-    let mut by = BTreeMap::new();
+    // Brokers by name (`ByName`): they compare as their names do.
+    let mut by: ByName<'a, (&'a Broker, Backward, Vec<(i64, i64)>)> = ByName::default();
     for e in events.rev() {
         if let Some(b) = &e.broker {
-            let (run, runs): &mut (Backward, Vec<(i64, i64)>) = by.entry(b).or_default();
+            let (_, run, runs) = by.entry(b, || (b, Backward::default(), Vec::new()));
             runs.extend(run.push((e.start(), e.time), gap_ms));
         }
     }
     let mut out = Vec::new();
-    for (b, (run, mut runs)) in by {
+    for (_, (b, run, mut runs)) in by.into_sorted() {
         runs.extend(run.finish());
         out.extend(runs.into_iter().rev().map(|(s, e)| (b.clone(), s, e)));
     }
     out
 }
 
-/// Builds every broker's windows. `events` must be sorted by time (the
-/// recoveries taken from them are searched by halving);
+/// Builds every broker's windows. `events` must be sorted by time;
 /// `logs_end` is the time of the last line of the logs.
+///
+/// One backward pass: each event goes to its broker's run of symptom spans
+/// (an event's `start` to `time`, so that a thinned run bridges the events
+/// inside it), merged where closer than the gap (`Backward`), and to the
+/// window being built from that run's events; a span that does not merge
+/// closes the run and so the window. A broker's events are found by the
+/// address of its name (`ByName`), not by text, and each event is read
+/// once: before, a first pass found the runs' ends and a second read every
+/// event again for each broker (issue 4, session 9).
 pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<i64>) -> Vec<Timeline> {
-    // One backward pass: each broker's recoveries, and the ends of its
-    // windows. A window is a run of its symptoms' spans (an event's `start`
-    // to `time`, so that a thinned run bridges the events inside it) closer
-    // than the gap; the runs are merged in the events' order (`Backward`),
-    // with no list of the broker's events to sort (issue 4, session 7).
-    let mut recoveries: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    let mut by = BTreeMap::new();
-    for e in events.iter().rev() {
-        if e.is_symptom() {
-            let (run, ends): &mut (Backward, Vec<i64>) = by.entry(e.broker.as_deref()).or_default();
-            ends.extend(run.push((e.start(), e.time), gap_ms).map(|(_, end)| end));
-        } else if let Some(b) = &e.broker {
-            recoveries.entry(b).or_default().push(e.time);
+    /// What the pass keeps of a broker (or of the events of no broker).
+    struct Pass<'a> {
+        run: Backward,
+        building: Option<Building<'a>>,
+        /// Its windows' events, the last window first.
+        done: Vec<Building<'a>>,
+        /// The times of its signs of recovery, the latest first.
+        recoveries: Vec<i64>,
+    }
+    impl<'a> Pass<'a> {
+        fn new() -> Pass<'a> {
+            Pass { run: Backward::default(), building: None, done: Vec::new(), recoveries: Vec::new() }
+        }
+
+        fn symptom(&mut self, e: &'a Event, gap_ms: i64) {
+            let closed = self.run.push((e.start(), e.time), gap_ms).is_some();
+            match self.building.as_mut() {
+                Some(b) if !closed => b.add(e),
+                _ => self.done.extend(self.building.replace(Building::new(e))),
+            }
         }
     }
-    recoveries.values_mut().for_each(|r| r.reverse());
-    let by: Vec<(Option<&str>, Vec<i64>)> = by
-        .into_iter()
-        .map(|(broker, (run, mut ends))| {
-            ends.extend(run.finish().map(|(_, end)| end));
-            ends.reverse();
-            (broker, ends)
-        })
-        .collect();
-    // Each broker's windows are its own: built side by side (rayon), the
-    // end phase's serial part is the largest broker's, not the sum.
-    let mut out: Vec<Timeline> = by
+    let mut by: ByName<'_, Pass<'_>> = ByName::default();
+    let mut nobody = Pass::new();
+    for e in events.iter().rev() {
+        match (e.is_symptom(), e.broker.as_deref()) {
+            (true, Some(b)) => by.entry(b, Pass::new).symptom(e, gap_ms),
+            (true, None) => nobody.symptom(e, gap_ms),
+            (false, Some(b)) => by.entry(b, Pass::new).recoveries.push(e.time),
+            (false, None) => {}
+        }
+    }
+    let mut passes: Vec<(Option<&str>, Pass<'_>)> = vec![(None, nobody)];
+    passes.extend(by.into_sorted().into_iter().map(|(b, p)| (Some(b), p)));
+    // Each broker's windows are its own: made side by side (rayon).
+    let mut out: Vec<Timeline> = passes
         .into_par_iter()
-        .map(|(broker, ends)| {
-            let rec = broker.and_then(|b| recoveries.get(b)).map_or(&[][..], |v| &v[..]);
+        .filter(|(_, p)| p.building.is_some())
+        .map(|(broker, mut pass)| {
+            pass.done.extend(pass.building.take());
+            let mut rec = pass.recoveries;
+            rec.reverse();
             debug_assert!(rec.is_sorted(), "events are sorted by time");
-            let mut windows = Vec::with_capacity(ends.len());
             let mut names = Names::default();
-            let mut ends = ends.into_iter();
-            let mut end = ends.next().unwrap_or(i64::MAX);
-            let mut building: Option<Building> = None;
-            // A window's events come one after the other in time order: they
-            // end within it, and the next window's start more than the gap
-            // after its end.
-            for e in events.iter().filter(|e| e.is_symptom() && e.broker.as_deref() == broker) {
-                match building.as_mut() {
-                    Some(b) if e.time <= end => b.add(e),
-                    _ => {
-                        if let Some(b) = building.replace(Building::new(e)) {
-                            windows.push(window(b, rec, gap_ms, logs_end, broker.is_some(), &mut names));
-                            end = ends.next().unwrap_or(i64::MAX);
-                        }
-                    }
-                }
-            }
-            windows.extend(building.map(|b| window(b, rec, gap_ms, logs_end, broker.is_some(), &mut names)));
+            let windows = pass
+                .done
+                .into_iter()
+                .rev()
+                .map(|b| window(b, &rec, gap_ms, logs_end, broker.is_some(), &mut names))
+                .collect();
             let hosts = broker.and_then(|b| hosts.get(b)).map(|h| h.iter().cloned().collect()).unwrap_or_default();
             Timeline { broker: broker.map(str::to_string), hosts, windows }
         })
@@ -283,8 +362,8 @@ pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<
     out
 }
 
-/// A window's events as they come, in time order: what its window needs
-/// of them.
+/// What a window needs of its events, which may come in any order (the
+/// pass that builds windows reads them last first).
 struct Building<'a> {
     /// Its first line (by `start`, then input and line): where the window
     /// starts, and its first evidence.
@@ -317,7 +396,9 @@ impl<'a> Building<'a> {
         if line_order(e) < line_order(self.first) {
             self.first = e;
         }
-        self.last = e;
+        if e.sort_key() > self.last.sort_key() {
+            self.last = e;
+        }
         match self.kinds.iter_mut().find(|(k, _)| *k == e.kind) {
             Some((_, n)) => *n += e.weight as usize,
             None => self.kinds.push((e.kind, e.weight as usize)),
@@ -586,6 +667,27 @@ mod tests {
         assert_eq!(runs, vec![(0, 75), (200, 231), (262, 262)]);
         assert_eq!(super::runs(spans.iter().rev().copied(), 30), runs, "runs sorts first");
         assert_eq!(merged(std::iter::empty(), 30).count(), 0);
+    }
+
+    proptest::proptest! {
+        /// Counted by name through `ByName`, names shared (one text at one
+        /// address) and alike (one text at several) count as a map by text
+        /// counts them, in its order; a name never entered has no value.
+        #[test]
+        fn by_name_counts_as_a_map_by_text(picks in proptest::collection::vec((0usize..6, proptest::bool::ANY), 0..60)) {
+            let shared: Vec<String> = ["b", "a", "ab", "", "b2", "a"].iter().map(|s| s.to_string()).collect();
+            let copies: Vec<String> = picks.iter().map(|&(k, _)| shared[k].clone()).collect();
+            let mut by: ByName<'_, usize> = ByName::default();
+            let mut want: BTreeMap<&str, usize> = BTreeMap::new();
+            for (i, &(k, copy)) in picks.iter().enumerate() {
+                let name = if copy { copies[i].as_str() } else { shared[k].as_str() };
+                *by.entry(name, || 0) += 1;
+                *want.entry(name).or_default() += 1;
+                proptest::prop_assert_eq!(by.get_mut(name).copied(), want.get(name).copied());
+            }
+            proptest::prop_assert!(by.get_mut("never").is_none());
+            proptest::prop_assert_eq!(by.into_sorted(), want.into_iter().collect::<Vec<_>>());
+        }
     }
 
     proptest::proptest! {

@@ -122,14 +122,15 @@ pub struct ClientImpact {
 /// a sort (`correlate::Backward`), and its last symptom, which its recovery
 /// is measured from, is the first one met.
 pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> Vec<ClientImpact> {
-    let mut by: BTreeMap<&str, Seen> = BTreeMap::new();
+    // By name as a `BTreeMap` would give them, found by address (`ByName`).
+    let mut by: correlate::ByName<'_, Seen> = correlate::ByName::default();
     for e in events.iter().rev() {
         if let Some(c) = &e.client {
-            by.entry(c).or_default().add(e, t.gap_ms);
+            by.entry(c, Seen::default).add(e, t.gap_ms);
         }
     }
     let mut out = Vec::new();
-    for (client, seen) in by {
+    for (client, seen) in by.into_sorted() {
         // A client with no symptom had no impact.
         let Some(last_symptom) = seen.last_symptom else { continue };
         let disrupted = seen.disrupted + seen.run.finish().map_or(0, |(s, e)| e - s);
