@@ -366,27 +366,29 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         .iter()
         .map(|i| if i.format.is_some() && !i.info_seen { observed_end } else { i.range.map(|r| r.1) })
         .collect();
-    // The clients' impact reads the events alone; the windows, and the
-    // findings and roll that read them, are built beside it. Side by side
-    // they leave the serial tail of a large input sooner.
+    // The clients' impact and the rules that read no windows
+    // (`noise::early`) read the events alone; the windows, and the findings
+    // and roll that read them, are built beside them. Side by side they
+    // leave the serial tail of a large input sooner. The windows are given
+    // to the rules once they are made.
+    let facts = noise::Facts {
+        timelines: &[],
+        events: &events,
+        configs: &configs,
+        racks: &racks,
+        host_broker: &host_broker,
+        topics: opts.topics.as_ref().map(|t| &t.describe),
+        topics_input,
+        maintenance: opts.maintenance,
+        thresholds: t,
+        stamp: crate::timefmt::Stamp::new(opts.zone, range),
+    };
     let ((timelines, findings, roll), clients) = rayon::join(
         || {
-            let timelines = correlate::timelines(&events, &hosts, t.gap_ms, observed_end);
+            let (timelines, early) =
+                rayon::join(|| correlate::timelines(&events, &hosts, t.gap_ms, observed_end), || noise::early(&facts));
             let (findings, roll) = rayon::join(
-                || {
-                    noise::findings(&noise::Facts {
-                        timelines: &timelines,
-                        events: &events,
-                        configs: &configs,
-                        racks: &racks,
-                        host_broker: &host_broker,
-                        topics: opts.topics.as_ref().map(|t| &t.describe),
-                        topics_input,
-                        maintenance: opts.maintenance,
-                        thresholds: t,
-                        stamp: crate::timefmt::Stamp::new(opts.zone, range),
-                    })
-                },
+                || noise::findings_with(&noise::Facts { timelines: &timelines, ..facts }, early),
                 || impact::roll(&timelines, &t),
             );
             (timelines, findings, roll)

@@ -107,17 +107,45 @@ pub struct Facts<'a> {
 /// Runs every rule; findings come out most severe first, then by time
 /// (unknown warnings: most tied to the outages first).
 pub fn findings(f: &Facts<'_>) -> Vec<Finding> {
+    findings_with(f, early(f))
+}
+
+/// What the rules that read no windows found: made beside the windows
+/// (`analysis::run_live`), before there are any, and put in their place
+/// among the others by [`findings_with`]. Most of the rules' work is
+/// theirs: a pass or two over every event (issue 4, session 9).
+pub struct Early {
+    /// Records lost, retries exhausted, NOT_ENOUGH_REPLICAS, configuration.
+    events: Vec<Finding>,
+    /// Single bootstrap brokers.
+    bootstrap: Vec<Finding>,
+}
+
+/// The rules that read the events and the configuration, not the windows:
+/// `f.timelines` is not read.
+pub fn early(f: &Facts<'_>) -> Early {
+    let (events, st) = (f.events, &f.stamp);
+    let mut out = Vec::new();
+    lost(events, st, &mut out);
+    retries_exhausted(events, st, &mut out);
+    not_enough_replicas(events, f.topics, st, &mut out);
+    config_risk(f.configs, &mut out);
+    let mut bootstrap = Vec::new();
+    single_bootstrap(f, &mut bootstrap);
+    Early { events: out, bootstrap }
+}
+
+/// [`findings`], with what the rules that read no windows found.
+pub fn findings_with(f: &Facts<'_>, early: Early) -> Vec<Finding> {
     let (timelines, events, t, st) = (f.timelines, f.events, &f.thresholds, &f.stamp);
     let mut out = Vec::new();
     overlapping(timelines, t, st, &mut out);
     per_window(timelines, t, st, &mut out);
     repeated(timelines, st, &mut out);
-    lost(events, st, &mut out);
-    retries_exhausted(events, st, &mut out);
-    not_enough_replicas(events, f.topics, st, &mut out);
-    config_risk(f.configs, &mut out);
+    // In the order the rules always ran: the sort below is stable.
+    out.extend(early.events);
     topic_risk(f, &mut out);
-    single_bootstrap(f, &mut out);
+    out.extend(early.bootstrap);
     if let Some(m) = f.maintenance {
         unexplained(timelines, events, m, st, &mut out);
     }
@@ -607,10 +635,23 @@ impl<'a> Behaviour<'a> {
         }
     }
 
+    /// A failure on a bootstrap address (pseudo id below 0).
+    fn on_bootstrap(e: &Event) -> bool {
+        e.kind == Kind::BootstrapFailed || (e.node.is_some_and(|n| n < 0) && e.is_symptom())
+    }
+
+    fn is_wait(e: &Event) -> bool {
+        &*e.rule == "java.metadata_wait_timeout"
+    }
+
+    /// Does `add` read this event? Most events it does not.
+    fn reads(e: &Event) -> bool {
+        Behaviour::on_bootstrap(e) || Behaviour::is_wait(e)
+    }
+
     /// Adds one of its events, in time order, once `first_real` is known.
     fn add(&mut self, e: &'a Event) {
-        let boot = e.kind == Kind::BootstrapFailed || (e.node.is_some_and(|n| n < 0) && e.is_symptom());
-        if boot && self.first_real.is_none_or(|r| e.time < r) {
+        if Behaviour::on_bootstrap(e) && self.first_real.is_none_or(|r| e.time < r) {
             self.stuck_n += 1;
             self.stuck = Some(self.stuck.map_or((e.time, e.time), |(first, _)| (first, e.time)));
             self.hosts.extend(e.host.as_deref());
@@ -618,7 +659,7 @@ impl<'a> Behaviour<'a> {
                 self.stuck_ev.push((e.input, e.line));
             }
         }
-        if &*e.rule == "java.metadata_wait_timeout" {
+        if Behaviour::is_wait(e) {
             self.waits.get_or_insert(e.time);
             self.waits_weight += e.weight as usize;
             if self.waits_ev.len() < EVIDENCE {
@@ -651,21 +692,23 @@ fn single_bootstrap(f: &Facts<'_>, out: &mut Vec<Finding>) {
     // window (issue 4, session 7). The first finds when each client first
     // reached a broker by id, which says which bootstrap failures came
     // before it.
-    let mut clients: BTreeMap<&str, Behaviour<'_>> = BTreeMap::new();
+    // Clients found by address (`ByName`); the second pass looks up only
+    // the events `Behaviour::add` reads.
+    let mut clients: crate::correlate::ByName<'_, Behaviour<'_>> = crate::correlate::ByName::default();
     for e in events {
         if let Some(c) = &e.client {
-            let b = clients.entry(c).or_insert_with(|| Behaviour::new(e.time));
+            let b = clients.entry(c, || Behaviour::new(e.time));
             if b.first_real.is_none() && e.node.is_some_and(|n| n >= 0) {
                 b.first_real = Some(e.time);
             }
         }
     }
-    for e in events {
+    for e in events.iter().filter(|e| Behaviour::reads(e)) {
         if let Some(b) = e.client.as_deref().and_then(|c| clients.get_mut(c)) {
             b.add(e);
         }
     }
-    for (client, b) in clients {
+    for (client, b) in clients.into_sorted() {
         // Stuck on its bootstrap address: failures there, for at least the
         // gap, before it ever talked to a broker by id (or it never did).
         let stuck_for = b.stuck.map_or(0, |(first, last)| last - first);
