@@ -370,11 +370,10 @@ struct Building<'a> {
     first: &'a Event,
     /// Its latest event: its last symptom.
     last: &'a Event,
-    /// Lines per kind, in the order the kinds came.
-    kinds: Vec<(Kind, usize)>,
+    /// Per kind, in the order the kinds came: its lines, and its first line
+    /// as `first` is. One list, searched once per event.
+    kinds: Vec<(Kind, usize, &'a Event)>,
     clients: Vec<&'a str>,
-    /// The first line of each kind, as `first` is.
-    firsts: Vec<&'a Event>,
     weight: usize,
 }
 
@@ -386,32 +385,33 @@ fn line_order(e: &Event) -> (i64, u32, u64) {
 
 impl<'a> Building<'a> {
     fn new(e: &'a Event) -> Building<'a> {
-        let mut b =
-            Building { first: e, last: e, kinds: Vec::new(), clients: Vec::new(), firsts: Vec::new(), weight: 0 };
+        let mut b = Building { first: e, last: e, kinds: Vec::new(), clients: Vec::new(), weight: 0 };
         b.add(e);
         b
     }
 
     fn add(&mut self, e: &'a Event) {
-        if line_order(e) < line_order(self.first) {
+        let order = line_order(e);
+        if order < line_order(self.first) {
             self.first = e;
         }
         if e.sort_key() > self.last.sort_key() {
             self.last = e;
         }
-        match self.kinds.iter_mut().find(|(k, _)| *k == e.kind) {
-            Some((_, n)) => *n += e.weight as usize,
-            None => self.kinds.push((e.kind, e.weight as usize)),
+        let (gist, weight) = (&*e.gist, e.weight as usize);
+        match self.kinds.iter_mut().find(|(k, _, _)| *k == gist.kind) {
+            Some((_, n, first)) => {
+                *n += weight;
+                if order < line_order(first) {
+                    *first = e;
+                }
+            }
+            None => self.kinds.push((gist.kind, weight, e)),
         }
-        if let Some(c) = e.client.as_deref().filter(|c| !self.clients.contains(c)) {
+        if let Some(c) = gist.client.as_deref().filter(|c| !self.clients.contains(c)) {
             self.clients.push(c);
         }
-        match self.firsts.iter_mut().find(|f| f.kind == e.kind) {
-            Some(f) if line_order(e) < line_order(f) => *f = e,
-            Some(_) => {}
-            None => self.firsts.push(e),
-        }
-        self.weight += e.weight as usize;
+        self.weight += weight;
     }
 }
 
@@ -442,12 +442,13 @@ fn window<'a>(
     let recovered_at = next.filter(|&t| t - end <= gap_ms);
     let back_later = next.is_some();
     let open = is_broker && !back_later && end - start >= gap_ms && logs_end.is_some_and(|le| le - end <= gap_ms);
-    let (mut kinds, mut clients) = (b.kinds, b.clients);
+    let mut kinds: Vec<(Kind, usize)> = b.kinds.iter().map(|&(k, n, _)| (k, n)).collect();
+    let mut clients = b.clients;
     kinds.sort_unstable();
     clients.sort_unstable();
     let mut evidence = Lines::default();
     evidence.push((b.first.input, b.first.line));
-    let mut rest: Vec<(u32, u64)> = b.firsts.iter().map(|e| (e.input, e.line)).collect();
+    let mut rest: Vec<(u32, u64)> = b.kinds.iter().map(|(_, _, e)| (e.input, e.line)).collect();
     rest.sort_unstable();
     // The first, the first of each kind while there is room, and the last.
     for ev in rest {

@@ -175,6 +175,8 @@ struct Seen {
     disrupted: i64,
     records_lost: BTreeMap<String, u64>,
     inputs: BTreeSet<u32>,
+    /// The input of the event met last.
+    last_input: Option<u32>,
     /// The earliest line any of its events stands for.
     first: Option<i64>,
     /// The time of its last event: the first met.
@@ -201,7 +203,12 @@ impl Seen {
             *self.records_lost.entry(e.topic_partition().unwrap_or_else(|| "unknown".into())).or_insert(0) +=
                 e.count.unwrap_or(1);
         }
-        self.inputs.insert(e.input);
+        // A client's events are mostly from one input: the set is looked
+        // at only when the input changes.
+        if self.last_input != Some(e.input) {
+            self.inputs.insert(e.input);
+            self.last_input = Some(e.input);
+        }
         self.first = Some(self.first.map_or(e.start(), |f| f.min(e.start())));
         self.last.get_or_insert(e.time);
         if let Some(r) = e.role {
