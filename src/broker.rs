@@ -354,6 +354,78 @@ mod tests {
         )
     }
 
+    /// [`resolve`] as it was before it named each gist once: every event
+    /// learned from and named on its own.
+    fn resolve_each(events: &mut [Event], gap_ms: i64, hints: &Hints<'_>) -> Hosts {
+        let mut id = Identity::new(hints);
+        id.learn(events.iter());
+        let mut hosts = Hosts::new();
+        let mut names = Names::default();
+        for e in events.iter_mut() {
+            let Some((b, how)) = id.attribution(e) else {
+                e.broker = None;
+                continue;
+            };
+            let b = names.get(b);
+            if let (Some(h), Attribution::Line) = (&e.host, how) {
+                let shown = Name::host(h, e.port);
+                if !shown.is(&b) && !hosts.get(&*b).is_some_and(|s| s.iter().any(|x| shown.is(x))) {
+                    hosts.entry(b.to_string()).or_default().insert(shown.to_string());
+                }
+            }
+            e.broker = Some(b);
+            e.attributed = Some(how);
+        }
+        attribute_by_time(events, gap_ms);
+        hosts
+    }
+
+    proptest::proptest! {
+        /// Named once per gist, events are named as when each was named on
+        /// its own, and the hosts learned are the same: whatever their
+        /// nodes (ids, coordinator ids, bootstrap ids), hosts (by id, MSK,
+        /// unknown, a host named like an id), ports, clients and kinds, and
+        /// however many events share a gist.
+        #[test]
+        fn naming_each_gist_once_names_as_each_event_did(
+            gists in proptest::collection::vec((0usize..16, 0usize..7, 0usize..5, 0usize..3, 0usize..3), 1..8),
+            picks in proptest::collection::vec((0usize..8, 0i64..600_000), 1..60),
+        ) {
+            let nodes = [None, Some(1), Some(2), Some(-1), Some(-2), Some(2147483645), Some(3)];
+            let hosts = [None, Some("h1"), Some("h2"), Some("b-2.demo.abc.c2.kafka.us-east-1.amazonaws.com"), Some("2")];
+            let ports = [None, Some(9094), Some(9092)];
+            let clients = [None, Some("p"), Some("c")];
+            let gists: Vec<std::sync::Arc<Gist>> = gists
+                .iter()
+                .map(|&(k, n, h, p, c)| {
+                    std::sync::Arc::new(Gist {
+                        kind: Kind::ALL[k],
+                        rule: "t".into(),
+                        node: nodes[n],
+                        host: hosts[h].map(str::to_string),
+                        port: ports[p],
+                        client: clients[c].map(str::to_string),
+                        ..Gist::default()
+                    })
+                })
+                .collect();
+            let mut evs: Vec<Event> = picks
+                .iter()
+                .enumerate()
+                .map(|(i, &(g, t))| Event::new(gists[g % gists.len()].clone(), t, 0, i as u64))
+                .collect();
+            evs.sort_by_key(Event::sort_key);
+            let mut each = evs.clone();
+            let hints = Hints { leaders: None, bootstrap: vec![("p".into(), vec!["h1:9094".into(), "h2".into()])] };
+            let learned = resolve(&mut evs, 30_000, &hints);
+            proptest::prop_assert_eq!(learned, resolve_each(&mut each, 30_000, &hints));
+            let named = |evs: &[Event]| {
+                evs.iter().map(|e| (e.broker.as_deref().map(str::to_string), e.attributed)).collect::<Vec<_>>()
+            };
+            proptest::prop_assert_eq!(named(&evs), named(&each));
+        }
+    }
+
     #[test]
     fn names_are_made_once_per_text_and_compared_as_printed() {
         let mut names = Names::default();
