@@ -275,8 +275,10 @@ impl Backward {
 /// and the runs: no list of every event's span, which on
 /// a long input was some 5 MB at the end phase's start (issue 4, session 7).
 pub fn spans<'a>(events: impl DoubleEndedIterator<Item = &'a Event>, gap_ms: i64) -> Vec<(Broker, i64, i64)> {
-    // Brokers by name (`ByName`): they compare as their names do.
-    let mut by: ByName<'a, (&'a Broker, Backward, Vec<(i64, i64)>)> = ByName::default();
+    // Brokers by name (`ByName`): they compare as their names do. Each
+    // broker's run being merged and the runs done.
+    type Runs<'a> = (&'a Broker, Backward, Vec<(i64, i64)>);
+    let mut by: ByName<'a, Runs<'a>> = ByName::default();
     for e in events.rev() {
         if let Some(b) = &e.broker {
             let (_, run, runs) = by.entry(b, || (b, Backward::default(), Vec::new()));
