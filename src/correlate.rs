@@ -143,9 +143,14 @@ impl<T> Default for ByName<'_, T> {
 }
 
 impl<'a, T> ByName<'a, T> {
+    /// Where `name`'s text is: its address and length.
+    fn address(name: &str) -> (usize, usize) {
+        (name.as_ptr() as usize, name.len())
+    }
+
     /// The slot of `name`'s value, if it has one.
     fn slot(&mut self, name: &'a str) -> Option<usize> {
-        let at = (name.as_ptr() as usize, name.len());
+        let at = Self::address(name);
         if let Some((_, slot)) = self.last.filter(|(a, _)| *a == at) {
             return Some(slot);
         }
@@ -169,8 +174,8 @@ impl<'a, T> ByName<'a, T> {
                 let slot = self.values.len();
                 self.values.push((name, new()));
                 self.by_text.insert(name, slot);
-                self.by_address.insert((name.as_ptr() as usize, name.len()), slot);
-                self.last = Some(((name.as_ptr() as usize, name.len()), slot));
+                self.by_address.insert(Self::address(name), slot);
+                self.last = Some((Self::address(name), slot));
                 slot
             }
         };
