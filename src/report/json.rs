@@ -46,8 +46,9 @@
 
 use crate::analysis::Analysis;
 use crate::correlate::EndedBy;
+use crate::event::Kind;
 use crate::noise::Severity;
-use crate::timefmt::rfc3339;
+use crate::timefmt::{Time, Times};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -59,9 +60,9 @@ struct Doc<'a> {
     timezone_assumed: String,
     thresholds: Thresholds,
     inputs: Vec<Input<'a>>,
-    time_range: Option<Range>,
+    time_range: Option<Range<'a>>,
     verdict: &'static str,
-    maintenance: Option<Range>,
+    maintenance: Option<Range<'a>>,
     brokers: Lazy<'a, Broker<'a>>,
     roll: Roll<'a>,
     anomalies: Vec<Anomaly<'a>>,
@@ -79,8 +80,8 @@ struct Roll<'a> {
 #[derive(Serialize)]
 struct Step<'a> {
     broker: &'a str,
-    start: String,
-    end: String,
+    start: Time<'a>,
+    end: Time<'a>,
     duration_ms: i64,
     gap_ms: Option<i64>,
     waited: Option<bool>,
@@ -93,14 +94,14 @@ struct Client<'a> {
     role: Option<&'static str>,
     inputs: Vec<&'a str>,
     events: usize,
-    first: String,
-    last: String,
+    first: Time<'a>,
+    last: Time<'a>,
     disrupted_ms: i64,
     retries: usize,
     records_lost: &'a BTreeMap<String, u64>,
     failed: usize,
     recovered: Option<bool>,
-    recovered_at: Option<String>,
+    recovered_at: Option<Time<'a>>,
 }
 
 #[derive(Serialize)]
@@ -144,9 +145,9 @@ struct InputError<'a> {
 }
 
 #[derive(Serialize)]
-struct Range {
-    start: String,
-    end: String,
+struct Range<'a> {
+    start: Time<'a>,
+    end: Time<'a>,
 }
 
 #[derive(Serialize)]
@@ -176,15 +177,15 @@ impl<T: Serialize> Serialize for Lazy<'_, T> {
 
 #[derive(Serialize)]
 struct Window<'a> {
-    start: String,
-    end: String,
+    start: Time<'a>,
+    end: Time<'a>,
     duration_ms: i64,
     open: bool,
     ended_by: Option<EndedBy>,
     events: usize,
-    kinds: BTreeMap<&'static str, usize>,
+    kinds: Kinds<'a>,
     clients: Names<'a>,
-    evidence: Vec<Evidence<'a>>,
+    evidence: Proof<'a>,
 }
 
 /// A window's shared client names, written as strings.
@@ -202,11 +203,11 @@ struct Anomaly<'a> {
     severity: Severity,
     brokers: &'a [String],
     clients: &'a [String],
-    start: String,
-    end: String,
+    start: Time<'a>,
+    end: Time<'a>,
     message: &'a str,
     advice: &'a str,
-    evidence: Vec<Evidence<'a>>,
+    evidence: Proof<'a>,
 }
 
 /// Where a finding's proof is: the input's display name and a 1-based line
@@ -217,12 +218,37 @@ struct Evidence<'a> {
     line: u64,
 }
 
-fn evidence<'a>(a: &'a Analysis, ev: &[(u32, u64)]) -> Vec<Evidence<'a>> {
-    ev.iter().map(|&(i, line)| Evidence { input: a.input_name(i), line }).collect()
+/// A list of evidence, written from where it is held: no list is made for
+/// it (a long stream's document has tens of thousands).
+struct Proof<'a>(&'a Analysis, &'a [(u32, u64)]);
+
+impl Serialize for Proof<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.1.iter().map(|&(i, line)| Evidence { input: self.0.input_name(i), line }))
+    }
+}
+
+/// A window's lines per kind, by kind name (the window holds them by kind),
+/// sorted on the stack rather than gathered into a map for each window. A
+/// window holds each kind once, so there are never more than all of them.
+struct Kinds<'a>(&'a [(Kind, usize)]);
+
+impl Serialize for Kinds<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut named = [("", 0); Kind::ALL.len()];
+        let n = self.0.len().min(named.len());
+        for (slot, &(k, lines)) in named.iter_mut().zip(self.0) {
+            *slot = (k.as_str(), lines);
+        }
+        named[..n].sort_unstable_by_key(|&(k, _)| k);
+        s.collect_map(named[..n].iter().copied())
+    }
 }
 
 pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     let z = &a.zone;
+    let times = Times::new(*z);
+    let at = |ms: i64| Time(ms, &times);
     let doc = Doc {
         schema_version: 1,
         tool: Tool { name: "rollcall", version: env!("CARGO_PKG_VERSION") },
@@ -248,30 +274,30 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 via: i.via.as_deref(),
             })
             .collect(),
-        time_range: a.time_range.map(|(s, e)| Range { start: rfc3339(s, z), end: rfc3339(e, z) }),
+        time_range: a.time_range.map(|(s, e)| Range { start: at(s), end: at(e) }),
         verdict: a.verdict.as_str(),
-        maintenance: a.maintenance.map(|(s, e)| Range { start: rfc3339(s, z), end: rfc3339(e, z) }),
+        maintenance: a.maintenance.map(|(s, e)| Range { start: at(s), end: at(e) }),
         brokers: Lazy::new(a.timelines.iter().map(|t| Broker {
             broker: t.broker.as_deref(),
             hosts: &t.hosts,
             windows: Lazy::new(t.windows.iter().map(|w| Window {
-                start: rfc3339(w.start, z),
-                end: rfc3339(w.end, z),
+                start: at(w.start),
+                end: at(w.end),
                 duration_ms: w.duration(),
                 open: w.open,
                 ended_by: w.ended_by,
                 events: w.events,
-                kinds: w.kinds.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
+                kinds: Kinds(&w.kinds),
                 clients: Names(&w.clients),
-                evidence: evidence(a, &w.evidence),
+                evidence: Proof(a, &w.evidence),
             })),
         })),
         roll: Roll {
             one_at_a_time: a.roll.one_at_a_time,
             steps: Lazy::new(super::roll_steps(a).map(|s| Step {
                 broker: s.broker,
-                start: rfc3339(s.start, z),
-                end: rfc3339(s.end, z),
+                start: at(s.start),
+                end: at(s.end),
                 duration_ms: s.end - s.start,
                 gap_ms: s.gap_ms,
                 waited: s.waited,
@@ -286,11 +312,11 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 severity: f.severity,
                 brokers: &f.brokers,
                 clients: &f.clients,
-                start: rfc3339(f.start, z),
-                end: rfc3339(f.end, z),
+                start: at(f.start),
+                end: at(f.end),
                 message: &f.message,
                 advice: &f.advice,
-                evidence: evidence(a, &f.evidence),
+                evidence: Proof(a, &f.evidence),
             })
             .collect(),
         clients: a
@@ -301,14 +327,14 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 role: c.role.map(|r| r.as_str()),
                 inputs: c.inputs.iter().map(|&i| a.input_name(i)).collect(),
                 events: c.events,
-                first: rfc3339(c.first, z),
-                last: rfc3339(c.last, z),
+                first: at(c.first),
+                last: at(c.last),
                 disrupted_ms: c.disrupted_ms,
                 retries: c.retries,
                 records_lost: &c.records_lost,
                 failed: c.failed,
                 recovered: c.recovered,
-                recovered_at: c.recovered_at.map(|t| rfc3339(t, z)),
+                recovered_at: c.recovered_at.map(at),
             })
             .collect(),
         blind_spots: a
