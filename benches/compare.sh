@@ -5,11 +5,16 @@
 #
 #   benches/compare.sh                 # 1 GB and 4 GB, median of 5 runs
 #   SIZES="200M" RUNS=3 benches/compare.sh
+#   ROLLS=20 benches/compare.sh        # the quiet log: 20 rolls, not 100
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-5}
 SIZES=${SIZES:-"1G 4G"}
+# The second log of each size: the cluster rolled this many times, then
+# only the service's own lines. Memory that grows with what happened
+# (windows, kept events) stays the same on it at every size.
+ROLLS=${ROLLS:-100}
 NEEDLE=NOT_LEADER_OR_FOLLOWER
 
 cargo build --release --bins >&2
@@ -69,6 +74,16 @@ warn_busy() {
   [ -z "$1" ] || echo "warning: other processes were busy $2 ($1): these ratios are skewed; run again on an idle machine"
 }
 
+# rolls_rss_mb SIZE: peak RSS in MB of `cat LOG | rollcall` on a log of
+# SIZE with ROLLS rolls (one run: memory does not vary between runs).
+rolls_rss_mb() {
+  local log="$tmp/rolls-$1.log" m
+  "$GEN" bulk --bytes "$1" --seed 1 --rolls "$ROLLS" >"$log"
+  read -r _ m < <(once "cat $log | $BIN --format json")
+  rm -f "$log"
+  echo $((m / 1024))
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 printf '%-6s %-44s %9s %10s\n' size command seconds peak_MB
@@ -110,6 +125,8 @@ for size in $SIZES; do
   echo "  threads 2 / threads 1              $(ratio "${T[rollcall --format json]}" "${T[rollcall --format json --threads 1]}")   [<= 0.6]"
   echo "  cat|rollcall / cat|rg              $(ratio "${T[cat | rollcall]}" "${T[cat | rg -c $NEEDLE]}")   [<= 1.3]"
   echo "  stream peak RSS MB                 $((M[cat | rollcall] / 1024))   [< 64, same at 1G and 4G]"
+  printf '  %-35s%s   (same at every size: what is kept grows with the rolls, not the bytes)\n' \
+    "the same, $ROLLS rolls then quiet" "$(rolls_rss_mb "$size")"
   echo "  gz / zcat                          $(ratio "${T[rollcall file.gz]}" "${T[zcat file.gz > /dev/null]}")   [<= 1.2]"
   echo "  zst / zstd -dc                     $(ratio "${T[rollcall file.zst]}" "${T[zstd -dc file.zst > /dev/null]}")   [<= 1.2]"
   echo "  first event on a quiet pipe        $(first_event_ms "$log") ms   [<= 1000]"

@@ -4,7 +4,10 @@
 //! `orders` and produces with `producer-1`. About 99% of its lines are INFO:
 //! its own work, and now and then a consumer rebalance. The rest is the
 //! rolling-restart noise of `noise.rs`: the cluster is rolled again and
-//! again, so the WARN lines come in per-broker windows.
+//! again, so the WARN lines come in per-broker windows. With `--rolls N`
+//! the cluster is rolled N times and the service then goes on alone: a log
+//! whose size grows while what happened in it does not (`compare.sh`
+//! measures memory on both).
 //!
 //! Time: a roll, with the quiet before and after it, spans about ten
 //! minutes and gives about a hundred WARN lines, so the application lines of
@@ -29,6 +32,10 @@ pub struct Options {
     pub bytes: u64,
     pub seed: u64,
     pub style: Style,
+    /// Roll the cluster this many times, then go on quietly (the
+    /// application's lines only) to `bytes`: a long log with a set number
+    /// of rolling updates in it. None: a roll in every cycle.
+    pub rolls: Option<u64>,
 }
 
 const PRODUCER_PREFIX: &str = "[Producer clientId=producer-1] ";
@@ -43,6 +50,9 @@ const INVENTORY_CLIENT: &str = "com.example.orders.InventoryClient";
 
 /// WARN and ERROR lines per thousand lines.
 const NOISE_PER_MILLE: i64 = 10;
+/// Microseconds between application lines in a quiet cycle before any
+/// roll set the pace.
+const QUIET_PACE_US: i64 = 100_000;
 
 /// Writes about `options.bytes` bytes; returns how many it wrote.
 pub fn write(options: &Options, out: &mut dyn Write) -> io::Result<u64> {
@@ -67,22 +77,30 @@ pub fn write(options: &Options, out: &mut dyn Write) -> io::Result<u64> {
     );
     let mut sink = Sink { out, line: Vec::with_capacity(1024), written: 0, limit: options.bytes };
 
+    let mut rolls = 0;
+    // A quiet cycle goes at the pace of the last roll's: after the rolls,
+    // the application logs as busily as before.
+    let mut mean_us = QUIET_PACE_US;
     while !sink.is_full() {
-        let cycle = Cycle::plan(t, &mut rng);
+        let rolled = options.rolls.is_none_or(|n| rolls < n);
+        let cycle = if rolled { Cycle::plan(t, &mut rng) } else { Cycle::quiet(t, &mut rng) };
         let mut logs = Logs::default();
-        noise::play(&cycle.outages, &cycle.moves_back, &mut producer, &mut consumer, &mut rng, &mut logs);
-        app.roll();
-        if let Some(at) = cycle.rebalance {
-            app.rebalance(at, &consumer, &mut rng, &mut logs.consumer);
+        if rolled {
+            rolls += 1;
+            noise::play(&cycle.outages, &cycle.moves_back, &mut producer, &mut consumer, &mut rng, &mut logs);
+            app.roll();
+            if let Some(at) = cycle.rebalance {
+                app.rebalance(at, &consumer, &mut rng, &mut logs.consumer);
+            }
+            let loud = logs.producer.iter().chain(&logs.consumer).filter(|r| r.is_warn_or_error()).count() as i64;
+            let quiet = (logs.producer.len() + logs.consumer.len()) as i64 - loud;
+            let app_lines = (loud * (1_000 - NOISE_PER_MILLE) / NOISE_PER_MILLE - quiet).max(1_000);
+            mean_us = (cycle.end - t) * 1_000 / app_lines;
         }
         let mut noise = logs.producer;
         noise.append(&mut logs.consumer);
         noise.sort_by_key(|r| r.t);
-
-        let loud = noise.iter().filter(|r| r.is_warn_or_error()).count() as i64;
-        let quiet = noise.len() as i64 - loud;
-        let app_lines = (loud * (1_000 - NOISE_PER_MILLE) / NOISE_PER_MILLE - quiet).max(1_000);
-        let pace = Pace::new((cycle.end - t) * 1_000 / app_lines);
+        let pace = Pace::new(mean_us);
 
         let mut now_us = t * 1_000;
         let mut pending = noise.iter().peekable();
@@ -159,6 +177,11 @@ impl Cycle {
         }
         let rebalance = rng.chance(1, 2).then(|| start + rng.range(5_000, quiet_before - 5_000));
         Cycle { end: t, outages, moves_back, rebalance }
+    }
+
+    /// A cycle with no roll, as long as a rolled one.
+    fn quiet(start: i64, rng: &mut Rng) -> Cycle {
+        Cycle { end: start + rng.range(600_000, 900_000), outages: Vec::new(), moves_back: Vec::new(), rebalance: None }
     }
 }
 
@@ -296,5 +319,40 @@ impl App {
             })
             .collect();
         consumer.positions(at + rng.range(5, 20), &positions, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bulk(bytes: u64, rolls: Option<u64>) -> String {
+        let mut out = Vec::new();
+        write(&Options { bytes, seed: 3, style: Style::KafkaTools, rolls }, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Where the last WARN or ERROR line ends, as a share of the log.
+    fn last_loud(log: &str) -> f64 {
+        let end = log.rfind("] WARN ").max(log.rfind("] ERROR ")).expect("a roll was logged");
+        end as f64 / log.len() as f64
+    }
+
+    #[test]
+    fn rolls_then_quiet() {
+        let log = bulk(4_000_000, Some(2));
+        assert!(log.len() >= 4_000_000);
+        // Two rolls of the cluster (each broker out once per roll), then
+        // the service alone: its INFO lines to the end.
+        let at = last_loud(&log);
+        assert!(at < 0.5, "the last warning is {at:.2} into the log");
+        let tail = &log[(at * log.len() as f64) as usize..];
+        let tail = &tail[tail.find('\n').unwrap() + 1..];
+        assert!(tail.lines().all(|l| l.contains("] INFO ") && l.contains("(com.example.orders.")));
+        let disconnects = |log: &str| log.lines().filter(|l| l.contains(" disconnected. (org.apache.kafka")).count();
+        let (outages, one_roll) = (disconnects(&log), disconnects(&bulk(4_000_000, Some(1))));
+        assert!(outages > one_roll && one_roll > 0, "{outages} disconnects in two rolls, {one_roll} in one");
+        // Without --rolls the cluster rolls to the end.
+        assert!(last_loud(&bulk(4_000_000, None)) > 0.9);
     }
 }

@@ -57,7 +57,7 @@ const USAGE: &str = "\
 usage: rollcall-gen scenario NAME DIR [--seed N]
        rollcall-gen scenario --list
        rollcall-gen topics NAME [--seed N]
-       rollcall-gen bulk [--bytes N] [--seed N] [--layout kafka|spring]
+       rollcall-gen bulk [--bytes N] [--seed N] [--layout kafka|spring] [--rolls N]
 
 Writes seeded, realistic Kafka client logs of an MSK broker rolling restart.
 
@@ -72,6 +72,9 @@ Writes seeded, realistic Kafka client logs of an MSK broker rolling restart.
   --seed N           default 1; the same arguments always give the same bytes
   --layout L         kafka: log4j `[%d] %p %m (%c)%n` (default)
                      spring: the Spring Boot 3 console layout
+  --rolls N          roll the cluster N times, then log quietly (application
+                     lines only) up to --bytes (default: a roll every ten
+                     minutes or so, whatever the size)
 ";
 
 enum Command {
@@ -169,6 +172,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
     let mut seed = 1;
     let mut bytes = None;
     let mut style = None;
+    let mut rolls = None;
     let mut list = false;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -186,6 +190,10 @@ fn parse(args: &[String]) -> Result<Command, String> {
                 seed = text.parse().map_err(|_| format!("--seed: not a number: {text}"))?;
             }
             "--bytes" => bytes = Some(parse_size(&value(flag)?)?),
+            "--rolls" => {
+                let text = value(flag)?;
+                rolls = Some(text.parse().map_err(|_| format!("--rolls: not a number: {text}"))?);
+            }
             "--layout" => {
                 style = Some(match value(flag)?.as_str() {
                     "kafka" => Style::KafkaTools,
@@ -200,8 +208,8 @@ fn parse(args: &[String]) -> Result<Command, String> {
 
     match positional.first().map(String::as_str) {
         Some("scenario") => {
-            if bytes.is_some() || style.is_some() {
-                return Err("--bytes and --layout are options of bulk".to_string());
+            if bytes.is_some() || style.is_some() || rolls.is_some() {
+                return Err("--bytes, --layout and --rolls are options of bulk".to_string());
             }
             match (&positional[1..], list) {
                 ([], true) => Ok(Command::List),
@@ -213,7 +221,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             }
         }
         Some("topics") => {
-            if bytes.is_some() || style.is_some() || list {
+            if bytes.is_some() || style.is_some() || rolls.is_some() || list {
                 return Err("topics takes NAME and --seed only".to_string());
             }
             match &positional[1..] {
@@ -228,6 +236,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             bytes: bytes.unwrap_or(100_000_000),
             seed,
             style: style.unwrap_or(Style::KafkaTools),
+            rolls,
         })),
         Some("bulk") => Err("bulk takes only options".to_string()),
         Some(other) => Err(format!("unknown command {other}")),
@@ -291,6 +300,13 @@ mod tests {
         assert!(parse(&args("topics nope")).is_err());
         assert!(parse(&args("topics")).is_err());
         assert!(parse(&args("scenario clean-roll")).is_err());
+        assert!(matches!(
+            parse(&args("bulk --bytes 1G --rolls 100")),
+            Ok(Command::Bulk(bulk::Options { rolls: Some(100), .. }))
+        ));
+        assert!(matches!(parse(&args("bulk")), Ok(Command::Bulk(bulk::Options { rolls: None, .. }))));
+        assert!(parse(&args("bulk --rolls many")).is_err());
+        assert!(parse(&args("scenario clean-roll /tmp/x --rolls 3")).is_err());
         assert!(parse(&args("bulk --layout json")).is_err());
         assert!(parse(&args("bulk --frobnicate")).is_err());
         assert!(parse(&args("")).is_err());
