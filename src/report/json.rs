@@ -347,7 +347,146 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     // serializer's many small writes are then copies, not calls through a
     // vtable (a long stream's document has tens of thousands of windows).
     let mut buf = io::BufWriter::with_capacity(1 << 16, out);
-    serde_json::to_writer_pretty(&mut buf, &doc)?;
+    doc.serialize(&mut serde_json::Serializer::with_formatter(&mut buf, Pretty::default()))?;
     writeln!(buf)?;
     buf.flush()
+}
+
+/// serde_json's pretty layout (`to_writer_pretty`: two spaces a level),
+/// with each line break and its indentation written as one piece: serde's
+/// own formatter writes the indentation two spaces at a time, and a
+/// window's fields sit five levels deep, so most of the document's writes
+/// were spaces (issue 4, session 10).
+#[derive(Default)]
+struct Pretty {
+    depth: usize,
+    has_value: bool,
+}
+
+/// A comma, a line break and the indentation of the deepest level written
+/// in one piece; deeper ones are written level by level.
+const BREAK: &[u8] = b",\n                                                                ";
+
+impl Pretty {
+    fn line_break<W: ?Sized + Write>(&self, w: &mut W, comma: bool) -> io::Result<()> {
+        let from = usize::from(!comma);
+        match BREAK.get(from..2 + 2 * self.depth) {
+            Some(piece) => w.write_all(piece),
+            None => {
+                w.write_all(&BREAK[from..2])?;
+                (0..self.depth).try_for_each(|_| w.write_all(b"  "))
+            }
+        }
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line_break(w, false)?;
+        }
+        w.write_all(bracket)
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.line_break(w, !first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.line_break(w, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn pretty(v: &serde_json::Value) -> String {
+        let mut out = Vec::new();
+        v.serialize(&mut serde_json::Serializer::with_formatter(&mut out, Pretty::default())).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn values() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "[a-z\"\\\\\n\t é\u{1}]{0,6}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(8, 64, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z]{0,3}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Nested `depth` times: arrays and objects in turn, each holding a
+    /// value, an empty list and the next level.
+    fn nested(depth: usize) -> serde_json::Value {
+        (0..depth).fold(serde_json::json!("leaf"), |v, d| {
+            if d % 2 == 0 {
+                serde_json::json!([1, [], v])
+            } else {
+                serde_json::json!({"a": {}, "b": v})
+            }
+        })
+    }
+
+    #[test]
+    fn deep_documents_are_laid_out_as_serde_json_lays_them_out() {
+        // Past the indentation written in one piece (32 levels) too.
+        for depth in [0, 1, 5, 31, 32, 33, 40] {
+            let v = nested(depth);
+            assert_eq!(pretty(&v), serde_json::to_string_pretty(&v).unwrap(), "depth {depth}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn documents_are_laid_out_as_serde_json_lays_them_out(v in values()) {
+            prop_assert_eq!(pretty(&v), serde_json::to_string_pretty(&v).unwrap());
+        }
+    }
 }
