@@ -163,6 +163,24 @@ fn html_has_a_bar_per_window_and_a_mark_per_anomaly() {
         for c in j["clients"].as_array().unwrap() {
             assert!(h.contains(&format!("<title>events of {} over time", c["client"].as_str().unwrap())), "{name}");
         }
+        // A bar's tooltip keeps its lines: the span, the events, the
+        // clients, then each evidence line (escaping the whole tooltip once
+        // ran them together with replacement characters).
+        let titles = |class: &str| -> Vec<String> {
+            h.split(class)
+                .skip(1)
+                .map(|r| r[r.find("<title>").unwrap() + 7..r.find("</title>").unwrap()].to_string())
+                .collect()
+        };
+        for t in titles("<rect class=\"bar") {
+            let lines: Vec<&str> = t.lines().collect();
+            assert!(lines.len() >= 4, "{name}: {t}");
+            assert!(lines[1].contains(" events: ") && lines[2].starts_with("clients: "), "{name}: {t}");
+            assert!(!lines[0].contains('\u{fffd}'), "{name}: {t}");
+        }
+        for t in titles("<rect class=\"mark ") {
+            assert!(t.lines().count() >= 2 && !t.lines().next().unwrap().ends_with('\u{fffd}'), "{name}: {t}");
+        }
         // Self-contained: nothing is fetched (the SVG namespace is a name, not a fetch).
         let fetches = h.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
         for needle in ["http://", "https://", " src=", "<link", "<script", "@import"] {

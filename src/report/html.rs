@@ -32,17 +32,25 @@ use std::io::{self, Write};
 
 /// Log-derived text for HTML element content or a quoted attribute value.
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in printable(s).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    let p = printable(s);
+    let mut out = String::with_capacity(p.len() + 16);
+    // The characters to escape are ASCII, and no byte of a longer UTF-8
+    // character is: the text between them is copied in runs.
+    let mut from = 0;
+    for (i, b) in p.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&p[from..i]);
+        out.push_str(entity);
+        from = i + 1;
     }
+    out.push_str(&p[from..]);
     out
 }
 
@@ -114,12 +122,13 @@ impl Scale {
     }
 }
 
-/// Evidence lines as `<title>` text: `input:line` and what the line said.
+/// Evidence lines as `<title>` text, escaped: `input:line` and what the
+/// line said, each on a line of its own.
 fn ev_titles(a: &Analysis, index: &HashMap<(u32, u64), &Event>, ev: &[(u32, u64)]) -> String {
     ev.iter()
         .map(|&e| match index.get(&e) {
-            Some(x) => format!("\n{}  {}", evidence_ref(a, e), event_summary(a, x)),
-            None => format!("\n{}", evidence_ref(a, e)),
+            Some(x) => format!("\n{}  {}", esc(&evidence_ref(a, e)), esc(&event_summary(a, x))),
+            None => format!("\n{}", esc(&evidence_ref(a, e))),
         })
         .collect()
 }
@@ -233,13 +242,18 @@ fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
                 "bar"
             };
             let kinds = w.kinds.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ");
+            // Each part escaped on its own: the line breaks between them
+            // are the tooltip's, and escaping the whole turned them into
+            // replacement characters.
             let title = format!(
-                "{name}: {} ({}){}\n{} events: {kinds}\nclients: {}{}",
-                ts.span(w.start, w.end),
+                "{}: {} ({}){}\n{} events: {}\nclients: {}{}",
+                esc(&name),
+                esc(&ts.span(w.start, w.end)),
                 human_duration(w.duration()),
                 if w.open { ", still out at the end of the logs" } else { "" },
                 w.events,
-                w.clients.join(", "),
+                esc(&kinds),
+                esc(&w.clients.join(", ")),
                 ev_titles(a, index, &w.evidence)
             );
             let _ = write!(
@@ -248,7 +262,7 @@ fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
                  width=\"{wd:.1}\" height=\"{BAR}\" rx=\"2\"><title>{}</title></rect></a>",
                 esc(t.broker.as_deref().unwrap_or("")),
                 y + (ROW - BAR) / 2.0,
-                esc(&title)
+                title
             );
         }
     }
@@ -269,14 +283,14 @@ fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
             f.kind.as_str()
         );
         let (x, w) = sc.span(f.start.max(sc.t0), f.end.min(sc.t1));
-        let title = format!("{sev} {}: {}{}", f.kind.as_str(), f.message, ev_titles(a, index, &f.evidence));
+        let title = format!("{sev} {}: {}{}", f.kind.as_str(), esc(&f.message), ev_titles(a, index, &f.evidence));
         let _ = write!(
             s,
             "<a href=\"#a-{k}\"><rect class=\"mark {sev}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{w:.1}\" \
              height=\"{:.1}\" rx=\"5\"><title>{}</title></rect></a>",
             y + (ROW - BAR / 1.5) / 2.0,
             BAR / 1.5,
-            esc(&title)
+            title
         );
     }
     s.push_str("</g><g class=\"density\">");
@@ -538,6 +552,27 @@ mod tests {
         assert_eq!(esc("<script>alert('x')</script>"), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
         assert_eq!(esc("a\"b&c"), "a&quot;b&amp;c");
         assert_eq!(esc("\x1b]0;title\x07"), "\u{fffd}]0;title\u{fffd}");
+        assert_eq!(esc("é<ü>&\u{202e}"), "é&lt;ü&gt;&amp;\u{fffd}");
+    }
+
+    proptest::proptest! {
+        /// Escaping in runs writes what escaping a character at a time
+        /// wrote (the form it replaced, kept as the reference).
+        #[test]
+        fn esc_in_runs_is_esc_by_character(s in "(?s).{0,40}") {
+            let by_char: String = printable(&s)
+                .chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_string(),
+                    '<' => "&lt;".to_string(),
+                    '>' => "&gt;".to_string(),
+                    '"' => "&quot;".to_string(),
+                    '\'' => "&#39;".to_string(),
+                    c => c.to_string(),
+                })
+                .collect();
+            proptest::prop_assert_eq!(esc(&s), by_char);
+        }
     }
 
     #[test]
