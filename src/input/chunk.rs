@@ -425,7 +425,7 @@ pub(crate) mod tests {
                 assert_eq!(bytes, text.len() as u64);
             }
             // Room for a carried record (whole pages, `Slots::new`), then 64 bytes.
-            assert!((MAX_SEEK + 34..MAX_SEEK + 34 + 4096).contains(&c.slots.room()));
+            assert!((MAX_SEEK + 34..MAX_SEEK + 34 + crate::input::readahead::PAGE).contains(&c.slots.room()));
             assert_eq!(c.slots.cap(), c.slots.room() + 64, "the slots never grow");
         }
     }

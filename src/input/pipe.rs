@@ -5,8 +5,9 @@
 //! blocks and is woken, and so is the reader. On a busy host those
 //! hand-overs were most of `cat 1g.log | rollcall` (issue 4, session 9:
 //! 3.4–4.4 s with 64 KiB, 1.3–1.7 s with 1 MiB, in the same minutes; on a
-//! quiet host 1.30 against 1.16 s). Asking for 1 MiB (the most an unprivileged process may, by
-//! `/proc/sys/fs/pipe-max-size`'s default) cuts the hand-overs sixteenfold.
+//! quiet host 1.30 against 1.16 s). Asking for 1 MiB (the most an
+//! unprivileged process may, by `/proc/sys/fs/pipe-max-size`'s default)
+//! cuts the hand-overs sixteenfold.
 //! The writer only gets to write further ahead; the reader still sees
 //! every byte as soon as it is written, so a quiet pipe's latency is the
 //! same.

@@ -338,7 +338,7 @@ fn note(text: &str) {
 }
 
 /// Where a slot's data starts is a multiple of this (see [`Slots::new`]).
-const PAGE: usize = 4096;
+pub(crate) const PAGE: usize = 4096;
 
 /// The buffers a stream is read into.
 ///

@@ -326,8 +326,6 @@ fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
     s
 }
 
-/// At most `n` characters, with `…` in the middle when cut (the ends of a
-/// client id or host name tell them apart).
 /// Counts the `weight` lines of an event whose first line fell in bin
 /// `first` and its last in bin `last`. One line is one event; a thinned
 /// run (`thin`) keeps only its first and last times and its count, so the
@@ -352,6 +350,8 @@ fn add_run(bins: &mut [usize], first: usize, last: usize, weight: usize) {
     }
 }
 
+/// At most `n` characters, with `…` in the middle when cut (the ends of a
+/// client id or host name tell them apart).
 fn shorten(s: &str, n: usize) -> String {
     let count = s.chars().count();
     if count <= n {
