@@ -128,7 +128,6 @@ fn stages(c: &mut Criterion) {
                 let zone = Zone::default();
                 let facts = rollcall::noise::Facts {
                     timelines: &tl,
-                    events: &evs,
                     configs: &[],
                     racks: &Default::default(),
                     host_broker: &Default::default(),
@@ -141,7 +140,7 @@ fn stages(c: &mut Criterion) {
                         evs.first().zip(evs.last()).map(|(a, b)| (a.time, b.time)),
                     ),
                 };
-                rollcall::noise::findings(&facts).len()
+                rollcall::noise::findings(&facts, &evs).len()
             },
             BatchSize::LargeInput,
         )

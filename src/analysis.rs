@@ -367,13 +367,12 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         .map(|i| if i.format.is_some() && !i.info_seen { observed_end } else { i.range.map(|r| r.1) })
         .collect();
     // The clients' impact and the rules that read no windows
-    // (`noise::early`) read the events alone; the windows, and the findings
+    // (`noise::Fold`, `noise::early`) read the events alone; the windows, and the findings
     // and roll that read them, are built beside them. Side by side they
     // leave the serial tail of a large input sooner. The windows are given
     // to the rules once they are made.
     let facts = noise::Facts {
         timelines: &[],
-        events: &events,
         configs: &configs,
         racks: &racks,
         host_broker: &host_broker,
@@ -385,10 +384,16 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
     };
     let ((timelines, findings, roll), clients) = rayon::join(
         || {
-            let (timelines, early) =
-                rayon::join(|| correlate::timelines(&events, &hosts, t.gap_ms, observed_end), || noise::early(&facts));
+            let (timelines, (seen, early)) = rayon::join(
+                || correlate::timelines(&events, &hosts, t.gap_ms, observed_end),
+                || {
+                    let seen = noise::Fold::over(&events, opts.maintenance);
+                    let early = noise::early(&facts, &seen);
+                    (seen, early)
+                },
+            );
             let (findings, roll) = rayon::join(
-                || noise::findings_with(&noise::Facts { timelines: &timelines, ..facts }, early),
+                || noise::findings_with(&noise::Facts { timelines: &timelines, ..facts }, early, &seen),
                 || impact::roll(&timelines, &t),
             );
             (timelines, findings, roll)

@@ -85,11 +85,11 @@ pub struct Finding {
 
 const EVIDENCE: usize = 5;
 
-/// Everything the rules look at.
+/// Everything the rules look at, but the events: those they read through
+/// a [`Fold`].
 #[derive(Clone, Copy)]
 pub struct Facts<'a> {
     pub timelines: &'a [Timeline],
-    pub events: &'a [Event],
     pub configs: &'a [ConfigDump],
     /// Broker id → rack (AZ id on MSK), from `Node` strings in the logs.
     pub racks: &'a BTreeMap<String, String>,
@@ -104,16 +104,110 @@ pub struct Facts<'a> {
     pub stamp: Stamp,
 }
 
-/// Runs every rule; findings come out most severe first, then by time
-/// (unknown warnings: most tied to the outages first).
-pub fn findings(f: &Facts<'_>) -> Vec<Finding> {
-    findings_with(f, early(f))
+/// Runs every rule over `events` (sorted by [`Event::sort_key`]); findings
+/// come out most severe first, then by time (unknown warnings: most tied to
+/// the outages first).
+pub fn findings(f: &Facts<'_>, events: &[Event]) -> Vec<Finding> {
+    let seen = Fold::over(events, f.maintenance);
+    findings_with(f, early(f, &seen), &seen)
+}
+
+/// What the rules read of the events, gathered as they pass in sort order,
+/// so that a stream's events need not be held to the end for them (the
+/// fold: `docs/fold-survey.md`, step 4). Held whole are only the events of
+/// the kinds whose rules read each one: records expired, retries
+/// exhausted, NOT_ENOUGH_REPLICAS, and lines no rule knows. The first three
+/// are failures a healthy roll never has and are never thinned; the last
+/// are grouped by template, which a new client version can make common, and
+/// are a later step. Everything else is a few words per client.
+pub struct Fold {
+    maintenance: Option<(i64, i64)>,
+    kept: Vec<Event>,
+    clients: std::collections::HashMap<String, Behaviour, foldhash::fast::RandomState>,
+    outside: Outside,
+    first: Option<i64>,
+}
+
+/// What the fold gathered: what [`early`] and [`findings_with`] read.
+pub struct Seen {
+    /// The events held whole, in sort order.
+    kept: Vec<Event>,
+    /// Each client's bootstrap behaviour, by name.
+    clients: Vec<(String, Behaviour)>,
+    outside: Outside,
+    /// The time of the first event.
+    first: Option<i64>,
+}
+
+/// Symptoms outside the maintenance window (`unexplained`).
+#[derive(Default)]
+struct Outside {
+    weight: usize,
+    /// The earliest line they stand for, and the last one's time.
+    span: Option<(i64, i64)>,
+    clients: BTreeSet<String>,
+    /// The first lines, in sort order.
+    evidence: Vec<(u32, u64)>,
+}
+
+impl Fold {
+    /// A fold for an analysis with this `--maintenance` window.
+    pub fn new(maintenance: Option<(i64, i64)>) -> Fold {
+        Fold { maintenance, kept: Vec::new(), clients: Default::default(), outside: Outside::default(), first: None }
+    }
+
+    /// `events` (sorted) folded.
+    pub fn over(events: &[Event], maintenance: Option<(i64, i64)>) -> Seen {
+        let mut f = Fold::new(maintenance);
+        events.iter().for_each(|e| f.add(e));
+        f.finish()
+    }
+
+    /// Takes the next event in sort order ([`Event::sort_key`]).
+    pub fn add(&mut self, e: &Event) {
+        self.first.get_or_insert(e.time);
+        if matches!(e.kind, Kind::RecordsExpired | Kind::RetriesExhausted | Kind::NotEnoughReplicas | Kind::Unknown) {
+            self.kept.push(e.clone());
+        }
+        if let Some(c) = &e.client {
+            // Found without allocating: a client's name is new only once.
+            let b = match self.clients.get_mut(c.as_str()) {
+                Some(b) => b,
+                None => self.clients.entry(c.clone()).or_insert_with(|| Behaviour::new(e.time)),
+            };
+            b.add(e);
+        }
+        if let Some((ms, me)) = self.maintenance {
+            if e.is_symptom() && (e.time < ms || e.time > me) {
+                let o = &mut self.outside;
+                o.weight += e.weight as usize;
+                o.span = Some(o.span.map_or((e.start(), e.time), |(s, t)| (s.min(e.start()), t.max(e.time))));
+                if let Some(c) = e.client.as_deref().filter(|c| !o.clients.contains(*c)) {
+                    o.clients.insert(c.to_string());
+                }
+                if o.evidence.len() < EVIDENCE {
+                    o.evidence.push((e.input, e.line));
+                }
+            }
+        }
+    }
+
+    pub fn finish(self) -> Seen {
+        let mut clients: Vec<(String, Behaviour)> = self.clients.into_iter().collect();
+        clients.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        clients.iter_mut().for_each(|(_, b)| b.settle());
+        let mut kept = self.kept;
+        // In sort order whatever order they came in.
+        kept.sort_unstable_by_key(Event::sort_key);
+        Seen { kept, clients, outside: self.outside, first: self.first }
+    }
 }
 
 /// What the rules that read no windows found: made beside the windows
 /// (`analysis::run_live`), before there are any, and put in their place
-/// among the others by [`findings_with`]. Most of the rules' work is
-/// theirs: a pass or two over every event (issue 4, session 9).
+/// among the others by [`findings_with`]. Made beside the windows because
+/// the fold's pass over every event, which they follow, is most of the
+/// rules' work (issue 4, session 9).
 pub struct Early {
     /// Records lost, retries exhausted, NOT_ENOUGH_REPLICAS, configuration.
     events: Vec<Finding>,
@@ -123,36 +217,36 @@ pub struct Early {
 
 /// The rules that read the events and the configuration, not the windows:
 /// `f.timelines` is not read.
-pub fn early(f: &Facts<'_>) -> Early {
-    let (events, st) = (f.events, &f.stamp);
+pub fn early(f: &Facts<'_>, seen: &Seen) -> Early {
+    let (events, st) = (&seen.kept[..], &f.stamp);
     let mut out = Vec::new();
     lost(events, st, &mut out);
     retries_exhausted(events, st, &mut out);
     not_enough_replicas(events, f.topics, st, &mut out);
     config_risk(f.configs, &mut out);
     let mut bootstrap = Vec::new();
-    single_bootstrap(f, &mut bootstrap);
+    single_bootstrap(f, &seen.clients, &mut bootstrap);
     Early { events: out, bootstrap }
 }
 
 /// [`findings`], with what the rules that read no windows found.
-pub fn findings_with(f: &Facts<'_>, early: Early) -> Vec<Finding> {
-    let (timelines, events, t, st) = (f.timelines, f.events, &f.thresholds, &f.stamp);
+pub fn findings_with(f: &Facts<'_>, early: Early, seen: &Seen) -> Vec<Finding> {
+    let (timelines, t, st) = (f.timelines, &f.thresholds, &f.stamp);
     let mut out = Vec::new();
     overlapping(timelines, t, st, &mut out);
     per_window(timelines, t, st, &mut out);
     repeated(timelines, st, &mut out);
     // In the order the rules always ran: the sort below is stable.
     out.extend(early.events);
-    topic_risk(f, &mut out);
+    topic_risk(f, seen.first.unwrap_or(0), &mut out);
     out.extend(early.bootstrap);
     if let Some(m) = f.maintenance {
-        unexplained(timelines, events, m, st, &mut out);
+        unexplained(timelines, &seen.outside, m, st, &mut out);
     }
     out.sort_by_key(|f| (f.severity, f.start, f.kind));
     // Unknown warnings keep their ranking, after every other finding (they
     // are the least severe there is).
-    out.extend(unknown(timelines, events, st));
+    out.extend(unknown(timelines, &seen.kept, st));
     out
 }
 
@@ -548,7 +642,8 @@ fn config_risk(configs: &[ConfigDump], out: &mut Vec<Finding>) {
 
 /// Topic settings from `--topics` that break the practice: RF 3 with
 /// min.insync.replicas 2 on three AZs.
-fn topic_risk(f: &Facts<'_>, out: &mut Vec<Finding>) {
+/// `first`: the time of the first event, which the findings are put at.
+fn topic_risk(f: &Facts<'_>, first: i64, out: &mut Vec<Finding>) {
     let Some(d) = f.topics else { return };
     let mut brokers: BTreeSet<String> = d.brokers().iter().map(|b| b.to_string()).collect();
     brokers.extend(f.timelines.iter().filter_map(|t| t.broker.clone()).filter(|b| b.parse::<i32>().is_ok()));
@@ -560,8 +655,8 @@ fn topic_risk(f: &Facts<'_>, out: &mut Vec<Finding>) {
                 severity,
                 brokers: vec![],
                 clients: vec![],
-                start: f.events.first().map_or(0, |e| e.time),
-                end: f.events.first().map_or(0, |e| e.time),
+                start: first,
+                end: first,
                 message,
                 advice: advice.into(),
                 evidence: ev.clone(),
@@ -601,8 +696,9 @@ impl BootstrapCase {
     }
 }
 
-/// What `single_bootstrap` needs of one client's events.
-struct Behaviour<'a> {
+/// What `single_bootstrap` needs of one client's events, taken in sort
+/// order.
+struct Behaviour {
     /// The time of its first event.
     first: i64,
     /// The time it first reached a broker by id.
@@ -611,8 +707,13 @@ struct Behaviour<'a> {
     /// times of the first and last, their hosts and first lines.
     stuck_n: usize,
     stuck: Option<(i64, i64)>,
-    hosts: BTreeSet<&'a str>,
+    hosts: BTreeSet<String>,
     stuck_ev: Vec<(u32, u64)>,
+    /// Its failures at the latest millisecond, not yet counted: they came
+    /// before it reached a broker by id only if that happened at a later
+    /// millisecond (`e.time < first_real`), and a line at the same one may
+    /// still come after them.
+    held: Held,
     /// Its timeouts waiting for metadata: the time of the first, their
     /// lines' weight, their first lines.
     waits: Option<i64>,
@@ -620,8 +721,19 @@ struct Behaviour<'a> {
     waits_ev: Vec<(u32, u64)>,
 }
 
-impl<'a> Behaviour<'a> {
-    fn new(first: i64) -> Behaviour<'a> {
+/// Bootstrap failures at one millisecond (`Behaviour::held`).
+#[derive(Default)]
+struct Held {
+    time: i64,
+    n: usize,
+    /// Their hosts not yet among the counted ones.
+    hosts: Vec<String>,
+    /// Their first lines.
+    ev: Vec<(u32, u64)>,
+}
+
+impl Behaviour {
+    fn new(first: i64) -> Behaviour {
         Behaviour {
             first,
             first_real: None,
@@ -629,6 +741,7 @@ impl<'a> Behaviour<'a> {
             stuck: None,
             hosts: BTreeSet::new(),
             stuck_ev: Vec::new(),
+            held: Held::default(),
             waits: None,
             waits_weight: 0,
             waits_ev: Vec::new(),
@@ -644,19 +757,29 @@ impl<'a> Behaviour<'a> {
         &*e.rule == "java.metadata_wait_timeout"
     }
 
-    /// Does `add` read this event? Most events it does not.
-    fn reads(e: &Event) -> bool {
-        Behaviour::on_bootstrap(e) || Behaviour::is_wait(e)
-    }
-
-    /// Adds one of its events, in time order, once `first_real` is known.
-    fn add(&mut self, e: &'a Event) {
+    /// Adds its next event in sort order.
+    fn add(&mut self, e: &Event) {
+        if self.first_real.is_none() && e.node.is_some_and(|n| n >= 0) {
+            self.first_real = Some(e.time);
+            if self.held.time == e.time {
+                self.held = Held::default();
+            }
+            self.settle();
+        }
         if Behaviour::on_bootstrap(e) && self.first_real.is_none_or(|r| e.time < r) {
-            self.stuck_n += 1;
-            self.stuck = Some(self.stuck.map_or((e.time, e.time), |(first, _)| (first, e.time)));
-            self.hosts.extend(e.host.as_deref());
-            if self.stuck_ev.len() < EVIDENCE {
-                self.stuck_ev.push((e.input, e.line));
+            if self.held.n > 0 && self.held.time != e.time {
+                self.settle();
+            }
+            let h = &mut self.held;
+            h.time = e.time;
+            h.n += 1;
+            if let Some(host) = e.host.as_deref() {
+                if !self.hosts.contains(host) && !h.hosts.iter().any(|x| x == host) {
+                    h.hosts.push(host.to_string());
+                }
+            }
+            if self.stuck_ev.len() + h.ev.len() < EVIDENCE {
+                h.ev.push((e.input, e.line));
             }
         }
         if Behaviour::is_wait(e) {
@@ -667,12 +790,25 @@ impl<'a> Behaviour<'a> {
             }
         }
     }
+
+    /// Counts the held failures.
+    fn settle(&mut self) {
+        let h = std::mem::take(&mut self.held);
+        if h.n == 0 {
+            return;
+        }
+        self.stuck_n += h.n;
+        self.stuck = Some((self.stuck.map_or(h.time, |(first, _)| first), h.time));
+        self.hosts.extend(h.hosts);
+        self.stuck_ev.extend(h.ev);
+    }
 }
 
 /// A client bootstrapped from one broker: its configuration names one
 /// host, or its behaviour shows it never got past its bootstrap address.
-fn single_bootstrap(f: &Facts<'_>, out: &mut Vec<Finding>) {
-    let (events, st) = (f.events, &f.stamp);
+/// `clients`: each client's behaviour ([`Fold`]), by name.
+fn single_bootstrap(f: &Facts<'_>, clients: &[(String, Behaviour)], out: &mut Vec<Finding>) {
+    let st = &f.stamp;
     let mut by: BTreeMap<String, BootstrapCase> = BTreeMap::new();
     for c in latest_configs(f.configs) {
         let servers = c.bootstrap_servers();
@@ -687,28 +823,7 @@ fn single_bootstrap(f: &Facts<'_>, out: &mut Vec<Finding>) {
             e.evidence.push((c.input, c.line));
         }
     }
-    // What each client did, gathered in two passes over the events with no
-    // list of a client's events: this runs beside every kept event and
-    // window (issue 4, session 7). The first finds when each client first
-    // reached a broker by id, which says which bootstrap failures came
-    // before it.
-    // Clients found by address (`ByName`); the second pass looks up only
-    // the events `Behaviour::add` reads.
-    let mut clients: crate::correlate::ByName<'_, Behaviour<'_>> = crate::correlate::ByName::default();
-    for e in events {
-        if let Some(c) = &e.client {
-            let b = clients.entry(c, || Behaviour::new(e.time));
-            if b.first_real.is_none() && e.node.is_some_and(|n| n >= 0) {
-                b.first_real = Some(e.time);
-            }
-        }
-    }
-    for e in events.iter().filter(|e| Behaviour::reads(e)) {
-        if let Some(b) = e.client.as_deref().and_then(|c| clients.get_mut(c)) {
-            b.add(e);
-        }
-    }
-    for (client, b) in clients.into_sorted() {
+    for (client, b) in clients {
         // Stuck on its bootstrap address: failures there, for at least the
         // gap, before it ever talked to a broker by id (or it never did).
         let stuck_for = b.stuck.map_or(0, |(first, last)| last - first);
@@ -777,19 +892,16 @@ fn one_az(servers: &[String], f: &Facts<'_>) -> Option<String> {
     az.cloned()
 }
 
-/// Disruption outside the declared maintenance window (`--maintenance`).
-fn unexplained(timelines: &[Timeline], events: &[Event], (ms, me): (i64, i64), st: &Stamp, out: &mut Vec<Finding>) {
-    let evs: Vec<&Event> = events.iter().filter(|e| e.is_symptom() && (e.time < ms || e.time > me)).collect();
-    if evs.is_empty() {
-        return;
-    }
+/// Disruption outside the declared maintenance window (`--maintenance`):
+/// the symptoms `o` gathered there.
+fn unexplained(timelines: &[Timeline], o: &Outside, (ms, me): (i64, i64), st: &Stamp, out: &mut Vec<Finding>) {
+    let Some((s, e)) = o.span else { return };
     let outside_windows: Vec<String> = timelines
         .iter()
         .filter_map(|t| t.broker.as_ref().map(|b| (b, t)))
         .filter(|(_, t)| t.windows.iter().any(|w| w.start < ms || w.end > me))
         .map(|(b, _)| b.clone())
         .collect();
-    let (s, e) = span(&evs);
     let who = if outside_windows.is_empty() {
         String::new()
     } else {
@@ -799,17 +911,17 @@ fn unexplained(timelines: &[Timeline], events: &[Event], (ms, me): (i64, i64), s
         kind: AnomalyKind::UnexplainedErrors,
         severity: if outside_windows.is_empty() { Severity::Warning } else { Severity::Critical },
         brokers: outside_windows,
-        clients: evs.iter().filter_map(|e| e.client.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
+        clients: o.clients.iter().cloned().collect(),
         start: s,
         end: e,
         message: format!(
             "{} disruption event(s) {} fall outside the maintenance window {}{who}",
-            crate::thin::weight(evs.iter().copied()),
+            o.weight,
             when(s, e, st),
             st.span(ms, me)
         ),
         advice: "The rolling update does not explain these: look for another cause (a broker failure, a network problem, a second operation) in the broker and cluster metrics for that time.".into(),
-        evidence: first_lines(&evs),
+        evidence: o.evidence.clone(),
     });
 }
 
@@ -963,7 +1075,6 @@ mod tests {
     fn facts<'a>(tl: &'a [Timeline], evs: &'a [Event], configs: &'a [ConfigDump], zone: &'a Zone) -> Facts<'a> {
         Facts {
             timelines: tl,
-            events: evs,
             configs,
             racks: &NONE,
             host_broker: &NONE,
@@ -978,7 +1089,7 @@ mod tests {
     fn kinds(evs: &[Event], end: i64) -> Vec<AnomalyKind> {
         let t = Thresholds::default();
         let tl = timelines(evs, &Hosts::new(), t.gap_ms, Some(end));
-        findings(&facts(&tl, evs, &[], &Zone::default())).iter().map(|f| f.kind).collect()
+        findings(&facts(&tl, evs, &[], &Zone::default()), evs).iter().map(|f| f.kind).collect()
     }
 
     #[test]
@@ -1117,7 +1228,7 @@ mod tests {
         assert_eq!(r.len(), 4, "{r:?}");
         assert!(r[0].starts_with("acks = 1"));
         let zone = Zone::default();
-        let f = findings(&facts(&[], &[], std::slice::from_ref(&bad), &zone));
+        let f = findings(&facts(&[], &[], std::slice::from_ref(&bad), &zone), &[]);
         assert_eq!(f.iter().map(|f| f.kind).collect::<Vec<_>>(), vec![AnomalyKind::ConfigRisk]);
         assert_eq!(f[0].evidence, vec![(0, 7)]);
         assert!(f[0].advice.contains("acks=all"));
@@ -1126,8 +1237,8 @@ mod tests {
     /// The behaviour half of [`single_bootstrap`] as it was before it
     /// kept no list of a client's events: each client's events gathered,
     /// then filtered into lists.
-    fn bootstrap_gathered(f: &Facts<'_>) -> Vec<Finding> {
-        let (events, st) = (f.events, &f.stamp);
+    fn bootstrap_gathered(f: &Facts<'_>, events: &[Event]) -> Vec<Finding> {
+        let st = &f.stamp;
         let mut by: BTreeMap<String, BootstrapCase> = BTreeMap::new();
         // Indices (4 bytes an event), one client's references at a time: this
         // runs beside every kept event and window (`impact::clients`).
@@ -1184,11 +1295,62 @@ mod tests {
         out
     }
 
+    /// [`unexplained`] as it was before the fold: the symptoms outside
+    /// the window gathered into a list.
+    fn unexplained_gathered(tl: &[Timeline], events: &[Event], (ms, me): (i64, i64), st: &Stamp) -> Vec<Finding> {
+        let evs: Vec<&Event> = events.iter().filter(|e| e.is_symptom() && (e.time < ms || e.time > me)).collect();
+        let o = Outside {
+            weight: crate::thin::weight(evs.iter().copied()),
+            span: (!evs.is_empty()).then(|| span(&evs)),
+            clients: evs.iter().filter_map(|e| e.client.clone()).collect(),
+            evidence: first_lines(&evs),
+        };
+        let mut out = Vec::new();
+        unexplained(tl, &o, (ms, me), st, &mut out);
+        out
+    }
+
     proptest::proptest! {
-        /// Two passes with no list of a client's events find what
-        /// gathering each client's events found, whatever the mix of
-        /// clients, bootstrap failures, brokers reached by id, metadata
-        /// timeouts, hosts and equal times.
+        /// The fold gathers the symptoms outside the maintenance window as
+        /// the list did: their weight, span (from the earliest line a
+        /// thinned event stands for), clients and first lines.
+        #[test]
+        fn unexplained_folded_is_unexplained_gathered(
+            lines in proptest::collection::vec((0i64..40, 0usize..4, 0usize..3, 1u32..4, 0u32..3_000), 0..50),
+            (ms, len) in (0i64..40, 0i64..20),
+        ) {
+            let zone = Zone::default();
+            let mut evs: Vec<Event> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, &(at, kind, client, weight, span))| {
+                    let kind = [Kind::ConnectionFailed, Kind::CoordinatorDiscovered, Kind::NotLeader, Kind::RequestTimeout][kind];
+                    let mut e = ev(at * 1_000, kind, None);
+                    e.gist = Arc::new(Gist { client: ["p", "q", ""].get(client).filter(|c| !c.is_empty()).map(|c| c.to_string()), ..(*e.gist).clone() });
+                    (e.line, e.weight) = (i as u64, weight);
+                    e.set_start(e.time - i64::from(span));
+                    e
+                })
+                .collect();
+            evs.sort_by_key(Event::sort_key);
+            let m = (ms * 1_000, (ms + len) * 1_000);
+            let t = Thresholds::default();
+            let tl = timelines(&evs, &Hosts::new(), t.gap_ms, Some(50_000));
+            let mut fx = facts(&tl, &evs, &[], &zone);
+            fx.maintenance = Some(m);
+            let got: Vec<Finding> =
+                findings(&fx, &evs).into_iter().filter(|f| f.kind == AnomalyKind::UnexplainedErrors).collect();
+            proptest::prop_assert_eq!(got, unexplained_gathered(&tl, &evs, m, &fx.stamp));
+        }
+    }
+
+    proptest::proptest! {
+        /// The fold's one pass in sort order finds what gathering each
+        /// client's events found, whatever the mix of clients, bootstrap
+        /// failures, brokers reached by id, metadata timeouts, hosts and
+        /// equal times: a failure at the millisecond its client first
+        /// reaches a broker by id is not counted, even when it sorts
+        /// before that line (`Behaviour::held`).
         #[test]
         fn bootstrap_behaviour_without_lists_is_the_behaviour_gathered(
             lines in proptest::collection::vec((0i64..60, 0usize..3, 0usize..4, 0usize..5, 0usize..3, 1u32..3), 0..60),
@@ -1216,8 +1378,8 @@ mod tests {
             evs.sort_by_key(Event::sort_key);
             let f = facts(&[], &evs, &[], &zone);
             let mut got = Vec::new();
-            single_bootstrap(&f, &mut got);
-            proptest::prop_assert_eq!(got, bootstrap_gathered(&f));
+            single_bootstrap(&f, &Fold::over(&evs, None).clients, &mut got);
+            proptest::prop_assert_eq!(got, bootstrap_gathered(&f, &evs));
         }
     }
 
@@ -1225,14 +1387,14 @@ mod tests {
     fn single_bootstrap_from_config_and_from_behaviour() {
         let zone = Zone::default();
         let one = dump("ConsumerConfig", &[("bootstrap.servers", "[b-1.x:9094]")]);
-        let f = findings(&facts(&[], &[], std::slice::from_ref(&one), &zone));
+        let f = findings(&facts(&[], &[], std::slice::from_ref(&one), &zone), &[]);
         assert_eq!((f[0].kind, f[0].severity), (AnomalyKind::SingleBootstrap, Severity::Warning));
         let mut evs: Vec<Event> = (0..5).map(|i| ev(i * 1_000, Kind::ConnectionFailed, None)).collect();
         for e in &mut evs {
             e.node = Some(-1);
             e.host = Some("b-1.x".into());
         }
-        let f = findings(&facts(&[], &evs, &[], &zone));
+        let f = findings(&facts(&[], &evs, &[], &zone), &evs);
         let sb: Vec<&Finding> = f.iter().filter(|f| f.kind == AnomalyKind::SingleBootstrap).collect();
         assert_eq!(sb.len(), 1);
         assert_eq!(sb[0].severity, Severity::Critical);
@@ -1243,7 +1405,7 @@ mod tests {
             e
         };
         evs.push(by_id(9_000));
-        let f = findings(&facts(&[], &evs, &[], &zone));
+        let f = findings(&facts(&[], &evs, &[], &zone), &evs);
         assert!(f.iter().all(|f| f.kind != AnomalyKind::SingleBootstrap), "4 s on bootstrap, then broker 2 by id");
         // Stuck for longer than the gap before the first broker by id.
         let mut evs: Vec<Event> = (0..40)
@@ -1254,7 +1416,7 @@ mod tests {
             })
             .collect();
         evs.push(by_id(45_000));
-        let f = findings(&facts(&[], &evs, &[], &zone));
+        let f = findings(&facts(&[], &evs, &[], &zone), &evs);
         let sb: Vec<&Finding> = f.iter().filter(|f| f.kind == AnomalyKind::SingleBootstrap).collect();
         assert!(
             sb[0].message.contains("40 time(s) for 39.0s from")
@@ -1279,7 +1441,7 @@ mod tests {
         let mut fx = facts(&[], &[], std::slice::from_ref(&two), &zone);
         fx.racks = &racks;
         fx.host_broker = &hosts;
-        let f = findings(&fx);
+        let f = findings(&fx, &[]);
         assert_eq!(f.len(), 1);
         assert!(f[0].message.contains("all 2 bootstrap brokers sit in one AZ (use1-az1)"), "{}", f[0].message);
         let mut two_azs = racks.clone();
@@ -1287,7 +1449,7 @@ mod tests {
         let mut fx = facts(&[], &[], std::slice::from_ref(&two), &zone);
         fx.racks = &two_azs;
         fx.host_broker = &hosts;
-        assert!(findings(&fx).is_empty(), "two AZs are fine");
+        assert!(findings(&fx, &[]).is_empty(), "two AZs are fine");
     }
 
     #[test]
@@ -1298,9 +1460,9 @@ mod tests {
         let zone = Zone::default();
         let mut fx = facts(&tl, &evs, &[], &zone);
         fx.maintenance = Some((0, 200_000));
-        assert!(findings(&fx).is_empty());
+        assert!(findings(&fx, &evs).is_empty());
         fx.maintenance = Some((0, 50_000));
-        let f = findings(&fx);
+        let f = findings(&fx, &evs);
         assert_eq!((f[0].kind, f[0].severity), (AnomalyKind::UnexplainedErrors, Severity::Critical));
         assert_eq!(f[0].brokers, vec!["3"]);
     }
@@ -1323,7 +1485,7 @@ mod tests {
         let t = Thresholds::default();
         let tl = timelines(&evs, &Hosts::new(), t.gap_ms, Some(700_000));
         let zone = Zone::default();
-        let f: Vec<Finding> = findings(&facts(&tl, &evs, &[], &zone))
+        let f: Vec<Finding> = findings(&facts(&tl, &evs, &[], &zone), &evs)
             .into_iter()
             .filter(|f| f.kind == AnomalyKind::UnknownWarnings)
             .collect();
@@ -1341,7 +1503,7 @@ mod tests {
         ];
 
         let zone = Zone::default();
-        let f = findings(&facts(&[], &evs, &[], &zone));
+        let f = findings(&facts(&[], &evs, &[], &zone), &evs);
         assert_eq!(f.len(), 2);
         assert_eq!(f[0].kind, AnomalyKind::RecordsLost);
         assert!(f[0].message.contains("lost 10 record(s)"), "{}", f[0].message);
@@ -1358,7 +1520,7 @@ mod tests {
 
     fn advice_of(evs: &[Event], kind: AnomalyKind) -> String {
         let zone = Zone::default();
-        let f = findings(&facts(&[], evs, &[], &zone));
+        let f = findings(&facts(&[], evs, &[], &zone), evs);
         f.into_iter().find(|f| f.kind == kind).expect("the finding").advice
     }
 
