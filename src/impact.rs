@@ -135,7 +135,9 @@ const GISTS: usize = if cfg!(test) { 4 } else { 1 << 12 };
 
 /// The clients' impact, gathered forwards from events fed in sort order
 /// (`Event::sort_key`), so that events need not be kept until the end
-/// (`docs/fold-survey.md`, §5). It borrows nothing from the events.
+/// (`docs/fold-survey.md`, §5). It borrows nothing from the events. It is
+/// not order-free: an event earlier than one added before is gathered
+/// wrongly, and nothing says so (the caller must keep the order).
 ///
 /// What it keeps is a few words per client and per disrupted run (its
 /// [`Gathered`]), the clients' names, and up to [`GISTS`] gists that named
