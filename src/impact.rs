@@ -4,12 +4,15 @@
 //! level or content cannot show, so that an empty result is never mistaken
 //! for "no impact".
 
-use crate::correlate::{self, Timeline};
-use crate::event::{Event, Kind, Role};
+use crate::correlate::Timeline;
+use crate::event::{Event, Gist, Kind, Role};
 use crate::extract::ConfigDump;
 use crate::noise::Thresholds;
+use hashbrown::HashTable;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::hash::BuildHasher;
+use std::sync::Arc;
 
 /// AWS's stated client impact of one broker restart: "up to 2 mins,
 /// typically less" (MSK patching-impact documentation).
@@ -114,64 +117,222 @@ pub struct ClientImpact {
 
 /// Per-client impact. `input_end[i]` is the time of the last line of input i.
 ///
-/// `events` must be sorted by time. One pass from the last event back, with
-/// what each client needs gathered as it goes (`Seen`): no list of a
-/// client's events, which on a long input was 4 bytes an event held beside
-/// every kept event and window (issue 4, session 7). Backwards because a
-/// client's disrupted time is merged in order of its events' ends without
-/// a sort (`correlate::Backward`), and its last symptom, which its recovery
-/// is measured from, is the first one met.
+/// `events` must be sorted (`Event::sort_key`): they are fed to a [`Fold`]
+/// in that order. Never inlined: a symbol of its own to measure
+/// (`valgrind --tool=callgrind --toggle-collect=rollcall::impact::clients`).
+#[inline(never)]
 pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> Vec<ClientImpact> {
-    // By name as a `BTreeMap` would give them, found by address (`ByName`).
-    let mut by: correlate::ByName<'_, Seen> = correlate::ByName::default();
-    for e in events.iter().rev() {
-        if let Some(c) = &e.client {
-            by.entry(c, Seen::default).add(e, t.gap_ms);
-        }
+    let mut fold = Fold::new(t);
+    for e in events {
+        fold.add(e);
     }
-    let mut out = Vec::new();
-    for (client, seen) in by.into_sorted() {
-        // A client with no symptom had no impact.
-        let Some(last_symptom) = seen.last_symptom else { continue };
-        let disrupted = seen.disrupted + seen.run.finish().map_or(0, |(s, e)| e - s);
-        let logs_end = seen.inputs.iter().filter_map(|&i| input_end.get(i as usize).copied().flatten()).max();
-        let recovered = match (seen.recovery, logs_end) {
-            (Some(_), _) => Some(true),
-            (None, Some(le)) => Some(le - last_symptom >= t.gap_ms),
-            (None, None) => None,
-        };
-        out.push(ClientImpact {
-            client: client.to_string(),
-            // A kafkajs client's producer and consumer share one clientId:
-            // a role is named only when its lines agree on one.
-            role: seen.role.flatten(),
-            inputs: seen.inputs.into_iter().collect(),
-            events: seen.events,
-            // Every client here has a symptom, so an event: both were seen.
-            first: seen.first.unwrap_or(last_symptom),
-            last: seen.last.unwrap_or(last_symptom),
-            disrupted_ms: disrupted,
-            retries: seen.retries,
-            records_lost: seen.records_lost,
-            failed: seen.failed,
-            recovered,
-            recovered_at: if recovered == Some(true) { Some(seen.recovery.unwrap_or(last_symptom)) } else { None },
-        });
-    }
-    out
+    fold.finish(input_end)
 }
 
-/// What [`clients`] gathers of one client, its events met last first.
+/// Gists whose address [`Fold`] remembers before it forgets them all (a
+/// few in tests, so that the forgetting is tested too).
+const GISTS: usize = if cfg!(test) { 4 } else { 1 << 12 };
+
+/// The clients' impact, gathered forwards from events fed in sort order
+/// (`Event::sort_key`), so that events need not be kept until the end
+/// (`docs/fold-survey.md`, §5). It borrows nothing from the events. It is
+/// not order-free: an event earlier than one added before is gathered
+/// wrongly, and nothing says so (the caller must keep the order).
+///
+/// What it keeps is a few words per client and per disrupted run (its
+/// [`Gathered`]), the clients' names, and up to [`GISTS`] gists that named
+/// them, kept alive so that their addresses find their clients: most
+/// lookups compare an address, as `correlate::ByName` does, and a name
+/// already met is found without an allocation.
+///
+/// Events with no client may belong to their input's one client, which
+/// only the input's end decides (`fill_lone_client` in `analysis.rs`):
+/// [`Fold::add_lone`] gathers them under their input, and
+/// [`Fold::settle_lone`] merges that into the client or drops it. While
+/// any is unsettled, every client keeps what a merge needs (see
+/// [`Gathered`]).
+pub struct Fold {
+    gap_ms: i64,
+    /// Each client's name and what was gathered, in order first met.
+    clients: Vec<(Box<str>, Gathered)>,
+    /// Their slots by name (hashed text, compared with `clients`).
+    by_name: HashTable<usize>,
+    hasher: foldhash::fast::RandomState,
+    /// Slots by the address of a gist that named the client, with the gist
+    /// held so that its address is not another's while the entry stands.
+    by_gist: HashMap<usize, (Arc<Gist>, usize), foldhash::fast::RandomState>,
+    /// The gist address last looked up (held in `by_gist`) and its slot.
+    last: Option<(usize, usize)>,
+    /// Events with no client, by input, until `settle_lone`.
+    lone: BTreeMap<u32, Gathered>,
+}
+
+impl Fold {
+    pub fn new(t: &Thresholds) -> Fold {
+        Fold {
+            gap_ms: t.gap_ms,
+            clients: Vec::new(),
+            by_name: HashTable::new(),
+            hasher: Default::default(),
+            by_gist: HashMap::default(),
+            last: None,
+            lone: BTreeMap::new(),
+        }
+    }
+
+    /// Adds an event, not earlier in sort order than any added before. An
+    /// event with no client is not a client's (see [`Fold::add_lone`]).
+    pub fn add(&mut self, e: &Event) {
+        let Some(name) = e.client.as_deref() else { return };
+        let slot = self.slot(e, name);
+        let keep = !self.lone.is_empty();
+        self.clients[slot].1.add(e, self.gap_ms, keep);
+    }
+
+    /// Adds an event with no client under its input, to be settled by
+    /// [`Fold::settle_lone`] once the input's end says whose it is. An
+    /// event that names its client is added as by [`Fold::add`].
+    pub fn add_lone(&mut self, e: &Event) {
+        if e.client.is_some() {
+            return self.add(e);
+        }
+        let gap = self.gap_ms;
+        self.lone.entry(e.input).or_default().add(e, gap, true);
+    }
+
+    /// Settles the events with no client of `input` ([`Fold::add_lone`]):
+    /// they are `client`'s, or (`None`) nobody's. Call it only once every
+    /// such event of the input has been added; it may be called before the
+    /// other inputs' events go on being added.
+    pub fn settle_lone(&mut self, input: u32, client: Option<&str>) {
+        let Some(lone) = self.lone.remove(&input) else { return };
+        if let Some(name) = client {
+            let slot = self.slot_by_name(name);
+            self.clients[slot].1.absorb(lone, self.gap_ms);
+        }
+        if self.lone.is_empty() {
+            for (_, g) in &mut self.clients {
+                g.forget_recoveries();
+            }
+        }
+    }
+
+    /// Says that no event added from now on starts before `watermark`
+    /// (`Event::start`): a run that ends more than the gap before it can
+    /// grow no more, and is counted and dropped. Not while an input's
+    /// events with no client are unsettled: their runs may yet join a
+    /// client's runs that are done with its own events.
+    pub fn advance(&mut self, watermark: i64) {
+        if !self.lone.is_empty() {
+            return;
+        }
+        for (_, g) in &mut self.clients {
+            let done = g.runs.iter().take_while(|&&(_, e)| watermark.saturating_sub(e) > self.gap_ms).count();
+            g.disrupted += g.runs.drain(..done).map(|(s, e)| e - s).sum::<i64>();
+        }
+    }
+
+    /// The impact on each client with a symptom, by name. Events with no
+    /// client that are still unsettled are nobody's.
+    pub fn finish(self, input_end: &[Option<i64>]) -> Vec<ClientImpact> {
+        let gap_ms = self.gap_ms;
+        let mut clients = self.clients;
+        clients.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut out = Vec::new();
+        for (client, g) in clients {
+            // A client with no symptom had no impact.
+            let Some(last_symptom) = g.last_symptom else { continue };
+            let disrupted = g.disrupted + g.runs.iter().map(|(s, e)| e - s).sum::<i64>();
+            let logs_end = g.inputs.iter().filter_map(|&i| input_end.get(i as usize).copied().flatten()).max();
+            let recovery = g.after.first().copied();
+            let recovered = match (recovery, logs_end) {
+                (Some(_), _) => Some(true),
+                (None, Some(le)) => Some(le - last_symptom >= gap_ms),
+                (None, None) => None,
+            };
+            out.push(ClientImpact {
+                client: client.into_string(),
+                // A kafkajs client's producer and consumer share one
+                // clientId: a role is named only when its lines agree on one.
+                role: g.role.flatten(),
+                inputs: g.inputs.into_iter().collect(),
+                events: g.events,
+                // Every client here has a symptom, so an event: both were seen.
+                first: g.first.unwrap_or(last_symptom),
+                last: g.last.unwrap_or(last_symptom),
+                disrupted_ms: disrupted,
+                retries: g.retries,
+                records_lost: g.records_lost,
+                failed: g.failed,
+                recovered,
+                recovered_at: if recovered == Some(true) { Some(recovery.unwrap_or(last_symptom)) } else { None },
+            });
+        }
+        out
+    }
+
+    /// The slot of the client `e` names (`name`), made the first time.
+    fn slot(&mut self, e: &Event, name: &str) -> usize {
+        let at = Arc::as_ptr(&e.gist) as usize;
+        if let Some((_, slot)) = self.last.filter(|&(a, _)| a == at) {
+            return slot;
+        }
+        let slot = match self.by_gist.get(&at) {
+            Some(&(_, slot)) => slot,
+            None => {
+                let slot = self.slot_by_name(name);
+                // Forgotten together (as `Gists` forgets pointers): the
+                // entries hold their gists, which may be no event's now.
+                if self.by_gist.len() >= GISTS {
+                    self.by_gist.clear();
+                }
+                self.by_gist.insert(at, (e.gist.clone(), slot));
+                slot
+            }
+        };
+        self.last = Some((at, slot));
+        slot
+    }
+
+    /// The slot of the client `name`, made the first time.
+    fn slot_by_name(&mut self, name: &str) -> usize {
+        let clients = &mut self.clients;
+        let hasher = &self.hasher;
+        let hash = hasher.hash_one(name);
+        if let Some(&slot) = self.by_name.find(hash, |&s| *clients[s].0 == *name) {
+            return slot;
+        }
+        let slot = clients.len();
+        clients.push((name.into(), Gathered::default()));
+        self.by_name.insert_unique(hash, slot, |&s| hasher.hash_one(&*clients[s].0));
+        slot
+    }
+}
+
+/// What [`Fold`] gathers of one client (or of one input's events with no
+/// client), its events met in sort order. Two can be merged
+/// ([`Gathered::absorb`]) into what one would have gathered of both
+/// clients' events: for that, each keeps its disrupted runs as intervals,
+/// not only their lengths, and every recovery time after its last
+/// symptom, not only the first.
 #[derive(Default)]
-struct Seen {
-    /// The time of its last symptom: the first one met.
+struct Gathered {
+    /// The time of its last symptom.
     last_symptom: Option<i64>,
-    /// The time of its first sign of recovery at or after its last symptom:
-    /// the last such met.
-    recovery: Option<i64>,
-    /// Its symptoms' spans, merged: the run being merged and the length of
-    /// those done.
-    run: correlate::Backward,
+    /// The times of its signs of recovery at or after its last symptom,
+    /// each once, in order: the first is its recovery. Today's tie rule
+    /// (`clients_gathered`): one at the same ms as the last symptom counts
+    /// even when it sorts before it. A merge needs the first at or after
+    /// the other's last symptom, which may be any of them; with nothing to
+    /// merge, only the first and the last are kept (the last for a symptom
+    /// at its ms).
+    after: Vec<i64>,
+    /// Its symptoms' spans, merged where closer than the gap: runs in order
+    /// (of start and of end), each more than the gap after the one before.
+    /// Spans come in order of their ends, but a later one can start earlier
+    /// and join the last runs: they are popped off the back and merged.
+    runs: Vec<(i64, i64)>,
+    /// The length of the runs done and dropped (`Fold::advance`).
     disrupted: i64,
     records_lost: BTreeMap<String, u64>,
     inputs: BTreeSet<u32>,
@@ -179,7 +340,7 @@ struct Seen {
     last_input: Option<u32>,
     /// The earliest line any of its events stands for.
     first: Option<i64>,
-    /// The time of its last event: the first met.
+    /// The time of its last event.
     last: Option<i64>,
     /// `None`: no role seen; `Some(None)`: its lines disagree.
     role: Option<Option<Role>>,
@@ -188,16 +349,24 @@ struct Seen {
     failed: usize,
 }
 
-impl Seen {
-    fn add(&mut self, e: &Event, gap_ms: i64) {
-        let weight = e.weight as usize;
+impl Gathered {
+    /// Adds an event not earlier in sort order than any before; `keep`:
+    /// keep every recovery time after the last symptom, for a merge.
+    fn add(&mut self, e: &Event, gap_ms: i64, keep: bool) {
+        let (weight, start) = (e.weight as usize, e.start());
         if e.is_symptom() {
-            self.last_symptom.get_or_insert(e.time);
-            if let Some((s, end)) = self.run.push((e.start(), e.time), gap_ms) {
-                self.disrupted += end - s;
+            self.last_symptom = Some(e.time);
+            let tie = self.after.last() == Some(&e.time);
+            self.after.clear();
+            if tie {
+                self.after.push(e.time);
             }
-        } else if self.last_symptom.is_none_or(|ls| e.time >= ls) {
-            self.recovery = Some(e.time);
+            self.push_run((start, e.time), gap_ms);
+        } else if self.last_symptom.is_none_or(|ls| e.time >= ls) && self.after.last() != Some(&e.time) {
+            match self.after.as_mut_slice() {
+                [_, .., last] if !keep => *last = e.time,
+                _ => self.after.push(e.time),
+            }
         }
         if e.kind == Kind::RecordsExpired {
             *self.records_lost.entry(e.topic_partition().unwrap_or_else(|| "unknown".into())).or_insert(0) +=
@@ -209,13 +378,10 @@ impl Seen {
             self.inputs.insert(e.input);
             self.last_input = Some(e.input);
         }
-        self.first = Some(self.first.map_or(e.start(), |f| f.min(e.start())));
-        self.last.get_or_insert(e.time);
+        self.first = Some(self.first.map_or(start, |f| f.min(start)));
+        self.last = Some(self.last.map_or(e.time, |l| l.max(e.time)));
         if let Some(r) = e.role {
-            self.role = Some(match self.role {
-                None => Some(r),
-                Some(seen) => seen.filter(|&s| s == r),
-            });
+            self.see_role(Some(r));
         }
         self.events += weight;
         if e.attempts.is_some() {
@@ -223,6 +389,87 @@ impl Seen {
         }
         if e.kind == Kind::RetriesExhausted {
             self.failed += weight;
+        }
+    }
+
+    /// Adds a span `(start, end)` that ends no earlier than any before.
+    fn push_run(&mut self, (mut s, mut e): (i64, i64), gap_ms: i64) {
+        // Mostly it goes on the last run and starts inside it.
+        if let Some(last) = self.runs.last_mut() {
+            if s >= last.0 && s.saturating_sub(last.1) <= gap_ms {
+                last.1 = last.1.max(e);
+                return;
+            }
+        }
+        while let Some(&(rs, re)) = self.runs.last() {
+            if s.saturating_sub(re) > gap_ms {
+                break;
+            }
+            s = s.min(rs);
+            e = e.max(re);
+            self.runs.pop();
+        }
+        self.runs.push((s, e));
+    }
+
+    /// Its lines' roles agree as long as each is the one before; `None`:
+    /// lines that disagreed.
+    fn see_role(&mut self, r: Option<Role>) {
+        self.role = Some(match self.role {
+            None => r,
+            Some(seen) => seen.filter(|&s| Some(s) == r),
+        });
+    }
+
+    /// Merges in what `o` gathered: this becomes what one [`Gathered`] fed
+    /// both's events in sort order would be, ready for later events.
+    fn absorb(&mut self, o: Gathered, gap_ms: i64) {
+        // The recovery: the first time at or after the later last symptom.
+        let ls = self.last_symptom.max(o.last_symptom);
+        let mut after = Vec::with_capacity(self.after.len() + o.after.len());
+        let (mut a, mut b) = (self.after.iter().peekable(), o.after.iter().peekable());
+        while let Some(&t) = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if x <= y => a.next(),
+            (Some(_), Some(_)) | (None, _) => b.next(),
+            (Some(_), None) => a.next(),
+        } {
+            if ls.is_none_or(|ls| t >= ls) && after.last() != Some(&t) {
+                after.push(t);
+            }
+        }
+        self.after = after;
+        self.last_symptom = ls;
+        // The runs of both, in order of their ends, merged as spans are.
+        let mut mine = std::mem::take(&mut self.runs).into_iter().peekable();
+        let mut theirs = o.runs.into_iter().peekable();
+        while let Some(run) = match (mine.peek(), theirs.peek()) {
+            (Some(x), Some(y)) if x.1 <= y.1 => mine.next(),
+            (Some(_), Some(_)) | (None, _) => theirs.next(),
+            (Some(_), None) => mine.next(),
+        } {
+            self.push_run(run, gap_ms);
+        }
+        self.disrupted += o.disrupted;
+        for (tp, n) in o.records_lost {
+            *self.records_lost.entry(tp).or_insert(0) += n;
+        }
+        self.inputs.extend(o.inputs);
+        self.first = self.first.into_iter().chain(o.first).min();
+        self.last = self.last.max(o.last);
+        if let Some(r) = o.role {
+            self.see_role(r);
+        }
+        self.events += o.events;
+        self.retries += o.retries;
+        self.failed += o.failed;
+    }
+
+    /// Keeps of its recovery times after its last symptom only the first
+    /// and the last, once nothing is left to merge.
+    fn forget_recoveries(&mut self) {
+        let n = self.after.len();
+        if n > 2 {
+            self.after.drain(1..n - 1);
         }
     }
 }
@@ -309,8 +556,8 @@ mod tests {
         Timeline::of_spans(b, spans)
     }
 
-    /// [`clients`] as it was written before it became one backward pass:
-    /// each client's events gathered, then read forwards, with the
+    /// [`clients`] as it was written before it became a pass over the
+    /// events: each client's events gathered, then read forwards, with the
     /// disrupted time from the sorted spans (`correlate::runs`).
     fn clients_gathered(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> Vec<ClientImpact> {
         let mut by: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
@@ -357,6 +604,97 @@ mod tests {
             });
         }
         out
+    }
+
+    /// A generated line: time (in 5 s steps, so that times are often
+    /// equal), how long before it its span starts, kind, client (3: none),
+    /// input, weight, and bits for the rest.
+    type Line = (i64, i64, usize, usize, u32, u32, u8);
+
+    fn line() -> impl proptest::strategy::Strategy<Value = Line> {
+        (0i64..30, crate::correlate::span_lengths(90_000), 0usize..20, 0usize..4, 0u32..3, 1u32..4, 0u8..8)
+    }
+
+    /// The lines' events, sorted, alike ones sharing a gist as extraction
+    /// leaves them (so that clients are found by their gists' addresses).
+    fn events(lines: &[Line]) -> Vec<Event> {
+        let mut gists = crate::event::Gists::default();
+        let mut evs: Vec<Event> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, &(at, back, kind, client, input, weight, extra))| {
+                let time = at * 5_000;
+                let gist = Gist {
+                    // Recoveries (a coordinator discovered) more often than 1 in 16.
+                    kind: Kind::ALL.get(kind).copied().unwrap_or(Kind::CoordinatorDiscovered),
+                    rule: "t".into(),
+                    client: ["a", "b", "c"].get(client).map(|c| c.to_string()),
+                    role: [Some(Role::Producer), Some(Role::Consumer), None][extra as usize % 3],
+                    attempts: (extra & 1 == 1).then_some(2),
+                    count: (extra & 2 == 2).then_some(7),
+                    topic: (extra & 3 == 3).then(|| "orders".to_string()),
+                    partition: (extra & 3 == 3).then_some(1),
+                    answered: extra & 4 == 4,
+                    ..Gist::default()
+                };
+                let mut e = Event::new(gist, time, input, i as u64);
+                gists.adopt(&mut e);
+                e.set_start(time - back);
+                e.weight = weight;
+                e
+            })
+            .collect();
+        evs.sort_by_key(Event::sort_key);
+        evs
+    }
+
+    /// A fold fed `evs` (sorted): those with no client under their input
+    /// ([`Fold::add_lone`]), input `i` settled on `c` before event `k` for
+    /// each `(k, i, c)` in `settle` (`k` = the number of events: at the
+    /// end), and told the watermark of the starts to come before event `k`
+    /// when bit `k % 64` of `water` is set.
+    fn fed(evs: &[Event], water: u64, settle: &[(usize, u32, Option<&str>)]) -> Fold {
+        let mut fold = Fold::new(&Thresholds::default());
+        let mut from = vec![i64::MAX; evs.len() + 1];
+        for k in (0..evs.len()).rev() {
+            from[k] = from[k + 1].min(evs[k].start());
+        }
+        for (k, e) in evs.iter().map(Some).chain([None]).enumerate() {
+            for &(_, i, c) in settle.iter().filter(|s| s.0 == k) {
+                fold.settle_lone(i, c);
+            }
+            let Some(e) = e else { break };
+            if water >> (k % 64) & 1 == 1 {
+                fold.advance(from[k]);
+            }
+            match e.client {
+                Some(_) => fold.add(e),
+                None => fold.add_lone(e),
+            }
+        }
+        fold
+    }
+
+    /// A sign of recovery at the ms of the last symptom counts even when
+    /// it sorts before it, and so does one after an earlier sign.
+    #[test]
+    fn a_recovery_at_the_ms_of_the_last_symptom_counts() {
+        let t = Thresholds::default();
+        let ev = |kind, time, line| {
+            let gist = Gist { kind, rule: "t".into(), client: Some("c".into()), ..Gist::default() };
+            Event::new(gist, time, 0, line)
+        };
+        let evs = [
+            ev(Kind::CoordinatorDiscovered, 1_000, 1),
+            ev(Kind::CoordinatorDiscovered, 9_000, 2),
+            ev(Kind::Disconnected, 9_000, 3),
+        ];
+        let got = clients(&evs, &[Some(9_000)], &t);
+        assert_eq!((got[0].recovered, got[0].recovered_at), (Some(true), Some(9_000)));
+        assert_eq!(got, clients_gathered(&evs, &[Some(9_000)], &t));
+        // One ms before it, it does not count: the logs end too soon.
+        let evs = [ev(Kind::CoordinatorDiscovered, 8_999, 1), ev(Kind::Disconnected, 9_000, 2)];
+        assert_eq!(clients(&evs, &[Some(9_000)], &t)[0].recovered, Some(false));
     }
 
     #[test]
@@ -441,45 +779,60 @@ mod tests {
             proptest::prop_assert_eq!(got, windows);
         }
 
-        /// One backward pass gives every client what gathering its events
-        /// and reading them forwards gives, whatever the mix of clients,
-        /// kinds, roles, inputs, thinned runs and equal times.
+        /// The fold gives every client what gathering its events and
+        /// reading them forwards gives, whatever the mix of clients, kinds,
+        /// roles, inputs, thinned runs and equal times; and so it does when
+        /// told as it goes which runs no later span can reach.
         #[test]
-        fn clients_in_one_backward_pass_are_the_clients_gathered(
-            lines in proptest::collection::vec(
-                (0i64..30, crate::correlate::span_lengths(90_000), 0usize..20, 0usize..4, 0u32..3, 1u32..4, 0u8..8),
-                0..60,
-            ),
+        fn clients_folded_are_the_clients_gathered(
+            lines in proptest::collection::vec(line(), 0..60),
             ends in proptest::collection::vec(proptest::option::of(0i64..300_000), 3),
+            water: u64,
         ) {
-            use crate::event::Gist;
             let t = Thresholds::default();
-            let mut evs: Vec<Event> = lines
-                .iter()
-                .enumerate()
-                .map(|(i, &(at, back, kind, client, input, weight, extra))| {
-                    let time = at * 5_000;
-                    let gist = Gist {
-                        // Recoveries (a coordinator discovered) more often than 1 in 16.
-                        kind: Kind::ALL.get(kind).copied().unwrap_or(Kind::CoordinatorDiscovered),
-                        rule: "t".into(),
-                        client: ["a", "b", "c"].get(client).map(|c| c.to_string()),
-                        role: [Some(Role::Producer), Some(Role::Consumer), None][extra as usize % 3],
-                        attempts: (extra & 1 == 1).then_some(2),
-                        count: (extra & 2 == 2).then_some(7),
-                        topic: (extra & 3 == 3).then(|| "orders".to_string()),
-                        partition: (extra & 3 == 3).then_some(1),
-                        answered: extra & 4 == 4,
-                        ..Gist::default()
-                    };
-                    let mut e = Event::new(gist, time, input, i as u64);
-                    e.set_start(time - back);
-                    e.weight = weight;
-                    e
+            let evs = events(&lines);
+            let want = clients_gathered(&evs, &ends, &t);
+            proptest::prop_assert_eq!(&clients(&evs, &ends, &t), &want);
+            proptest::prop_assert_eq!(&fed(&evs, water, &[]).finish(&ends), &want);
+        }
+
+        /// An input's events with no client, folded under the input and
+        /// settled at any point after the last of them, give what folding
+        /// them as the client it is settled on (`fill_lone_client`) gives,
+        /// or, settled on nobody, what leaving them out gives: whichever
+        /// clients their input and the others name, with several inputs
+        /// unsettled at once.
+        #[test]
+        fn lone_events_settled_are_the_events_filled(
+            lines in proptest::collection::vec(line(), 0..60),
+            ends in proptest::collection::vec(proptest::option::of(0i64..300_000), 3),
+            targets in proptest::collection::vec(0usize..4, 3),
+            when in proptest::collection::vec(0usize..=1000, 3),
+            water: u64,
+        ) {
+            let t = Thresholds::default();
+            let evs = events(&lines);
+            let names = ["a", "b", "c"];
+            // Each input settled after its last event with no client, at
+            // some point up to the end.
+            let settle: Vec<(usize, u32, Option<&str>)> = (0..3u32)
+                .map(|i| {
+                    let from = evs.iter().rposition(|e| e.input == i && e.client.is_none()).map_or(0, |k| k + 1);
+                    let at = from + when[i as usize] * (evs.len() - from) / 1000;
+                    (at, i, names.get(targets[i as usize]).copied())
                 })
                 .collect();
-            evs.sort_by_key(Event::sort_key);
-            proptest::prop_assert_eq!(clients(&evs, &ends, &t), clients_gathered(&evs, &ends, &t));
+            let filled: Vec<Event> = evs
+                .iter()
+                .filter_map(|e| {
+                    let mut e = e.clone();
+                    if e.client.is_none() {
+                        e.client = Some(settle[e.input as usize].2?.to_string());
+                    }
+                    Some(e)
+                })
+                .collect();
+            proptest::prop_assert_eq!(fed(&evs, water, &settle).finish(&ends), clients_gathered(&filled, &ends, &t));
         }
 
         /// A client's disrupted time, merged in order of its events' ends, is
@@ -489,7 +842,6 @@ mod tests {
         fn disrupted_time_is_the_merged_runs_of_the_symptom_spans(
             lines in proptest::collection::vec((0i64..20, crate::correlate::span_lengths(120_000)), 1..40),
         ) {
-            use crate::event::Gist;
             let t = Thresholds::default();
             let mut evs: Vec<Event> = lines
                 .iter()
