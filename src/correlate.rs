@@ -776,8 +776,8 @@ mod tests {
     }
 
     /// A generated line: (time, in steps; how long before it its run
-    /// starts; kind, past the kinds a recovery; broker; client; input;
-    /// weight; the broker's own answer).
+    /// starts, in ms or, below 0, in steps; kind, past the kinds a
+    /// recovery; broker; client; input; weight; the broker's own answer).
     type Line = (i64, i64, usize, usize, usize, u32, u32, bool);
 
     /// Lines at up to `times` distinct times of `brokers` brokers (the
@@ -785,7 +785,7 @@ mod tests {
     /// recoveries and answers, clients, inputs and thinned weights.
     fn lines(times: i64, brokers: usize, n: usize) -> impl proptest::strategy::Strategy<Value = Vec<Line>> {
         use proptest::prelude::*;
-        let back = prop_oneof![Just(0i64), (1i64..4).prop_map(|k| k * 9_000), 0i64..100_000];
+        let back = prop_oneof![Just(0i64), -3i64..0, 0i64..100_000];
         proptest::collection::vec(
             (0..times, back, 0usize..20, 0..brokers, 0usize..4, 0u32..3, 1u32..4, proptest::bool::weighted(0.1)),
             1..n,
@@ -804,13 +804,20 @@ mod tests {
                 let mut e = ev(at * step, kind, names[b]);
                 let client = ["p", "c", "q"].get(client).map(|c| c.to_string());
                 e.gist = Arc::new(Gist { client, answered, ..(*e.gist).clone() });
-                e.set_start(e.time - back);
+                e.set_start(e.time - if back < 0 { -back * step } else { back });
                 (e.input, e.line, e.weight) = (input, i as u64, weight);
                 e
             })
             .collect();
         evs.sort_by_key(Event::sort_key);
         evs
+    }
+
+    /// Steps between generated times: all at once, close, a third and a
+    /// half of the gap (so that lines fall exactly the gap apart), and
+    /// beyond it.
+    fn steps() -> impl proptest::strategy::Strategy<Value = i64> {
+        proptest::sample::select(vec![0i64, 1_000, 9_000, 10_000, 15_000, 40_000])
     }
 
     /// The windows of a fold fed `evs` in the order of `arrival` (a key per
@@ -831,9 +838,10 @@ mod tests {
         #[test]
         fn windows_in_time_order_are_the_windows_gathered(
             lines in lines(40, 3, 80),
+            step in steps(),
             logs_end in proptest::option::of(0i64..400_000),
         ) {
-            let evs = events(&lines, 9_000, &[None, Some("1"), Some("2")]);
+            let evs = events(&lines, step, &[None, Some("1"), Some("2")]);
             proptest::prop_assert_eq!(timelines(&evs, &Hosts::new(), 30_000, logs_end), timelines_gathered(&evs, 30_000, logs_end));
         }
     }
@@ -845,7 +853,7 @@ mod tests {
         #[test]
         fn windows_in_any_order_are_the_windows_gathered(
             lines in lines(12, 3, 60),
-            step in proptest::prop_oneof![proptest::strategy::Just(0i64), proptest::strategy::Just(1_000i64), proptest::strategy::Just(9_000i64), proptest::strategy::Just(40_000i64)],
+            step in steps(),
             arrival in proptest::collection::vec(proptest::num::u32::ANY, 60),
             logs_end in proptest::option::of(0i64..400_000),
         ) {
@@ -865,6 +873,7 @@ mod tests {
         #[test]
         fn merged_names_are_the_windows_of_the_renamed_events(
             lines in lines(30, 5, 80),
+            step in steps(),
             merges in proptest::collection::vec((0usize..6, 0usize..6), 0..6),
             arrival in proptest::collection::vec(proptest::num::u32::ANY, 80),
             split in 0usize..80,
@@ -872,7 +881,7 @@ mod tests {
         ) {
             let raw = [None, Some("a"), Some("b"), Some("c"), Some("d")];
             let all = ["a", "b", "c", "d", "1", "2"];
-            let evs = events(&lines, 9_000, &raw);
+            let evs = events(&lines, step, &raw);
             // What each name is once merged: merging `from` into `into`
             // renames all of `from`'s names to what `into` is.
             let mut is: BTreeMap<&str, &str> = all.iter().map(|&n| (n, n)).collect();
