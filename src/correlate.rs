@@ -12,7 +12,7 @@
 //! sign of recovery, or just their last symptom.
 
 use crate::broker::Hosts;
-use crate::event::{Broker, Event, Kind};
+use crate::event::{Broker, Event, Gist, Kind};
 use hashbrown::HashTable;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -390,22 +390,10 @@ impl Fold {
             return;
         }
         let (first, last, weight) = (line_order(e), e.sort_key(), e.weight as usize);
+        let client = self.clients.of(&e.gist);
         match runs.place((first.0, last.0), self.gap_ms) {
-            Ok(i) => {
-                let run = &mut runs.runs[i];
-                // Its run has most often met its client: found there by
-                // text, without a hash.
-                let client =
-                    e.client.as_deref().map(|c| match run.clients.iter().find(|&&n| *self.clients.names[n] == *c) {
-                        Some(&n) => n,
-                        None => self.clients.id(c),
-                    });
-                run.add(first, last, e.kind, weight, client);
-            }
-            Err(i) => {
-                let client = e.client.as_deref().map(|c| self.clients.id(c));
-                runs.runs.insert(i, Summary::new(first, last, e.kind, weight, client));
-            }
+            Ok(i) => runs.runs[i].add(first, last, e.kind, weight, client),
+            Err(i) => runs.runs.insert(i, Summary::new(first, last, e.kind, weight, client)),
         }
     }
 
@@ -607,18 +595,50 @@ impl Summary {
 
 /// Client names, each made once and numbered: a window's clients are
 /// numbers until it is made, and then the one shared name of each.
-#[derive(Default)]
 struct Clients {
     hasher: foldhash::fast::RandomState,
     by_text: HashTable<usize>,
     names: Vec<Arc<str>>,
+    /// The client of a few gists met lately, by the gist's address: alike
+    /// events share their gist, so most events find their client with no
+    /// hash of its name and no comparison of texts. Each gist is held, so
+    /// that its address stays its own; [`GISTS`] of them at most.
+    by_gist: Box<[Option<(Arc<Gist>, Option<usize>)>]>,
+}
+
+/// Gists whose clients [`Clients`] keeps at hand.
+const GISTS: usize = 64;
+
+impl Default for Clients {
+    fn default() -> Clients {
+        Clients {
+            hasher: Default::default(),
+            by_text: HashTable::new(),
+            names: Vec::new(),
+            by_gist: vec![None; GISTS].into_boxed_slice(),
+        }
+    }
 }
 
 impl Clients {
+    /// The number of the client `gist` names, if it names one.
+    fn of(&mut self, gist: &Arc<Gist>) -> Option<usize> {
+        // Fibonacci hashing of the address: its high bits pick the slot.
+        let at =
+            (Arc::as_ptr(gist) as usize as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - GISTS.trailing_zeros());
+        let slot = &self.by_gist[at as usize];
+        if let Some((_, client)) = slot.as_ref().filter(|(g, _)| Arc::ptr_eq(g, gist)) {
+            return *client;
+        }
+        let client = gist.client.as_deref().map(|c| self.id(c));
+        self.by_gist[at as usize] = Some((gist.clone(), client));
+        client
+    }
+
     /// The number of the client `name`, found without allocating once met.
     fn id(&mut self, name: &str) -> usize {
         let hash = self.hasher.hash_one(name);
-        let Clients { hasher, by_text, names } = self;
+        let Clients { hasher, by_text, names, .. } = self;
         if let Some(&c) = by_text.find(hash, |&c| &*names[c] == name) {
             return c;
         }
@@ -685,7 +705,6 @@ fn window(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Gist;
     use std::collections::{BTreeMap, BTreeSet};
 
     fn ev(time: i64, kind: Kind, broker: Option<&str>) -> Event {
