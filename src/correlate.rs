@@ -603,8 +603,11 @@ struct Clients {
     /// events share their gist, so most events find their client with no
     /// hash of its name and no comparison of texts. Each gist is held, so
     /// that its address stays its own; [`GISTS`] of them at most.
-    by_gist: Box<[Option<(Arc<Gist>, Option<usize>)>]>,
+    by_gist: Box<[Option<GistClient>]>,
 }
+
+/// A gist, held, and the number of the client it names.
+type GistClient = (Arc<Gist>, Option<usize>);
 
 /// Gists whose clients [`Clients`] keeps at hand.
 const GISTS: usize = 64;
