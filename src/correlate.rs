@@ -12,10 +12,11 @@
 //! sign of recovery, or just their last symptom.
 
 use crate::broker::Hosts;
-use crate::event::{Broker, Event, Kind};
+use crate::event::{Broker, Event, Gist, Kind};
+use hashbrown::HashTable;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 /// Evidence kept per window, at most.
@@ -301,161 +302,380 @@ pub fn spans<'a>(events: impl DoubleEndedIterator<Item = &'a Event>, gap_ms: i64
 /// Builds every broker's windows. `events` must be sorted by time;
 /// `logs_end` is the time of the last line of the logs.
 ///
-/// One backward pass: each event goes to its broker's run of symptom spans
-/// (an event's `start` to `time`, so that a thinned run bridges the events
-/// inside it), merged where closer than the gap (`Backward`), and to the
-/// window being built from that run's events; a span that does not merge
-/// closes the run and so the window. A broker's events are found by the
-/// address of its name (`ByName`), not by text, and each event is read
-/// once: before, a first pass found the runs' ends and a second read every
-/// event again for each broker (issue 4, session 9).
+/// A [`Fold`] fed every event in order, then finished: the fold takes its
+/// events in any order, so the order is only the one they are kept in.
+/// Never inlined: a symbol of its own, for `callgrind --toggle-collect`.
+#[inline(never)]
 pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<i64>) -> Vec<Timeline> {
-    /// What the pass keeps of a broker (or of the events of no broker).
-    struct Pass<'a> {
-        run: Backward,
-        building: Option<Building<'a>>,
-        /// Its windows' events, the last window first.
-        done: Vec<Building<'a>>,
-        /// The times of its signs of recovery, the latest first.
-        recoveries: Vec<i64>,
+    let mut fold = Fold::new(gap_ms);
+    for e in events {
+        fold.add(e);
     }
-    impl<'a> Pass<'a> {
-        fn new() -> Pass<'a> {
-            Pass { run: Backward::default(), building: None, done: Vec::new(), recoveries: Vec::new() }
-        }
-
-        fn symptom(&mut self, e: &'a Event, gap_ms: i64) {
-            let closed = self.run.push((e.start(), e.time), gap_ms).is_some();
-            match self.building.as_mut() {
-                Some(b) if !closed => b.add(e),
-                _ => self.done.extend(self.building.replace(Building::new(e))),
-            }
-        }
-    }
-    let mut by: ByName<'_, Pass<'_>> = ByName::default();
-    let mut nobody = Pass::new();
-    for e in events.iter().rev() {
-        match (e.is_symptom(), e.broker.as_deref()) {
-            (true, Some(b)) => by.entry(b, Pass::new).symptom(e, gap_ms),
-            (true, None) => nobody.symptom(e, gap_ms),
-            (false, Some(b)) => by.entry(b, Pass::new).recoveries.push(e.time),
-            (false, None) => {}
-        }
-    }
-    let mut passes: Vec<(Option<&str>, Pass<'_>)> = vec![(None, nobody)];
-    passes.extend(by.into_sorted().into_iter().map(|(b, p)| (Some(b), p)));
-    // Each broker's windows are its own: made side by side (rayon).
-    let mut out: Vec<Timeline> = passes
-        .into_par_iter()
-        .filter(|(_, p)| p.building.is_some())
-        .map(|(broker, mut pass)| {
-            pass.done.extend(pass.building.take());
-            let mut rec = pass.recoveries;
-            rec.reverse();
-            debug_assert!(rec.is_sorted(), "events are sorted by time");
-            let mut names = Names::default();
-            let windows = pass
-                .done
-                .into_iter()
-                .rev()
-                .map(|b| window(b, &rec, gap_ms, logs_end, broker.is_some(), &mut names))
-                .collect();
-            let hosts = broker.and_then(|b| hosts.get(b)).map(|h| h.iter().cloned().collect()).unwrap_or_default();
-            Timeline { broker: broker.map(str::to_string), hosts, windows }
-        })
-        .collect();
-    // Contract: brokers by the start of their first window.
-    out.sort_by(|a, b| (a.windows[0].start, &a.broker).cmp(&(b.windows[0].start, &b.broker)));
-    out
+    fold.finish(hosts, logs_end)
 }
 
-/// What a window needs of its events, which may come in any order (the
-/// pass that builds windows reads them last first).
-struct Building<'a> {
-    /// Its first line (by `start`, then input and line): where the window
-    /// starts, and its first evidence.
-    first: &'a Event,
-    /// Its latest event: its last symptom.
-    last: &'a Event,
-    /// Per kind, in the order the kinds came: its lines, and its first line
-    /// as `first` is. One list, searched once per event.
-    kinds: Vec<(Kind, usize, &'a Event)>,
-    clients: Vec<&'a str>,
-    weight: usize,
-}
+/// Where a line is in an order: (start or time, input, line).
+type At = (i64, u32, u64);
 
 /// The order of the lines a window stands for: a thinned run's first line
 /// is its `start`.
-fn line_order(e: &Event) -> (i64, u32, u64) {
+fn line_order(e: &Event) -> At {
     (e.start(), e.input, e.line)
 }
 
-impl<'a> Building<'a> {
-    fn new(e: &'a Event) -> Building<'a> {
-        let mut b = Building { first: e, last: e, kinds: Vec::new(), clients: Vec::new(), weight: 0 };
-        b.add(e);
-        b
+/// Every broker's windows, folded from events that come in any order, one
+/// at a time, and owning all it keeps (no event is borrowed): the form the
+/// windows take while events stream (`docs/fold-survey.md` §3).
+///
+/// Per raw broker name (an event's `broker`; the events of no broker
+/// apart) it keeps the summaries of its runs of symptom spans, sorted and
+/// gap-separated. An event's span merges every run it comes within the gap
+/// of: a run's bounds are the bounds of its spans, and a span within the
+/// gap of the bounds is within the gap of one of them, so the runs are
+/// those of gap-merging all the spans, whatever order they came in. Each
+/// summary is what its window needs (bounds, lines, kinds, clients,
+/// weight), minima and maxima and sums, so it too is the same in any order.
+/// Two names found later to be one broker ([`Fold::merge`]) merge their
+/// summaries the same way. Windows are made only by [`Fold::finish`].
+pub struct Fold {
+    gap_ms: i64,
+    /// The symptoms of no broker: their windows are never open.
+    nobody: Runs,
+    /// Each name met (its text held, so that its address stays its own)
+    /// and the slot of the broker it names.
+    names: Vec<(Broker, usize)>,
+    /// `names` by the hash of the text.
+    by_text: HashTable<usize>,
+    hasher: foldhash::fast::RandomState,
+    /// The name last found: a broker's events share one name, and come
+    /// in bursts, so most lookups compare an address.
+    last: Option<usize>,
+    /// Per broker: its name (that of the slot its names merged into) and
+    /// runs. A slot merged away is left empty.
+    slots: Vec<(Broker, Runs)>,
+    clients: Clients,
+}
+
+impl Fold {
+    /// An empty fold of windows split where symptoms are more than `gap_ms`
+    /// apart.
+    pub fn new(gap_ms: i64) -> Fold {
+        Fold {
+            gap_ms,
+            nobody: Runs::default(),
+            names: Vec::new(),
+            by_text: HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
+            last: None,
+            slots: Vec::new(),
+            clients: Clients::default(),
+        }
     }
 
-    fn add(&mut self, e: &'a Event) {
-        let order = line_order(e);
-        if order < line_order(self.first) {
-            self.first = e;
+    /// Adds an event: a symptom to its broker's runs (or to no broker's),
+    /// a sign of recovery to its broker's recoveries. A sign of recovery
+    /// that names no broker says nothing.
+    pub fn add(&mut self, e: &Event) {
+        let symptom = e.is_symptom();
+        let runs = match &e.broker {
+            Some(b) => {
+                let slot = self.slot(b);
+                &mut self.slots[slot].1
+            }
+            None if symptom => &mut self.nobody,
+            None => return,
+        };
+        if !symptom {
+            runs.recovery(e.time);
+            return;
         }
-        if e.sort_key() > self.last.sort_key() {
-            self.last = e;
+        let (first, last, weight) = (line_order(e), e.sort_key(), e.weight as usize);
+        let client = self.clients.of(&e.gist);
+        match runs.place((first.0, last.0), self.gap_ms) {
+            Ok(i) => runs.runs[i].add(first, last, e.kind, weight, client),
+            Err(i) => runs.runs.insert(i, Summary::new(first, last, e.kind, weight, client)),
         }
-        let (gist, weight) = (&*e.gist, e.weight as usize);
-        match self.kinds.iter_mut().find(|(k, _, _)| *k == gist.kind) {
-            Some((_, n, first)) => {
-                *n += weight;
-                if order < line_order(first) {
-                    *first = e;
+    }
+
+    /// Makes `from` and `into` one broker, named as `into` is: their runs
+    /// merge as if all their events had come under one name, and events
+    /// that come later under either name go to it.
+    pub fn merge(&mut self, from: &str, into: &str) {
+        let (f, i) = (self.slot(&Broker::from(from)), self.slot(&Broker::from(into)));
+        if f == i {
+            return;
+        }
+        let moved = std::mem::take(&mut self.slots[f].1);
+        for (_, slot) in self.names.iter_mut().filter(|(_, slot)| *slot == f) {
+            *slot = i;
+        }
+        let runs = &mut self.slots[i].1;
+        for s in moved.runs {
+            match runs.place((s.first.0, s.last.0), self.gap_ms) {
+                Ok(at) => runs.runs[at].absorb(s),
+                Err(at) => runs.runs.insert(at, s),
+            }
+        }
+        runs.recoveries.extend(moved.recoveries);
+        runs.recoveries.sort_unstable();
+        runs.recoveries.dedup();
+    }
+
+    /// The slot of the broker `name` names, made the first time.
+    fn slot(&mut self, name: &Broker) -> usize {
+        let at = |b: &Broker| (b.as_ptr(), b.len());
+        if let Some(&(_, slot)) = self.last.map(|n| &self.names[n]).filter(|(b, _)| at(b) == at(name)) {
+            return slot;
+        }
+        let hash = self.hasher.hash_one(&**name);
+        let names = &self.names;
+        let n = match self.by_text.find(hash, |&n| *names[n].0 == **name) {
+            Some(&n) => n,
+            None => {
+                let n = self.names.len();
+                self.names.push((name.clone(), self.slots.len()));
+                self.slots.push((name.clone(), Runs::default()));
+                let (names, hasher) = (&self.names, &self.hasher);
+                self.by_text.insert_unique(hash, n, |&n| hasher.hash_one(&*names[n].0));
+                n
+            }
+        };
+        self.last = Some(n);
+        self.names[n].1
+    }
+
+    /// Every broker's windows: timelines by the start of their first
+    /// window, then by broker (no broker first). `logs_end` is the time of
+    /// the last line of the logs; `hosts`, each broker's hosts.
+    pub fn finish(self, hosts: &Hosts, logs_end: Option<i64>) -> Vec<Timeline> {
+        let Fold { gap_ms, nobody, slots, clients, .. } = self;
+        let names = &clients.names;
+        let mut keys: Vec<(Option<Broker>, Runs)> = vec![(None, nobody)];
+        keys.extend(slots.into_iter().map(|(b, runs)| (Some(b), runs)));
+        // Each broker's windows are its own: made side by side (rayon).
+        let mut out: Vec<Timeline> = keys
+            .into_par_iter()
+            .filter(|(_, r)| !r.runs.is_empty())
+            .map(|(broker, r)| {
+                let is_broker = broker.is_some();
+                let windows =
+                    r.runs.iter().map(|s| window(s, &r.recoveries, gap_ms, logs_end, is_broker, names)).collect();
+                let hosts = broker.as_deref().and_then(|b| hosts.get(b)).map(|h| h.iter().cloned().collect());
+                Timeline { broker: broker.map(|b| b.to_string()), hosts: hosts.unwrap_or_default(), windows }
+            })
+            .collect();
+        // Contract: brokers by the start of their first window.
+        out.sort_by(|a, b| (a.windows[0].start, &a.broker).cmp(&(b.windows[0].start, &b.broker)));
+        out
+    }
+}
+
+/// A broker's runs of symptoms, in order and more than the gap apart, and
+/// the times of its signs of recovery, in order, each once.
+///
+/// Every recovery is kept (8 bytes each; they are never thinned, and come
+/// a few to a window): which one ends a window depends on the window's last
+/// symptom, which a later event or a merge of names can still move.
+#[derive(Default)]
+struct Runs {
+    runs: Vec<Summary>,
+    recoveries: Vec<i64>,
+}
+
+impl Runs {
+    /// Merges the runs within the gap of `(start, end)` into the first of
+    /// them and gives its index; or, when none is, where a run of that span
+    /// goes.
+    fn place(&mut self, (start, end): (i64, i64), gap_ms: i64) -> Result<usize, usize> {
+        let (reach_back, reach_on) = (start.saturating_sub(gap_ms), end.saturating_add(gap_ms));
+        // The runs are in order of their starts and of their ends alike:
+        // more than the gap apart, none holds another. In time order an
+        // event most often falls in the last run, or after it.
+        let n = self.runs.len();
+        match self.runs.last() {
+            Some(r) if r.last.0 < reach_back => return Err(n),
+            Some(r) if r.first.0 <= reach_on && (n < 2 || self.runs[n - 2].last.0 < reach_back) => return Ok(n - 1),
+            _ => {}
+        }
+        let lo = self.runs.partition_point(|r| r.last.0 < reach_back);
+        let hi = lo + self.runs[lo..].partition_point(|r| r.first.0 <= reach_on);
+        if lo == hi {
+            return Err(lo);
+        }
+        if hi - lo > 1 {
+            for j in lo + 1..hi {
+                let run = std::mem::take(&mut self.runs[j]);
+                self.runs[lo].absorb(run);
+            }
+            self.runs.drain(lo + 1..hi);
+        }
+        Ok(lo)
+    }
+
+    fn recovery(&mut self, t: i64) {
+        // In time order (the common case) each goes last.
+        match self.recoveries.last() {
+            Some(&l) if l >= t => {
+                let i = self.recoveries.partition_point(|&r| r < t);
+                if self.recoveries[i] != t {
+                    self.recoveries.insert(i, t);
                 }
             }
-            None => self.kinds.push((gist.kind, weight, e)),
+            _ => self.recoveries.push(t),
         }
-        if let Some(c) = gist.client.as_deref().filter(|c| !self.clients.contains(c)) {
-            self.clients.push(c);
+    }
+}
+
+/// What a window needs of a run's events, which may come in any order:
+/// minima, maxima, sums and sets, so that two runs' summaries merge into
+/// the summary of all their events. Some 100 bytes and two small lists
+/// (no event is held).
+#[derive(Clone, Debug, Default)]
+struct Summary {
+    /// Its first line (by `start`, then input and line): where the window
+    /// starts, and its first evidence.
+    first: At,
+    /// Its last line (by time, then input and line): its last symptom.
+    last: At,
+    /// Per kind, in the order the kinds came: its lines, and its first line
+    /// as `first` is. One list, searched once per event.
+    kinds: Vec<(Kind, usize, At)>,
+    /// Its clients, each once, by their number in the fold ([`Clients`]).
+    clients: Vec<usize>,
+    weight: usize,
+}
+
+impl Summary {
+    /// The summary of one event's lines: its first and last, kind, weight
+    /// and client.
+    fn new(first: At, last: At, kind: Kind, weight: usize, client: Option<usize>) -> Summary {
+        Summary { first, last, kinds: vec![(kind, weight, first)], clients: client.into_iter().collect(), weight }
+    }
+
+    /// Adds an event, as [`Summary::new`] takes it.
+    fn add(&mut self, first: At, last: At, kind: Kind, weight: usize, client: Option<usize>) {
+        self.bounds(first, last, weight);
+        self.kind(kind, weight, first);
+        self.client(client);
+    }
+
+    /// Adds another run's summary.
+    fn absorb(&mut self, other: Summary) {
+        self.bounds(other.first, other.last, other.weight);
+        for (kind, n, first) in other.kinds {
+            self.kind(kind, n, first);
         }
+        for c in other.clients {
+            self.client(Some(c));
+        }
+    }
+
+    fn bounds(&mut self, first: At, last: At, weight: usize) {
+        self.first = self.first.min(first);
+        self.last = self.last.max(last);
         self.weight += weight;
     }
-}
 
-/// One shared name per client, for a broker's windows.
-#[derive(Default)]
-struct Names<'a>(BTreeMap<&'a str, Arc<str>>);
+    fn kind(&mut self, kind: Kind, n: usize, first: At) {
+        match self.kinds.iter_mut().find(|(k, _, _)| *k == kind) {
+            Some((_, lines, at)) => {
+                *lines += n;
+                *at = (*at).min(first);
+            }
+            None => self.kinds.push((kind, n, first)),
+        }
+    }
 
-impl<'a> Names<'a> {
-    fn get(&mut self, name: &'a str) -> Arc<str> {
-        self.0.entry(name).or_insert_with(|| Arc::from(name)).clone()
+    fn client(&mut self, client: Option<usize>) {
+        if let Some(c) = client.filter(|c| !self.clients.contains(c)) {
+            self.clients.push(c);
+        }
     }
 }
 
-fn window<'a>(
-    b: Building<'a>,
+/// Client names, each made once and numbered: a window's clients are
+/// numbers until it is made, and then the one shared name of each.
+struct Clients {
+    hasher: foldhash::fast::RandomState,
+    by_text: HashTable<usize>,
+    names: Vec<Arc<str>>,
+    /// The client of a few gists met lately, by the gist's address: alike
+    /// events share their gist, so most events find their client with no
+    /// hash of its name and no comparison of texts. Each gist is held, so
+    /// that its address stays its own; [`GISTS`] of them at most.
+    by_gist: Box<[Option<GistClient>]>,
+}
+
+/// A gist, held, and the number of the client it names.
+type GistClient = (Arc<Gist>, Option<usize>);
+
+/// Gists whose clients [`Clients`] keeps at hand.
+const GISTS: usize = 64;
+
+impl Default for Clients {
+    fn default() -> Clients {
+        Clients {
+            hasher: Default::default(),
+            by_text: HashTable::new(),
+            names: Vec::new(),
+            by_gist: vec![None; GISTS].into_boxed_slice(),
+        }
+    }
+}
+
+impl Clients {
+    /// The number of the client `gist` names, if it names one.
+    fn of(&mut self, gist: &Arc<Gist>) -> Option<usize> {
+        // Fibonacci hashing of the address: its high bits pick the slot.
+        let at =
+            (Arc::as_ptr(gist) as usize as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - GISTS.trailing_zeros());
+        let slot = &self.by_gist[at as usize];
+        if let Some((_, client)) = slot.as_ref().filter(|(g, _)| Arc::ptr_eq(g, gist)) {
+            return *client;
+        }
+        let client = gist.client.as_deref().map(|c| self.id(c));
+        self.by_gist[at as usize] = Some((gist.clone(), client));
+        client
+    }
+
+    /// The number of the client `name`, found without allocating once met.
+    fn id(&mut self, name: &str) -> usize {
+        let hash = self.hasher.hash_one(name);
+        let Clients { hasher, by_text, names, .. } = self;
+        if let Some(&c) = by_text.find(hash, |&c| &*names[c] == name) {
+            return c;
+        }
+        names.push(Arc::from(name));
+        by_text.insert_unique(hash, names.len() - 1, |&c| hasher.hash_one(&*names[c]));
+        names.len() - 1
+    }
+}
+
+/// A run's window: `recoveries` are the broker's, in order; `names`, every
+/// client's shared name by its number.
+fn window(
+    b: &Summary,
     recoveries: &[i64],
     gap_ms: i64,
     logs_end: Option<i64>,
     is_broker: bool,
-    names: &mut Names<'a>,
+    names: &[Arc<str>],
 ) -> Window {
-    let start = b.first.start();
-    let end = b.last.time;
-    // `recoveries` are in time order (the events are): the first at or
-    // after the end is found by halving, not by a walk through every
-    // recovery of the broker for each of its windows.
+    let start = b.first.0;
+    let end = b.last.0;
+    // The first recovery at or after the end is found by halving, not by a
+    // walk through every recovery of the broker for each of its windows.
     let next = recoveries.get(recoveries.partition_point(|&t| t < end)).copied();
     let recovered_at = next.filter(|&t| t - end <= gap_ms);
     let back_later = next.is_some();
     let open = is_broker && !back_later && end - start >= gap_ms && logs_end.is_some_and(|le| le - end <= gap_ms);
     let mut kinds: Vec<(Kind, usize)> = b.kinds.iter().map(|&(k, n, _)| (k, n)).collect();
-    let mut clients = b.clients;
+    let mut clients: Vec<&Arc<str>> = b.clients.iter().map(|&c| &names[c]).collect();
     kinds.sort_unstable();
     clients.sort_unstable();
     let mut evidence = Lines::default();
-    evidence.push((b.first.input, b.first.line));
-    let mut rest: Vec<(u32, u64)> = b.kinds.iter().map(|(_, _, e)| (e.input, e.line)).collect();
+    evidence.push((b.first.1, b.first.2));
+    let mut rest: Vec<(u32, u64)> = b.kinds.iter().map(|&(_, _, (_, input, line))| (input, line)).collect();
     rest.sort_unstable();
     // The first, the first of each kind while there is room, and the last.
     for ev in rest {
@@ -464,7 +684,7 @@ fn window<'a>(
         }
         evidence.push(ev);
     }
-    evidence.push((b.last.input, b.last.line));
+    evidence.push((b.last.1, b.last.2));
     Window {
         start,
         // Honest ends: the broker was out until the logs show it back, when
@@ -480,7 +700,7 @@ fn window<'a>(
         },
         events: b.weight,
         kinds: kinds.into_boxed_slice(),
-        clients: clients.into_iter().map(|c| names.get(c)).collect(),
+        clients: clients.into_iter().cloned().collect(),
         evidence,
     }
 }
@@ -488,8 +708,7 @@ fn window<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Gist;
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeMap, BTreeSet};
 
     fn ev(time: i64, kind: Kind, broker: Option<&str>) -> Event {
         let mut e = Event::new(
@@ -578,37 +797,154 @@ mod tests {
         out
     }
 
+    /// A generated line: (time, in steps; how long before it its run
+    /// starts, in ms or, below 0, in steps; kind, past the kinds a
+    /// recovery; broker; client; input; weight; the broker's own answer).
+    type Line = (i64, i64, usize, usize, usize, u32, u32, bool);
+
+    /// Lines at up to `times` distinct times of `brokers` brokers (the
+    /// first: none): runs that start often where another line is, kinds,
+    /// recoveries and answers, clients, inputs and thinned weights.
+    fn lines(times: i64, brokers: usize, n: usize) -> impl proptest::strategy::Strategy<Value = Vec<Line>> {
+        use proptest::prelude::*;
+        let back = prop_oneof![Just(0i64), -3i64..0, 0i64..100_000];
+        proptest::collection::vec(
+            (0..times, back, 0usize..20, 0..brokers, 0usize..4, 0u32..3, 1u32..4, proptest::bool::weighted(0.1)),
+            1..n,
+        )
+    }
+
+    /// The events of `lines`, `step` ms apart at most, with brokers named
+    /// by `names`, sorted by time (each line its own: `line` is its index).
+    fn events(lines: &[Line], step: i64, names: &[Option<&str>]) -> Vec<Event> {
+        let mut evs: Vec<Event> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, &(at, back, kind, b, client, input, weight, answered))| {
+                // Recoveries (a coordinator discovered) more often than 1 in 16.
+                let kind = Kind::ALL.get(kind).copied().unwrap_or(Kind::CoordinatorDiscovered);
+                let mut e = ev(at * step, kind, names[b]);
+                let client = ["p", "c", "q"].get(client).map(|c| c.to_string());
+                e.gist = Arc::new(Gist { client, answered, ..(*e.gist).clone() });
+                e.set_start(e.time - if back < 0 { -back * step } else { back });
+                (e.input, e.line, e.weight) = (input, i as u64, weight);
+                e
+            })
+            .collect();
+        evs.sort_by_key(Event::sort_key);
+        evs
+    }
+
+    /// Steps between generated times: all at once, close, a third and a
+    /// half of the gap (so that lines fall exactly the gap apart), and
+    /// beyond it.
+    fn steps() -> impl proptest::strategy::Strategy<Value = i64> {
+        proptest::sample::select(vec![0i64, 1_000, 9_000, 10_000, 15_000, 40_000])
+    }
+
+    /// The windows of a fold fed `evs` in the order of `arrival` (a key per
+    /// event, ties in the events' order).
+    fn folded(evs: &[Event], arrival: &[u32], gap_ms: i64, logs_end: Option<i64>) -> Vec<Timeline> {
+        let mut order: Vec<usize> = (0..evs.len()).collect();
+        order.sort_by_key(|&i| arrival.get(i).copied().unwrap_or(0));
+        let mut fold = Fold::new(gap_ms);
+        order.into_iter().for_each(|i| fold.add(&evs[i]));
+        fold.finish(&Hosts::new(), logs_end)
+    }
+
     proptest::proptest! {
-        /// The windows found from the runs of one backward pass and built
-        /// from their events in time order are those of gathering and
-        /// sorting each broker's events, whatever the brokers, kinds,
-        /// clients, weights, thinned runs, recoveries and equal times.
+        /// The windows of the events folded in time order are those of
+        /// gathering and sorting each broker's events, whatever the
+        /// brokers, kinds, clients, weights, thinned runs, recoveries and
+        /// equal times.
         #[test]
         fn windows_in_time_order_are_the_windows_gathered(
-            lines in proptest::collection::vec(
-                (0i64..40, span_lengths(100_000), 0usize..20, 0usize..3, 0usize..4, 0u32..3, 1u32..4),
-                1..80,
-            ),
+            lines in lines(40, 3, 80),
+            step in steps(),
             logs_end in proptest::option::of(0i64..400_000),
         ) {
-            let names = [None, Some("1"), Some("2")];
-            let mut evs: Vec<Event> = lines
+            let evs = events(&lines, step, &[None, Some("1"), Some("2")]);
+            proptest::prop_assert_eq!(timelines(&evs, &Hosts::new(), 30_000, logs_end), timelines_gathered(&evs, 30_000, logs_end));
+        }
+    }
+
+    proptest::proptest! {
+        /// The fold takes events in any order: fed shuffled, it gives the
+        /// windows that gathering gives, to the evidence and the order of
+        /// the timelines, also where most lines share a time or a start.
+        #[test]
+        fn windows_in_any_order_are_the_windows_gathered(
+            lines in lines(12, 3, 60),
+            step in steps(),
+            arrival in proptest::collection::vec(proptest::num::u32::ANY, 60),
+            logs_end in proptest::option::of(0i64..400_000),
+        ) {
+            let evs = events(&lines, step, &[None, Some("1"), Some("2")]);
+            let want = timelines_gathered(&evs, 30_000, logs_end);
+            proptest::prop_assert_eq!(&folded(&evs, &[], 30_000, logs_end), &want);
+            proptest::prop_assert_eq!(&folded(&evs, &arrival, 30_000, logs_end), &want);
+        }
+    }
+
+    proptest::proptest! {
+        /// Names found to be one broker: events under raw names, folded in
+        /// any order with the names merged part way through (in chains,
+        /// into names met or not, twice over), give the windows of the
+        /// same events under the names they merged into, with that name's
+        /// hosts.
+        #[test]
+        fn merged_names_are_the_windows_of_the_renamed_events(
+            lines in lines(30, 5, 80),
+            step in steps(),
+            merges in proptest::collection::vec((0usize..6, 0usize..6), 0..6),
+            arrival in proptest::collection::vec(proptest::num::u32::ANY, 80),
+            split in 0usize..80,
+            logs_end in proptest::option::of(0i64..400_000),
+        ) {
+            let raw = [None, Some("a"), Some("b"), Some("c"), Some("d")];
+            let all = ["a", "b", "c", "d", "1", "2"];
+            let evs = events(&lines, step, &raw);
+            // What each name is once merged: merging `from` into `into`
+            // renames all of `from`'s names to what `into` is.
+            let mut is: BTreeMap<&str, &str> = all.iter().map(|&n| (n, n)).collect();
+            for &(from, into) in &merges {
+                let (was, now) = (is[all[from]], is[all[into]]);
+                is.values_mut().filter(|v| **v == was).for_each(|v| *v = now);
+            }
+            let renamed: Vec<Event> = evs
                 .iter()
-                .enumerate()
-                .map(|(i, &(at, back, kind, b, client, input, weight))| {
-                    // Recoveries (a coordinator discovered) more often than 1 in 16.
-                    let kind = Kind::ALL.get(kind).copied().unwrap_or(Kind::CoordinatorDiscovered);
-                    let mut e = ev(at * 9_000, kind, names[b]);
-                    let gist = Gist { client: ["p", "c", "q"].get(client).map(|c| c.to_string()), ..(*e.gist).clone() };
-                    e.gist = Arc::new(gist);
-                    e.set_start(e.time - back);
-                    (e.input, e.line, e.weight) = (input, i as u64, weight);
+                .map(|e| {
+                    let mut e = e.clone();
+                    e.broker = e.broker.map(|b| Broker::from(is[&*b]));
                     e
                 })
                 .collect();
-            evs.sort_by_key(Event::sort_key);
-            proptest::prop_assert_eq!(timelines(&evs, &Hosts::new(), 30_000, logs_end), timelines_gathered(&evs, 30_000, logs_end));
+            let hosts: Hosts = all.iter().map(|&n| (n.to_string(), [format!("h-{n}")].into())).collect();
+            let mut want = timelines_gathered(&renamed, 30_000, logs_end);
+            for t in &mut want {
+                t.hosts = t.broker.iter().map(|b| format!("h-{b}")).collect();
+            }
+            let mut order: Vec<usize> = (0..evs.len()).collect();
+            order.sort_by_key(|&i| arrival.get(i).copied().unwrap_or(0));
+            let mut fold = Fold::new(30_000);
+            for (n, i) in order.into_iter().enumerate() {
+                if n == split.min(evs.len() - 1) {
+                    merges.iter().for_each(|&(from, into)| fold.merge(all[from], all[into]));
+                }
+                fold.add(&evs[i]);
+            }
+            proptest::prop_assert_eq!(fold.finish(&hosts, logs_end), want);
         }
+    }
+
+    #[test]
+    fn a_broker_windows_share_each_client_name() {
+        let evs: Vec<_> = [0, 100_000, 200_000].map(|t| ev(t, Kind::ConnectionFailed, Some("1"))).into();
+        let t = timelines(&evs, &Hosts::new(), 30_000, None);
+        let w = &t[0].windows;
+        assert_eq!(w.len(), 3);
+        assert_eq!(&*w[0].clients[0], "p");
+        assert!(Arc::ptr_eq(&w[0].clients[0], &w[2].clients[0]), "one name, not one a window");
     }
 
     #[test]
