@@ -12,7 +12,7 @@
 //! sign of recovery, or just their last symptom.
 
 use crate::broker::Hosts;
-use crate::event::{Broker, Event, Gist, Kind};
+use crate::event::{Broker, ClientNames, Event, Kind};
 use hashbrown::HashTable;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -353,7 +353,7 @@ pub struct Fold {
     /// Per broker: its name (that of the slot its names merged into) and
     /// runs. A slot merged away is left empty.
     slots: Vec<(Broker, Runs)>,
-    clients: Clients,
+    clients: ClientNames,
 }
 
 impl Fold {
@@ -368,7 +368,7 @@ impl Fold {
             hasher: foldhash::fast::RandomState::default(),
             last: None,
             slots: Vec::new(),
-            clients: Clients::default(),
+            clients: ClientNames::default(),
         }
     }
 
@@ -449,7 +449,7 @@ impl Fold {
     /// the last line of the logs; `hosts`, each broker's hosts.
     pub fn finish(self, hosts: &Hosts, logs_end: Option<i64>) -> Vec<Timeline> {
         let Fold { gap_ms, nobody, slots, clients, .. } = self;
-        let names = &clients.names;
+        let names = clients.names();
         let mut keys: Vec<(Option<Broker>, Runs)> = vec![(None, nobody)];
         keys.extend(slots.into_iter().map(|(b, runs)| (Some(b), runs)));
         // Each broker's windows are its own: made side by side (rayon).
@@ -540,7 +540,7 @@ struct Summary {
     /// Per kind, in the order the kinds came: its lines, and its first line
     /// as `first` is. One list, searched once per event.
     kinds: Vec<(Kind, usize, At)>,
-    /// Its clients, each once, by their number in the fold ([`Clients`]).
+    /// Its clients, each once, by their number in the fold ([`ClientNames`]).
     clients: Vec<usize>,
     weight: usize,
 }
@@ -590,64 +590,6 @@ impl Summary {
         if let Some(c) = client.filter(|c| !self.clients.contains(c)) {
             self.clients.push(c);
         }
-    }
-}
-
-/// Client names, each made once and numbered: a window's clients are
-/// numbers until it is made, and then the one shared name of each.
-struct Clients {
-    hasher: foldhash::fast::RandomState,
-    by_text: HashTable<usize>,
-    names: Vec<Arc<str>>,
-    /// The client of a few gists met lately, by the gist's address: alike
-    /// events share their gist, so most events find their client with no
-    /// hash of its name and no comparison of texts. Each gist is held, so
-    /// that its address stays its own; [`GISTS`] of them at most.
-    by_gist: Box<[Option<GistClient>]>,
-}
-
-/// A gist, held, and the number of the client it names.
-type GistClient = (Arc<Gist>, Option<usize>);
-
-/// Gists whose clients [`Clients`] keeps at hand.
-const GISTS: usize = 64;
-
-impl Default for Clients {
-    fn default() -> Clients {
-        Clients {
-            hasher: Default::default(),
-            by_text: HashTable::new(),
-            names: Vec::new(),
-            by_gist: vec![None; GISTS].into_boxed_slice(),
-        }
-    }
-}
-
-impl Clients {
-    /// The number of the client `gist` names, if it names one.
-    fn of(&mut self, gist: &Arc<Gist>) -> Option<usize> {
-        // Fibonacci hashing of the address: its high bits pick the slot.
-        let at =
-            (Arc::as_ptr(gist) as usize as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - GISTS.trailing_zeros());
-        let slot = &self.by_gist[at as usize];
-        if let Some((_, client)) = slot.as_ref().filter(|(g, _)| Arc::ptr_eq(g, gist)) {
-            return *client;
-        }
-        let client = gist.client.as_deref().map(|c| self.id(c));
-        self.by_gist[at as usize] = Some((gist.clone(), client));
-        client
-    }
-
-    /// The number of the client `name`, found without allocating once met.
-    fn id(&mut self, name: &str) -> usize {
-        let hash = self.hasher.hash_one(name);
-        let Clients { hasher, by_text, names, .. } = self;
-        if let Some(&c) = by_text.find(hash, |&c| &*names[c] == name) {
-            return c;
-        }
-        names.push(Arc::from(name));
-        by_text.insert_unique(hash, names.len() - 1, |&c| hasher.hash_one(&*names[c]));
-        names.len() - 1
     }
 }
 
@@ -708,6 +650,7 @@ fn window(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Gist;
     use std::collections::{BTreeMap, BTreeSet};
 
     fn ev(time: i64, kind: Kind, broker: Option<&str>) -> Event {

@@ -451,6 +451,73 @@ impl std::ops::DerefMut for Event {
     }
 }
 
+/// Client names, each made once and numbered, found from the gist that
+/// names them: the folds of the end phase (windows, the clients' impact,
+/// the rules) keep what they gather per client by number, hold no event
+/// and allocate nothing for a name already met.
+pub struct ClientNames {
+    hasher: foldhash::fast::RandomState,
+    by_text: HashTable<usize>,
+    names: Vec<Arc<str>>,
+    /// The client of a few gists met lately, by the gist's address: alike
+    /// events share their gist, so most events find their client with no
+    /// hash of its name and no comparison of texts. Each gist is held, so
+    /// that its address stays its own; [`CLIENT_GISTS`] of them at most.
+    by_gist: Box<[Option<GistClient>]>,
+}
+
+/// A gist, held, and the number of the client it names.
+type GistClient = (Arc<Gist>, Option<usize>);
+
+/// Gists whose clients [`ClientNames`] keeps at hand.
+const CLIENT_GISTS: usize = 64;
+
+impl Default for ClientNames {
+    fn default() -> ClientNames {
+        ClientNames {
+            hasher: Default::default(),
+            by_text: HashTable::new(),
+            names: Vec::new(),
+            by_gist: vec![None; CLIENT_GISTS].into_boxed_slice(),
+        }
+    }
+}
+
+impl ClientNames {
+    /// The number of the client `gist` names, if it names one. Inlined
+    /// into the folds, which call it once per event.
+    #[inline]
+    pub fn of(&mut self, gist: &Arc<Gist>) -> Option<usize> {
+        // Fibonacci hashing of the address: its high bits pick the slot.
+        let at = (Arc::as_ptr(gist) as usize as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            >> (64 - CLIENT_GISTS.trailing_zeros());
+        let slot = &self.by_gist[at as usize];
+        if let Some((_, client)) = slot.as_ref().filter(|(g, _)| Arc::ptr_eq(g, gist)) {
+            return *client;
+        }
+        let client = gist.client.as_deref().map(|c| self.id(c));
+        self.by_gist[at as usize] = Some((gist.clone(), client));
+        client
+    }
+
+    /// The number of the client `name`, found without allocating once met.
+    pub fn id(&mut self, name: &str) -> usize {
+        let hash = self.hasher.hash_one(name);
+        let ClientNames { hasher, by_text, names, .. } = self;
+        if let Some(&c) = by_text.find(hash, |&c| &*names[c] == name) {
+            return c;
+        }
+        names.push(Arc::from(name));
+        by_text.insert_unique(hash, names.len() - 1, |&c| hasher.hash_one(&*names[c]));
+        names.len() - 1
+    }
+
+    /// Every name met, by number.
+    pub fn names(&self) -> &[Arc<str>] {
+        &self.names
+    }
+}
+
 /// One copy of each gist a run of events says, so that alike events share
 /// it: a kept event then costs its place and time, not its strings.
 ///
@@ -595,6 +662,37 @@ mod tests {
 
     fn said(partition: i32) -> Event {
         Event::new(Gist { kind: Kind::NotLeader, partition: Some(partition), ..Gist::default() }, 0, 0, 1)
+    }
+
+    /// Many gists, more than the cache holds and sharing its slots, name
+    /// a few clients: each gist finds its client's one number, by address
+    /// or by text alike, again and again; a gist with no client finds none.
+    #[test]
+    fn client_names_number_each_client_once() {
+        let clients = ["producer-1", "consumer-7", "", "producer-1-tx"];
+        let gists: Vec<Arc<Gist>> = (0..300)
+            .map(|i| {
+                let c = clients[i % clients.len()];
+                Arc::new(Gist {
+                    partition: Some(i as i32),
+                    client: (!c.is_empty()).then(|| c.to_string()),
+                    ..Gist::default()
+                })
+            })
+            .collect();
+        let mut names = ClientNames::default();
+        for round in 0..3 {
+            for (i, g) in gists.iter().enumerate() {
+                let want = match clients[i % clients.len()] {
+                    "" => None,
+                    c => Some(names.id(c)),
+                };
+                assert_eq!(names.of(g), want, "gist {i}, round {round}");
+            }
+        }
+        let mut met: Vec<&str> = names.names().iter().map(|n| &**n).collect();
+        met.sort_unstable();
+        assert_eq!(met, ["consumer-7", "producer-1", "producer-1-tx"]);
     }
 
     #[test]

@@ -5,13 +5,11 @@
 //! for "no impact".
 
 use crate::correlate::Timeline;
-use crate::event::{Event, Gist, Kind, Role};
+use crate::event::{ClientNames, Event, Kind, Role};
 use crate::extract::ConfigDump;
 use crate::noise::Thresholds;
-use hashbrown::HashTable;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
-use std::hash::BuildHasher;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::sync::Arc;
 
 /// AWS's stated client impact of one broker restart: "up to 2 mins,
@@ -129,10 +127,6 @@ pub fn clients(events: &[Event], input_end: &[Option<i64>], t: &Thresholds) -> V
     fold.finish(input_end)
 }
 
-/// Gists whose address [`Fold`] remembers before it forgets them all (a
-/// few in tests, so that the forgetting is tested too).
-const GISTS: usize = if cfg!(test) { 4 } else { 1 << 12 };
-
 /// The clients' impact, gathered forwards from events fed in sort order
 /// (`Event::sort_key`), so that events need not be kept until the end
 /// (`docs/fold-survey.md`, §5). It borrows nothing from the events. It is
@@ -140,10 +134,7 @@ const GISTS: usize = if cfg!(test) { 4 } else { 1 << 12 };
 /// wrongly, and nothing says so (the caller must keep the order).
 ///
 /// What it keeps is a few words per client and per disrupted run (its
-/// [`Gathered`]), the clients' names, and up to [`GISTS`] gists that named
-/// them, kept alive so that their addresses find their clients: most
-/// lookups compare an address, as `correlate::ByName` does, and a name
-/// already met is found without an allocation.
+/// [`Gathered`]), by the client's number in its [`ClientNames`].
 ///
 /// Events with no client may belong to their input's one client, which
 /// only the input's end decides (`fill_lone_client` in `analysis.rs`):
@@ -153,40 +144,25 @@ const GISTS: usize = if cfg!(test) { 4 } else { 1 << 12 };
 /// [`Gathered`]).
 pub struct Fold {
     gap_ms: i64,
-    /// Each client's name and what was gathered, in order first met.
-    clients: Vec<(Box<str>, Gathered)>,
-    /// Their slots by name (hashed text, compared with `clients`).
-    by_name: HashTable<usize>,
-    hasher: foldhash::fast::RandomState,
-    /// Slots by the address of a gist that named the client, with the gist
-    /// held so that its address is not another's while the entry stands.
-    by_gist: HashMap<usize, (Arc<Gist>, usize), foldhash::fast::RandomState>,
-    /// The gist address last looked up (held in `by_gist`) and its slot.
-    last: Option<(usize, usize)>,
+    names: ClientNames,
+    /// What was gathered of each client, by its number in `names`.
+    clients: Vec<Gathered>,
     /// Events with no client, by input, until `settle_lone`.
     lone: BTreeMap<u32, Gathered>,
 }
 
 impl Fold {
     pub fn new(t: &Thresholds) -> Fold {
-        Fold {
-            gap_ms: t.gap_ms,
-            clients: Vec::new(),
-            by_name: HashTable::new(),
-            hasher: Default::default(),
-            by_gist: HashMap::default(),
-            last: None,
-            lone: BTreeMap::new(),
-        }
+        Fold { gap_ms: t.gap_ms, names: ClientNames::default(), clients: Vec::new(), lone: BTreeMap::new() }
     }
 
     /// Adds an event, not earlier in sort order than any added before. An
     /// event with no client is not a client's (see [`Fold::add_lone`]).
     pub fn add(&mut self, e: &Event) {
-        let Some(name) = e.client.as_deref() else { return };
-        let slot = self.slot(e, name);
+        let Some(id) = self.names.of(&e.gist) else { return };
         let keep = !self.lone.is_empty();
-        self.clients[slot].1.add(e, self.gap_ms, keep);
+        let gap_ms = self.gap_ms;
+        self.client(id).add(e, gap_ms, keep);
     }
 
     /// Adds an event with no client under its input, to be settled by
@@ -207,11 +183,11 @@ impl Fold {
     pub fn settle_lone(&mut self, input: u32, client: Option<&str>) {
         let Some(lone) = self.lone.remove(&input) else { return };
         if let Some(name) = client {
-            let slot = self.slot_by_name(name);
-            self.clients[slot].1.absorb(lone, self.gap_ms);
+            let (id, gap_ms) = (self.names.id(name), self.gap_ms);
+            self.client(id).absorb(lone, gap_ms);
         }
         if self.lone.is_empty() {
-            for (_, g) in &mut self.clients {
+            for g in &mut self.clients {
                 g.forget_recoveries();
             }
         }
@@ -226,7 +202,7 @@ impl Fold {
         if !self.lone.is_empty() {
             return;
         }
-        for (_, g) in &mut self.clients {
+        for g in &mut self.clients {
             let done = g.runs.iter().take_while(|&&(_, e)| watermark.saturating_sub(e) > self.gap_ms).count();
             g.disrupted += g.runs.drain(..done).map(|(s, e)| e - s).sum::<i64>();
         }
@@ -236,8 +212,8 @@ impl Fold {
     /// client that are still unsettled are nobody's.
     pub fn finish(self, input_end: &[Option<i64>]) -> Vec<ClientImpact> {
         let gap_ms = self.gap_ms;
-        let mut clients = self.clients;
-        clients.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut clients: Vec<(&Arc<str>, Gathered)> = self.names.names().iter().zip(self.clients).collect();
+        clients.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut out = Vec::new();
         for (client, g) in clients {
             // A client with no symptom had no impact.
@@ -251,7 +227,7 @@ impl Fold {
                 (None, None) => None,
             };
             out.push(ClientImpact {
-                client: client.into_string(),
+                client: client.to_string(),
                 // A kafkajs client's producer and consumer share one
                 // clientId: a role is named only when its lines agree on one.
                 role: g.role.flatten(),
@@ -271,41 +247,12 @@ impl Fold {
         out
     }
 
-    /// The slot of the client `e` names (`name`), made the first time.
-    fn slot(&mut self, e: &Event, name: &str) -> usize {
-        let at = Arc::as_ptr(&e.gist) as usize;
-        if let Some((_, slot)) = self.last.filter(|&(a, _)| a == at) {
-            return slot;
+    /// What was gathered of client `id`, made empty the first time.
+    fn client(&mut self, id: usize) -> &mut Gathered {
+        if id >= self.clients.len() {
+            self.clients.resize_with(id + 1, Gathered::default);
         }
-        let slot = match self.by_gist.get(&at) {
-            Some(&(_, slot)) => slot,
-            None => {
-                let slot = self.slot_by_name(name);
-                // Forgotten together (as `Gists` forgets pointers): the
-                // entries hold their gists, which may be no event's now.
-                if self.by_gist.len() >= GISTS {
-                    self.by_gist.clear();
-                }
-                self.by_gist.insert(at, (e.gist.clone(), slot));
-                slot
-            }
-        };
-        self.last = Some((at, slot));
-        slot
-    }
-
-    /// The slot of the client `name`, made the first time.
-    fn slot_by_name(&mut self, name: &str) -> usize {
-        let clients = &mut self.clients;
-        let hasher = &self.hasher;
-        let hash = hasher.hash_one(name);
-        if let Some(&slot) = self.by_name.find(hash, |&s| *clients[s].0 == *name) {
-            return slot;
-        }
-        let slot = clients.len();
-        clients.push((name.into(), Gathered::default()));
-        self.by_name.insert_unique(hash, slot, |&s| hasher.hash_one(&*clients[s].0));
-        slot
+        &mut self.clients[id]
     }
 }
 
@@ -551,6 +498,7 @@ pub fn blind_spots(inputs: &[InputView<'_>], configs: &[ConfigDump], topics_give
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Gist;
 
     fn tl(b: &str, spans: &[(i64, i64)]) -> Timeline {
         Timeline::of_spans(b, spans)

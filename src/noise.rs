@@ -7,7 +7,7 @@
 //! and once, and clients retry and recover. Everything else is a finding.
 
 use crate::correlate::{Timeline, Window};
-use crate::event::{Event, Kind, Role};
+use crate::event::{ClientNames, Event, Kind, Role};
 use crate::extract::ConfigDump;
 use crate::timefmt::{human_duration, Stamp};
 use crate::topics::Describe;
@@ -123,7 +123,9 @@ pub fn findings(f: &Facts<'_>, events: &[Event]) -> Vec<Finding> {
 pub struct Fold {
     maintenance: Option<(i64, i64)>,
     kept: Vec<Event>,
-    clients: std::collections::HashMap<String, Behaviour, foldhash::fast::RandomState>,
+    names: ClientNames,
+    /// Each client's bootstrap behaviour, by its number in `names`.
+    clients: Vec<Option<Behaviour>>,
     outside: Outside,
     first: Option<i64>,
 }
@@ -153,7 +155,14 @@ struct Outside {
 impl Fold {
     /// A fold for an analysis with this `--maintenance` window.
     pub fn new(maintenance: Option<(i64, i64)>) -> Fold {
-        Fold { maintenance, kept: Vec::new(), clients: Default::default(), outside: Outside::default(), first: None }
+        Fold {
+            maintenance,
+            kept: Vec::new(),
+            names: ClientNames::default(),
+            clients: Vec::new(),
+            outside: Outside::default(),
+            first: None,
+        }
     }
 
     /// `events` (sorted) folded.
@@ -169,13 +178,11 @@ impl Fold {
         if matches!(e.kind, Kind::RecordsExpired | Kind::RetriesExhausted | Kind::NotEnoughReplicas | Kind::Unknown) {
             self.kept.push(e.clone());
         }
-        if let Some(c) = &e.client {
-            // Found without allocating: a client's name is new only once.
-            let b = match self.clients.get_mut(c.as_str()) {
-                Some(b) => b,
-                None => self.clients.entry(c.clone()).or_insert_with(|| Behaviour::new(e.time)),
-            };
-            b.add(e);
+        if let Some(id) = self.names.of(&e.gist) {
+            if id >= self.clients.len() {
+                self.clients.resize_with(id + 1, || None);
+            }
+            self.clients[id].get_or_insert_with(|| Behaviour::new(e.time)).add(e);
         }
         if let Some((ms, me)) = self.maintenance {
             if e.is_symptom() && (e.time < ms || e.time > me) {
@@ -193,7 +200,9 @@ impl Fold {
     }
 
     pub fn finish(self) -> Seen {
-        let mut clients: Vec<(String, Behaviour)> = self.clients.into_iter().collect();
+        let names = self.names.names();
+        let mut clients: Vec<(String, Behaviour)> =
+            self.clients.into_iter().enumerate().filter_map(|(i, b)| Some((names[i].to_string(), b?))).collect();
         clients.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         clients.iter_mut().for_each(|(_, b)| b.settle());
         let mut kept = self.kept;
