@@ -90,6 +90,24 @@ warn_busy() {
   [ -z "$1" ] || echo "warning: other processes were busy $2 ($1): these ratios are skewed; run again on an idle machine"
 }
 
+# cpu_ticks: "steal total" from /proc/stat's cpu line (0 0 where there is
+# none). Steal is time the hypervisor gave our vCPUs to someone else: a
+# two-thread run waits for its slower thread, so steal skews the threads
+# ratio most (issue 4, session 11: 16 % in one second of a slow 4 GB run;
+# runs with none gave the same ratio at 1 GB and 4 GB).
+cpu_ticks() {
+  awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9 + 0, t; f = 1 } END { if (!f) print 0, 0 }' /proc/stat 2>/dev/null || echo 0 0
+}
+
+# warn_steal BEFORE AFTER: says how much of the CPUs' time the hypervisor
+# took between two cpu_ticks readings, if any of it.
+warn_steal() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    split(a, x, " "); split(b, y, " "); s = y[1] - x[1]; t = y[2] - x[2]
+    if (t > 0 && s * 100 / t >= 1) printf "warning: the hypervisor took %.0f%% of the CPUs during the runs (steal): the threads ratio is skewed most\n", s * 100 / t
+  }'
+}
+
 # rolls_rss_mb SIZE: peak RSS in MB of `cat LOG | rollcall` on a log of
 # SIZE with ROLLS rolls (one run: memory does not vary between runs).
 rolls_rss_mb() {
@@ -122,9 +140,11 @@ for size in $SIZES; do
   files=("$log" "$log" "$log" "$log" "$log" "$log" "$log.gz" "$log.gz" "$log.zst" "$log.zst" "$log" "$log")
   for ((k = 0; k < ${#keys[@]}; k++)); do : >"$tmp/times.$k"; done
   before=$(busy_others)
+  ticks=$(cpu_ticks)
   for ((i = 0; i < RUNS; i++)); do
     for ((k = 0; k < ${#keys[@]}; k++)); do once "${cmds[$k]}" "${files[$k]}" >>"$tmp/times.$k"; done
   done
+  ticks_after=$(cpu_ticks)
   declare -A T M
   for ((k = 0; k < ${#keys[@]}; k++)); do
     read -r t m < <(sort -n "$tmp/times.$k" | awk -v n="$RUNS" '{t[NR]=$1; if ($2>m) m=$2} END {print t[int((n+1)/2)], m}')
@@ -149,6 +169,7 @@ for size in $SIZES; do
   echo "  first event on a quiet pipe        $(first_event_ms "$log") ms   [<= 1000]"
   warn_busy "$before" "before the runs"
   warn_busy "$(busy_others)" "after the runs"
+  warn_steal "$ticks" "$ticks_after"
   r=$(reclaimer)
   [ -z "$r" ] || echo "note: $r evicts cold page cache on this machine; each command's file was read back just before it ran"
   echo
