@@ -1392,6 +1392,28 @@ mod tests {
         }
     }
 
+    /// A failure on the bootstrap address at the very millisecond the
+    /// client first reaches a broker by id did not come before it, even
+    /// when its line sorts first: the fold holds it until it knows
+    /// (`Behaviour::held`). Here it would be counted, and its line shown
+    /// beside the metadata timeout's.
+    #[test]
+    fn a_bootstrap_failure_at_the_ms_of_the_first_broker_by_id_is_not_before_it() {
+        let zone = Zone::default();
+        let mut wait = ev(0, Kind::RequestTimeout, None);
+        wait.gist = Arc::new(Gist { rule: "java.metadata_wait_timeout".into(), ..(*wait.gist).clone() });
+        let mut on_bootstrap = ev(4_000, Kind::ConnectionFailed, None);
+        (on_bootstrap.node, on_bootstrap.host) = (Some(-1), Some("b-1.x".into()));
+        let mut by_id = ev(4_000, Kind::ConnectionFailed, None);
+        (by_id.node, by_id.line) = (Some(2), on_bootstrap.line + 1);
+        let evs = vec![wait, on_bootstrap, by_id];
+        assert!(evs.is_sorted_by_key(Event::sort_key));
+        let f = findings(&facts(&[], &evs, &[], &zone), &evs);
+        let sb: Vec<&Finding> = f.iter().filter(|f| f.kind == AnomalyKind::SingleBootstrap).collect();
+        assert_eq!(sb.len(), 1, "the metadata timeout alone makes the finding");
+        assert_eq!(sb[0].evidence, vec![(evs[0].input, evs[0].line)]);
+    }
+
     #[test]
     fn single_bootstrap_from_config_and_from_behaviour() {
         let zone = Zone::default();
