@@ -484,9 +484,7 @@ impl Default for ClientNames {
 }
 
 impl ClientNames {
-    /// The number of the client `gist` names, if it names one. Inlined
-    /// into the folds, which call it once per event.
-    #[inline]
+    /// The number of the client `gist` names, if it names one.
     pub fn of(&mut self, gist: &Arc<Gist>) -> Option<usize> {
         // Fibonacci hashing of the address: its high bits pick the slot.
         let at = (Arc::as_ptr(gist) as usize as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
