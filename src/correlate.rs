@@ -483,33 +483,9 @@ struct Runs {
 }
 
 impl Runs {
-    /// Merges the runs within the gap of `(start, end)` into the first of
-    /// them and gives its index; or, when none is, where a run of that span
-    /// goes.
-    fn place(&mut self, (start, end): (i64, i64), gap_ms: i64) -> Result<usize, usize> {
-        let (reach_back, reach_on) = (start.saturating_sub(gap_ms), end.saturating_add(gap_ms));
-        // The runs are in order of their starts and of their ends alike:
-        // more than the gap apart, none holds another. In time order an
-        // event most often falls in the last run, or after it.
-        let n = self.runs.len();
-        match self.runs.last() {
-            Some(r) if r.last.0 < reach_back => return Err(n),
-            Some(r) if r.first.0 <= reach_on && (n < 2 || self.runs[n - 2].last.0 < reach_back) => return Ok(n - 1),
-            _ => {}
-        }
-        let lo = self.runs.partition_point(|r| r.last.0 < reach_back);
-        let hi = lo + self.runs[lo..].partition_point(|r| r.first.0 <= reach_on);
-        if lo == hi {
-            return Err(lo);
-        }
-        if hi - lo > 1 {
-            for j in lo + 1..hi {
-                let run = std::mem::take(&mut self.runs[j]);
-                self.runs[lo].absorb(run);
-            }
-            self.runs.drain(lo + 1..hi);
-        }
-        Ok(lo)
+    /// [`place`] among this broker's runs.
+    fn place(&mut self, span: (i64, i64), gap_ms: i64) -> Result<usize, usize> {
+        place(&mut self.runs, span, gap_ms, |r| (r.first.0, r.last.0), Summary::absorb)
     }
 
     fn recovery(&mut self, t: i64) {
@@ -524,6 +500,45 @@ impl Runs {
             _ => self.recoveries.push(t),
         }
     }
+}
+
+/// Merges the runs within the gap of `(start, end)` into the first of
+/// them (`absorb`) and gives its index; or, when none is, gives where a run
+/// of that span goes. `runs` are sorted and more than the gap apart, none
+/// holding another, so they are in order of their starts and of their ends
+/// alike (`bounds`: a run's start and end); so they stay, whatever order
+/// the spans come in. In time order a span most often falls in the last
+/// run, or after it: that is tried first. The windows' runs and a client's
+/// disrupted runs (`impact`) are both kept this way.
+pub(crate) fn place<T: Default>(
+    runs: &mut Vec<T>,
+    (start, end): (i64, i64),
+    gap_ms: i64,
+    bounds: impl Fn(&T) -> (i64, i64),
+    mut absorb: impl FnMut(&mut T, T),
+) -> Result<usize, usize> {
+    let (reach_back, reach_on) = (start.saturating_sub(gap_ms), end.saturating_add(gap_ms));
+    let n = runs.len();
+    match runs.last().map(&bounds) {
+        Some((_, last_end)) if last_end < reach_back => return Err(n),
+        Some((last_start, _)) if last_start <= reach_on && (n < 2 || bounds(&runs[n - 2]).1 < reach_back) => {
+            return Ok(n - 1)
+        }
+        _ => {}
+    }
+    let lo = runs.partition_point(|r| bounds(r).1 < reach_back);
+    let hi = lo + runs[lo..].partition_point(|r| bounds(r).0 <= reach_on);
+    if lo == hi {
+        return Err(lo);
+    }
+    if hi - lo > 1 {
+        for j in lo + 1..hi {
+            let run = std::mem::take(&mut runs[j]);
+            absorb(&mut runs[lo], run);
+        }
+        runs.drain(lo + 1..hi);
+    }
+    Ok(lo)
 }
 
 /// What a window needs of a run's events, which may come in any order:

@@ -276,8 +276,8 @@ struct Gathered {
     after: Vec<i64>,
     /// Its symptoms' spans, merged where closer than the gap: runs in order
     /// (of start and of end), each more than the gap after the one before.
-    /// Spans come in order of their ends, but a later one can start earlier
-    /// and join the last runs: they are popped off the back and merged.
+    /// A thinned span can start earlier than the runs before it and join
+    /// them (`correlate::place`).
     runs: Vec<(i64, i64)>,
     /// The length of the runs done and dropped (`Fold::advance`).
     disrupted: i64,
@@ -339,24 +339,13 @@ impl Gathered {
         }
     }
 
-    /// Adds a span `(start, end)` that ends no earlier than any before.
-    fn push_run(&mut self, (mut s, mut e): (i64, i64), gap_ms: i64) {
-        // Mostly it goes on the last run and starts inside it.
-        if let Some(last) = self.runs.last_mut() {
-            if s >= last.0 && s.saturating_sub(last.1) <= gap_ms {
-                last.1 = last.1.max(e);
-                return;
-            }
+    /// Adds a span `(start, end)`, in any order (`correlate::place`).
+    fn push_run(&mut self, (s, e): (i64, i64), gap_ms: i64) {
+        let widen = |r: &mut (i64, i64), (s, e): (i64, i64)| *r = (r.0.min(s), r.1.max(e));
+        match crate::correlate::place(&mut self.runs, (s, e), gap_ms, |&r| r, widen) {
+            Ok(i) => widen(&mut self.runs[i], (s, e)),
+            Err(i) => self.runs.insert(i, (s, e)),
         }
-        while let Some(&(rs, re)) = self.runs.last() {
-            if s.saturating_sub(re) > gap_ms {
-                break;
-            }
-            s = s.min(rs);
-            e = e.max(re);
-            self.runs.pop();
-        }
-        self.runs.push((s, e));
     }
 
     /// Its lines' roles agree as long as each is the one before; `None`:
@@ -386,14 +375,8 @@ impl Gathered {
         }
         self.after = after;
         self.last_symptom = ls;
-        // The runs of both, in order of their ends, merged as spans are.
-        let mut mine = std::mem::take(&mut self.runs).into_iter().peekable();
-        let mut theirs = o.runs.into_iter().peekable();
-        while let Some(run) = match (mine.peek(), theirs.peek()) {
-            (Some(x), Some(y)) if x.1 <= y.1 => mine.next(),
-            (Some(_), Some(_)) | (None, _) => theirs.next(),
-            (Some(_), None) => mine.next(),
-        } {
+        // The runs of both, merged as spans are (in any order).
+        for run in o.runs {
             self.push_run(run, gap_ms);
         }
         self.disrupted += o.disrupted;
