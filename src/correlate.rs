@@ -121,180 +121,19 @@ pub struct Timeline {
     pub windows: Vec<Window>,
 }
 
-/// Values kept per name (a broker's, a client's) through a pass over the
-/// events, found by where the name's text is before what it says: a
-/// broker's events share its one name (`broker::resolve`) and alike events
-/// share their gist, so most lookups compare an address, and the last one
-/// found is tried first. By text in a `BTreeMap`, with a comparison of
-/// texts at every step down, such lookups were most of several passes of
-/// the end phase (issue 4, session 9). Two texts at one address (and of
-/// one length) are one text: both are borrowed for `'a`.
-pub struct ByName<'a, T> {
-    /// The address and length of the text last looked up, and its slot.
-    last: Option<((usize, usize), usize)>,
-    by_address: std::collections::HashMap<(usize, usize), usize, foldhash::fast::RandomState>,
-    by_text: std::collections::HashMap<&'a str, usize, foldhash::fast::RandomState>,
-    values: Vec<(&'a str, T)>,
-}
-
-impl<T> Default for ByName<'_, T> {
-    fn default() -> Self {
-        ByName { last: None, by_address: Default::default(), by_text: Default::default(), values: Vec::new() }
-    }
-}
-
-impl<'a, T> ByName<'a, T> {
-    /// Where `name`'s text is: its address and length.
-    fn address(name: &str) -> (usize, usize) {
-        (name.as_ptr() as usize, name.len())
-    }
-
-    /// The slot of `name`'s value, if it has one.
-    fn slot(&mut self, name: &'a str) -> Option<usize> {
-        let at = Self::address(name);
-        if let Some((_, slot)) = self.last.filter(|(a, _)| *a == at) {
-            return Some(slot);
-        }
-        let slot = match self.by_address.get(&at) {
-            Some(&slot) => slot,
-            None => {
-                let slot = *self.by_text.get(name)?;
-                self.by_address.insert(at, slot);
-                slot
-            }
-        };
-        self.last = Some((at, slot));
-        Some(slot)
-    }
-
-    /// `name`'s value, made by `new` the first time.
-    pub fn entry(&mut self, name: &'a str, new: impl FnOnce() -> T) -> &mut T {
-        let slot = match self.slot(name) {
-            Some(slot) => slot,
-            None => {
-                let slot = self.values.len();
-                self.values.push((name, new()));
-                self.by_text.insert(name, slot);
-                self.by_address.insert(Self::address(name), slot);
-                self.last = Some((Self::address(name), slot));
-                slot
-            }
-        };
-        &mut self.values[slot].1
-    }
-
-    /// `name`'s value, if it has one.
-    pub fn get_mut(&mut self, name: &'a str) -> Option<&mut T> {
-        let slot = self.slot(name)?;
-        Some(&mut self.values[slot].1)
-    }
-
-    /// The names and their values, by name (as a `BTreeMap` by name
-    /// iterates).
-    pub fn into_sorted(self) -> Vec<(&'a str, T)> {
-        let mut values = self.values;
-        values.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        values
-    }
-}
-
-/// Time spans (an event's `start` to `time`) merged where less than the gap
-/// apart: (start, end), in order. Sorted first: the plain statement of what
-/// [`Backward`] does without a sort, kept as the tests' reference.
+/// Time spans (an event's `start` to `time`) merged where no more than
+/// the gap apart: (start, end), in order. The plain statement of the runs
+/// the folds keep ([`place`]): the tests' reference.
 #[cfg(test)]
 pub(crate) fn runs(spans: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> Vec<(i64, i64)> {
     let mut spans: Vec<(i64, i64)> = spans.into_iter().collect();
     spans.sort_unstable();
-    merged(spans, gap_ms).collect()
-}
-
-/// [`runs`] of spans already sorted, as they are merged. Test-only: every
-/// caller now merges in one backward pass ([`Backward`]).
-#[cfg(test)]
-pub(crate) fn merged(sorted: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> impl Iterator<Item = (i64, i64)> {
-    // Fused: asked again once done, it stays done.
-    let mut sorted = sorted.into_iter().fuse();
-    let mut run = Run::default();
-    std::iter::from_fn(move || loop {
-        match sorted.next() {
-            Some(span) => {
-                if let Some(done) = run.push(span, gap_ms) {
-                    return Some(done);
-                }
-            }
-            None => return run.0.take(),
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for (s, e) in spans {
+        match out.last_mut() {
+            Some(run) if s - run.1 <= gap_ms => run.1 = run.1.max(e),
+            _ => out.push((s, e)),
         }
-    })
-}
-
-/// The run being merged from spans given in order of their starts: what
-/// `merged` keeps between spans, for callers that merge many lists at once.
-#[derive(Clone, Copy, Debug, Default)]
-struct Run(Option<(i64, i64)>);
-
-impl Run {
-    /// Adds a span; returns the run it closes, when it starts more than the
-    /// gap after that run's end.
-    fn push(&mut self, (s, e): (i64, i64), gap_ms: i64) -> Option<(i64, i64)> {
-        match &mut self.0 {
-            Some(run) if s - run.1 <= gap_ms => {
-                run.1 = run.1.max(e);
-                None
-            }
-            cur => cur.replace((s, e)),
-        }
-    }
-}
-
-/// A span read backwards: (start, end) as (-end, -start), so that spans in
-/// order of their ends, read from the last, come in order of their starts.
-fn mirror((s, e): (i64, i64)) -> (i64, i64) {
-    (e.saturating_neg(), s.saturating_neg())
-}
-
-/// [`runs`] of spans given in order of their ends, as the spans of events
-/// sorted by time are, without sorting them, one span at a time from the
-/// last: read backwards with time mirrored, (start, end) is (-end, -start)
-/// in order of its start, which is what a [`Run`] merges. The runs are the
-/// same, mirrored back; they come last first. For callers that merge many
-/// lists in one backward pass over the events.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Backward(Run);
-
-impl Backward {
-    /// Adds a span that ends no later than any added before; returns the
-    /// run it closes.
-    pub fn push(&mut self, span: (i64, i64), gap_ms: i64) -> Option<(i64, i64)> {
-        self.0.push(mirror(span), gap_ms).map(mirror)
-    }
-
-    /// The run still open: the first in time.
-    pub fn finish(self) -> Option<(i64, i64)> {
-        self.0 .0.map(mirror)
-    }
-}
-
-/// The gap-split time spans of the events' brokers: (broker, start, end),
-/// by broker, each broker's in order. `events` must be sorted by time.
-///
-/// One backward pass (a [`Backward`] per broker), holding a run per broker
-/// and the runs: no list of every event's span, which on
-/// a long input was some 5 MB at the end phase's start (issue 4, session 7).
-pub fn spans<'a>(events: impl DoubleEndedIterator<Item = &'a Event>, gap_ms: i64) -> Vec<(Broker, i64, i64)> {
-    // Brokers by name (`ByName`): they compare as their names do. Each
-    // broker's run being merged and the runs done.
-    type Runs<'a> = (&'a Broker, Backward, Vec<(i64, i64)>);
-    let mut by: ByName<'a, Runs<'a>> = ByName::default();
-    for e in events.rev() {
-        if let Some(b) = &e.broker {
-            let (_, run, runs) = by.entry(b, || (b, Backward::default(), Vec::new()));
-            runs.extend(run.push((e.start(), e.time), gap_ms));
-        }
-    }
-    let mut out = Vec::new();
-    for (_, (b, run, mut runs)) in by.into_sorted() {
-        runs.extend(run.finish());
-        out.extend(runs.into_iter().rev().map(|(s, e)| (b.clone(), s, e)));
     }
     out
 }
@@ -965,73 +804,9 @@ mod tests {
     #[test]
     fn merged_spans_are_the_runs_of_sorted_spans() {
         let spans = [(0, 5), (3, 40), (69, 70), (71, 75), (200, 200), (230, 231), (262, 262)];
-        let runs: Vec<(i64, i64)> = merged(spans, 30).collect();
+        let runs = super::runs(spans, 30);
         assert_eq!(runs, vec![(0, 75), (200, 231), (262, 262)]);
         assert_eq!(super::runs(spans.iter().rev().copied(), 30), runs, "runs sorts first");
-        assert_eq!(merged(std::iter::empty(), 30).count(), 0);
-    }
-
-    proptest::proptest! {
-        /// Counted by name through `ByName`, names shared (one text at one
-        /// address) and alike (one text at several) count as a map by text
-        /// counts them, in its order; a name never entered has no value.
-        #[test]
-        fn by_name_counts_as_a_map_by_text(picks in proptest::collection::vec((0usize..6, proptest::bool::ANY), 0..60)) {
-            let shared: Vec<String> = ["b", "a", "ab", "", "b2", "a"].iter().map(|s| s.to_string()).collect();
-            let copies: Vec<String> = picks.iter().map(|&(k, _)| shared[k].clone()).collect();
-            let mut by: ByName<'_, usize> = ByName::default();
-            let mut want: BTreeMap<&str, usize> = BTreeMap::new();
-            for (i, &(k, copy)) in picks.iter().enumerate() {
-                let name = if copy { copies[i].as_str() } else { shared[k].as_str() };
-                *by.entry(name, || 0) += 1;
-                *want.entry(name).or_default() += 1;
-                proptest::prop_assert_eq!(by.get_mut(name).copied(), want.get(name).copied());
-            }
-            proptest::prop_assert!(by.get_mut("never").is_none());
-            proptest::prop_assert_eq!(by.into_sorted(), want.into_iter().collect::<Vec<_>>());
-        }
-    }
-
-    proptest::proptest! {
-        /// The spans of every broker, found in one backward pass, are each
-        /// broker's runs of its events' spans, by broker.
-        #[test]
-        fn spans_are_each_brokers_runs(
-            evs in proptest::collection::vec((0i64..400, span_lengths(120), 0usize..3), 0..40),
-        ) {
-            let names = [None, Some("1"), Some("10")];
-            let mut evs: Vec<Event> = evs
-                .into_iter()
-                .map(|(time, len, b)| {
-                    let mut e = ev(time, Kind::ConnectionFailed, names[b]);
-                    e.set_start(time - len);
-                    e
-                })
-                .collect();
-            evs.sort_by_key(Event::sort_key);
-            let mut want: Vec<(Broker, i64, i64)> = Vec::new();
-            for b in ["1", "10"] {
-                let of_b = evs.iter().filter(|e| e.broker.as_deref() == Some(b)).map(|e| (e.start(), e.time));
-                want.extend(runs(of_b, 30).into_iter().map(|(s, e)| (Broker::from(b), s, e)));
-            }
-            proptest::prop_assert_eq!(spans(evs.iter(), 30), want);
-        }
-    }
-
-    proptest::proptest! {
-        /// Spans in order of their ends merge, backwards and mirrored, into
-        /// the runs that sorting them by start gives, whatever their overlaps.
-        #[test]
-        fn spans_in_order_of_their_ends_merge_without_a_sort(
-            spans in proptest::collection::vec((0i64..400, span_lengths(120)), 0..30),
-        ) {
-            let mut spans: Vec<(i64, i64)> = spans.into_iter().map(|(end, len)| (end - len, end)).collect();
-            spans.sort_by_key(|&(_, e)| e);
-            let mut back = Backward::default();
-            let mut got: Vec<(i64, i64)> = spans.iter().rev().filter_map(|&span| back.push(span, 30)).collect();
-            got.extend(back.finish());
-            got.reverse();
-            proptest::prop_assert_eq!(got, runs(spans, 30));
-        }
+        assert!(super::runs(std::iter::empty(), 30).is_empty());
     }
 }
