@@ -741,60 +741,15 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Named once per gist, events are named as when each was named on
-        /// its own, and the hosts learned are the same: whatever their
-        /// nodes (ids, coordinator ids, bootstrap ids), hosts (by id, MSK,
-        /// unknown, a host named like an id), ports, clients and kinds, and
-        /// however many events share a gist.
-        #[test]
-        fn naming_each_gist_once_names_as_each_event_did(
-            gists in proptest::collection::vec((0usize..16, 0usize..7, 0usize..5, 0usize..3, 0usize..3), 1..8),
-            picks in proptest::collection::vec((0usize..8, 0i64..600_000), 1..60),
-        ) {
-            let nodes = [None, Some(1), Some(2), Some(-1), Some(-2), Some(2147483645), Some(3)];
-            let hosts = [None, Some("h1"), Some("h2"), Some("b-2.demo.abc.c2.kafka.us-east-1.amazonaws.com"), Some("2")];
-            let ports = [None, Some(9094), Some(9092)];
-            let clients = [None, Some("p"), Some("c")];
-            let gists: Vec<std::sync::Arc<Gist>> = gists
-                .iter()
-                .map(|&(k, n, h, p, c)| {
-                    std::sync::Arc::new(Gist {
-                        kind: Kind::ALL[k],
-                        rule: "t".into(),
-                        node: nodes[n],
-                        host: hosts[h].map(str::to_string),
-                        port: ports[p],
-                        client: clients[c].map(str::to_string),
-                        ..Gist::default()
-                    })
-                })
-                .collect();
-            let mut evs: Vec<Event> = picks
-                .iter()
-                .enumerate()
-                .map(|(i, &(g, t))| Event::new(gists[g % gists.len()].clone(), t, 0, i as u64))
-                .collect();
-            evs.sort_by_key(Event::sort_key);
-            let mut each = evs.clone();
-            let hints = Hints { leaders: None, bootstrap: vec![("p".into(), vec!["h1:9094".into(), "h2".into()])] };
-            let learned = resolve(&mut evs, 30_000, &hints);
-            proptest::prop_assert_eq!(learned, resolve_each(&mut each, 30_000, &hints));
-            let named = |evs: &[Event]| {
-                evs.iter().map(|e| (e.broker.as_deref().map(str::to_string), e.attributed)).collect::<Vec<_>>()
-            };
-            proptest::prop_assert_eq!(named(&evs), named(&each));
-        }
-    }
-
-    proptest::proptest! {
         // Cheap (some 0.1 ms a case), and the hazards are narrow: a span
         // pruned just before an event at its last covered millisecond is
         // found in about one case in a thousand.
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
         /// Fed as a stream, with the watermark moved at random moments to
-        /// any time no later than the earliest start still to come, events
-        /// are named as when every line is learned from before any is
-        /// named: hosts paired after lines that name the host alone,
+        /// any time no later than the earliest start still to come (and as
+        /// `resolve` moves it), events are named, once per gist, as when
+        /// every line is learned from before any is named, each on its
+        /// own: hosts paired after lines that name the host alone,
         /// bootstrap ids learned late or never, MSK names, partition
         /// leaders, thinned spans reaching back, answered symptoms, and
         /// many equal times near several outages at once.
@@ -856,17 +811,21 @@ mod tests {
             for (i, &(_, _, _, back)) in picks.iter().enumerate() {
                 moves[i] = back.map(|b| from[i] - b * 500);
             }
-            let mut each = evs.clone();
+            let (mut each, mut blocks) = (evs.clone(), evs.clone());
             let hints = Hints {
                 leaders: Some(&describe),
                 bootstrap: vec![("p".into(), vec!["h1:9094".into(), "h2".into()])],
             };
             let learned = resolve_fed(&mut evs, gap, &hints, |i| moves[i]);
-            proptest::prop_assert_eq!(learned, resolve_each(&mut each, gap, &hints));
+            let want = resolve_each(&mut each, gap, &hints);
+            proptest::prop_assert_eq!(&learned, &want);
             let named = |evs: &[Event]| {
                 evs.iter().map(|e| (e.broker.as_deref().map(str::to_string), e.attributed)).collect::<Vec<_>>()
             };
             proptest::prop_assert_eq!(named(&evs), named(&each));
+            // As shipped: the watermark at the start of each block.
+            proptest::prop_assert_eq!(resolve(&mut blocks, gap, &hints), want);
+            proptest::prop_assert_eq!(named(&blocks), named(&each));
         }
     }
 
