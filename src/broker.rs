@@ -119,9 +119,9 @@ pub struct Hints<'a> {
 }
 
 /// What names a broker on a line: the node id ↔ host map and each client's
-/// bootstrap pseudo ids, learned from the lines seen so far. The batch
-/// analysis learns from every line before naming any; the live event stream
-/// names each event with what it has learned up to it.
+/// bootstrap pseudo ids, learned from the lines seen so far. The analysis
+/// names every event with all it learned by the end ([`Stream`]); the live
+/// event stream names each event with what it has learned up to it.
 #[derive(Default)]
 pub struct Identity<'a> {
     /// `--topics`: partition leaders.
