@@ -550,15 +550,9 @@ fn evidence<'a>(
         .collect();
     let mut map: HashMap<(u32, u64), Event> = HashMap::with_capacity(named.len());
     for e in held.filter(|e| named.contains(&(e.input, e.line))) {
-        match map.entry((e.input, e.line)) {
-            std::collections::hash_map::Entry::Occupied(mut o) => {
-                if e.sort_key() < o.get().sort_key() {
-                    o.insert(e.clone());
-                }
-            }
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(e.clone());
-            }
+        let at = map.entry((e.input, e.line)).or_insert_with(|| e.clone());
+        if e.sort_key() < at.sort_key() {
+            *at = e.clone();
         }
     }
     map

@@ -384,8 +384,9 @@ impl Fold {
     }
 
     /// With `keep`, each run holds a clone of the events its window's
-    /// evidence lines may name (its last, the first of each kind: [`Held`]), for a report that says what each line was: 48
-    /// bytes and a shared gist each, a few per window.
+    /// evidence lines may name (its last, the first of each kind:
+    /// [`Held`]), for a report that says what each line was: 48 bytes and
+    /// a shared gist each, a few per window.
     pub fn with_evidence(self, keep: bool) -> Fold {
         Fold { evidence: keep, ..self }
     }
@@ -585,8 +586,8 @@ struct Summary {
     /// Its clients, each once, by their number in the fold ([`ClientNames`]).
     clients: Vec<usize>,
     weight: usize,
-    /// The events of `first`, `last` and each kind's first line, when the
-    /// fold holds them ([`Fold::with_evidence`]).
+    /// The events of `last` and of each kind's first line, when the fold
+    /// holds them ([`Fold::with_evidence`]).
     held: Option<Box<Held>>,
 }
 
