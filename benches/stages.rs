@@ -124,7 +124,7 @@ fn stages(c: &mut Criterion) {
             |mut evs| {
                 let t = Thresholds::default();
                 let hosts = broker::resolve(&mut evs, t.gap_ms, &broker::Hints::default());
-                let tl = correlate::timelines(&evs, &hosts, t.gap_ms, evs.last().map(|e| e.time));
+                let tl = correlate::timelines(&evs, &hosts, t.gap_ms, evs.last().map(|e| e.time), false).0;
                 let zone = Zone::default();
                 let facts = rollcall::noise::Facts {
                     timelines: &tl,

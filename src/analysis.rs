@@ -8,7 +8,7 @@
 
 use crate::broker::{self, Hints};
 use crate::correlate::{self, Timeline};
-use crate::event::{Event, Gists, Level, Role};
+use crate::event::{ClientNames, Event, Gists, Level, Role};
 use crate::extract::{ChunkOut, ConfigDump, Extractor, Issue, IssueKind, RackFact};
 use crate::impact::{self, BlindSpot, ClientImpact, InputView, Roll};
 use crate::input::chunk::{split, StreamChunker};
@@ -23,7 +23,7 @@ use crate::timefmt::Zone;
 use crate::topics::Describe;
 use rayon::prelude::*;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -75,6 +75,16 @@ pub struct Options {
     /// `--follow`: plain files are read as `tail -F` does, as live inputs,
     /// until Ctrl-C (`input::readahead::stop`).
     pub follow: bool,
+    /// Keep every event in [`Analysis::events`] (`--format events`, and
+    /// tests that read them); else it is left empty, and no report reads
+    /// the events (`docs/fold-survey.md` §6).
+    pub keep_events: bool,
+    /// Keep the events that evidence lines name ([`Analysis::evidence`]),
+    /// for the reports that say what each line was (markdown, html).
+    pub keep_evidence: bool,
+    /// Keep what the density rows of the HTML timeline need of each event
+    /// ([`Analysis::density`]).
+    pub keep_density: bool,
 }
 
 impl Options {
@@ -94,6 +104,9 @@ impl Options {
             progress: None,
             thin_after: Some(crate::thin::THIN_AFTER),
             follow: false,
+            keep_events: false,
+            keep_evidence: false,
+            keep_density: false,
         }
     }
 }
@@ -181,7 +194,17 @@ pub struct Analysis {
     pub zone: Zone,
     pub thresholds: Thresholds,
     pub inputs: Vec<InputReport>,
+    /// Every event, in sort order, when [`Options::keep_events`]; else none.
     pub events: Vec<Event>,
+    /// The log lines the events stand for (the sum of their weights).
+    pub weight: usize,
+    /// The events that evidence lines (of windows and findings) name, by
+    /// (input, line), when [`Options::keep_evidence`]. A line that is no
+    /// event (a configuration dump, a `--topics` line) is not here.
+    pub evidence: HashMap<(u32, u64), Event>,
+    /// What the HTML timeline's density rows read of each event, when
+    /// [`Options::keep_density`].
+    pub density: Density,
     pub time_range: Option<(i64, i64)>,
     pub timelines: Vec<Timeline>,
     pub findings: Vec<Finding>,
@@ -201,6 +224,50 @@ impl Analysis {
 
     pub fn input_name(&self, idx: u32) -> &str {
         self.inputs.get(idx as usize).map_or("?", |i| i.name.as_str())
+    }
+}
+
+/// Each event's client, the time its lines start and end, and its weight:
+/// what the HTML timeline bins into its rows of events per client, over a
+/// time range known only at the end. 24 bytes an event, for `--format
+/// html` alone.
+#[derive(Clone, Debug, Default)]
+pub struct Density {
+    /// The clients' names, by number.
+    pub clients: Vec<Arc<str>>,
+    pub events: Vec<Dot>,
+}
+
+/// One event of [`Density`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dot {
+    /// `Event::start`: the first line it stands for.
+    pub start: i64,
+    pub time: i64,
+    /// Its client's number in [`Density::clients`], or [`Dot::NO_CLIENT`].
+    pub client: u32,
+    pub weight: u32,
+}
+
+impl Dot {
+    /// The client of an event that names none.
+    pub const NO_CLIENT: u32 = u32::MAX;
+}
+
+impl Density {
+    /// The records of `events`.
+    fn of(events: &[Event]) -> Density {
+        let mut names = ClientNames::default();
+        let events = events
+            .iter()
+            .map(|e| Dot {
+                start: e.start(),
+                time: e.time,
+                client: names.of(&e.gist).map_or(Dot::NO_CLIENT, |c| c as u32),
+                weight: e.weight,
+            })
+            .collect();
+        Density { clients: names.names().to_vec(), events }
     }
 }
 
@@ -340,8 +407,10 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
     for inp in inputs.iter_mut() {
         inp.events = 0;
     }
+    let mut weight = 0;
     for e in &events {
         inputs[e.input as usize].events += e.weight as usize;
+        weight += e.weight as usize;
     }
     let t = opts.thresholds;
     let hints = Hints {
@@ -382,12 +451,13 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         thresholds: t,
         stamp: crate::timefmt::Stamp::new(opts.zone, range),
     };
-    let ((timelines, findings, roll), clients) = rayon::join(
+    let keep = opts.keep_evidence;
+    let ((timelines, findings, roll, evidence), clients) = rayon::join(
         || {
-            let (timelines, (seen, early)) = rayon::join(
-                || correlate::timelines(&events, &hosts, t.gap_ms, observed_end),
+            let ((timelines, held), (seen, early)) = rayon::join(
+                || correlate::timelines(&events, &hosts, t.gap_ms, observed_end, keep),
                 || {
-                    let seen = noise::Fold::over(&events, opts.maintenance);
+                    let seen = noise::Fold::over(&events, opts.maintenance, keep);
                     let early = noise::early(&facts, &seen);
                     (seen, early)
                 },
@@ -396,10 +466,13 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
                 || noise::findings_with(&noise::Facts { timelines: &timelines, ..facts }, early, &seen),
                 || impact::roll(&timelines, &t),
             );
-            (timelines, findings, roll)
+            let evidence =
+                if keep { evidence(&timelines, &findings, held.iter().chain(seen.held())) } else { HashMap::new() };
+            (timelines, findings, roll, evidence)
         },
         || impact::clients(&events, &ends, &t),
     );
+    let density = if opts.keep_density { Density::of(&events) } else { Density::default() };
     // One pass over events and dumps, not one per input: a directory of
     // rotated files can hold thousands of inputs.
     let mut roles: Vec<BTreeSet<Role>> = vec![BTreeSet::new(); inputs.len()];
@@ -444,7 +517,10 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         zone: opts.zone,
         thresholds: t,
         inputs,
-        events,
+        events: if opts.keep_events { events } else { Vec::new() },
+        weight,
+        evidence,
+        density,
         time_range: range,
         timelines,
         findings,
@@ -455,6 +531,31 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         blind_spots,
         maintenance: opts.maintenance,
     }
+}
+
+/// The events that the evidence of `timelines` and `findings` names, by
+/// (input, line), from the events the folds `held` for it. Of two alike
+/// (input, line), the first in sort order, as a look-up in the sorted
+/// events finds it.
+fn evidence<'a>(
+    timelines: &[Timeline],
+    findings: &[Finding],
+    held: impl Iterator<Item = &'a Event>,
+) -> HashMap<(u32, u64), Event> {
+    let named: HashSet<(u32, u64)> = timelines
+        .iter()
+        .flat_map(|t| t.windows.iter().flat_map(|w| w.evidence.iter()))
+        .chain(findings.iter().flat_map(|f| f.evidence.iter()))
+        .copied()
+        .collect();
+    let mut map: HashMap<(u32, u64), Event> = HashMap::with_capacity(named.len());
+    for e in held.filter(|e| named.contains(&(e.input, e.line))) {
+        let at = map.entry((e.input, e.line)).or_insert_with(|| e.clone());
+        if e.sort_key() < at.sort_key() {
+            *at = e.clone();
+        }
+    }
+    map
 }
 
 /// The logs an NDJSON input's events name (their indices from `base`), as
@@ -1270,7 +1371,7 @@ mod tests {
             .collect();
         let (layouts, x) = (Layouts::builtin(), Extractor::new(crate::grammar::load_builtin(), Zone::default()));
         let run_with = |inputs: Vec<String>, budget| {
-            run(&Options { thin_after: Some(budget), ..Options::new(inputs) }, &layouts, &x)
+            run(&Options { thin_after: Some(budget), keep_events: true, ..Options::new(inputs) }, &layouts, &x)
         };
         let both = run_with(paths.clone(), 8);
         assert_eq!(crate::thin::weight(&both.events), 20, "every line counted");

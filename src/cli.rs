@@ -309,6 +309,10 @@ impl Config {
                     _ => Some(a.thin_after.unwrap_or(crate::thin::THIN_AFTER)),
                 },
                 follow: a.follow,
+                // What the report reads beyond windows and findings.
+                keep_events: a.format == Format::Events,
+                keep_evidence: matches!(a.format, Format::Markdown | Format::Html),
+                keep_density: a.format == Format::Html,
             },
             format: a.format,
             out: a.out,

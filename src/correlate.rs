@@ -139,18 +139,26 @@ pub(crate) fn runs(spans: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> 
 }
 
 /// Builds every broker's windows. `events` must be sorted by time;
-/// `logs_end` is the time of the last line of the logs.
+/// `logs_end` is the time of the last line of the logs. With `evidence`,
+/// also the events the windows' evidence lines may name
+/// ([`Fold::with_evidence`]).
 ///
 /// A [`Fold`] fed every event in order, then finished: the fold takes its
 /// events in any order, so the order is only the one they are kept in.
 /// Never inlined: a symbol of its own, for `callgrind --toggle-collect`.
 #[inline(never)]
-pub fn timelines(events: &[Event], hosts: &Hosts, gap_ms: i64, logs_end: Option<i64>) -> Vec<Timeline> {
-    let mut fold = Fold::new(gap_ms);
+pub fn timelines(
+    events: &[Event],
+    hosts: &Hosts,
+    gap_ms: i64,
+    logs_end: Option<i64>,
+    evidence: bool,
+) -> (Vec<Timeline>, Vec<Event>) {
+    let mut fold = Fold::new(gap_ms).with_evidence(evidence);
     for e in events {
         fold.add(e);
     }
-    fold.finish(hosts, logs_end)
+    fold.finish_with_evidence(hosts, logs_end)
 }
 
 /// Where a line is in an order: (start or time, input, line).
@@ -193,6 +201,8 @@ pub struct Fold {
     /// runs. A slot merged away is left empty.
     slots: Vec<(Broker, Runs)>,
     clients: ClientNames,
+    /// Hold the events evidence lines may name ([`Fold::with_evidence`]).
+    evidence: bool,
 }
 
 impl Fold {
@@ -208,7 +218,16 @@ impl Fold {
             last: None,
             slots: Vec::new(),
             clients: ClientNames::default(),
+            evidence: false,
         }
+    }
+
+    /// With `keep`, each run holds a clone of the events its window's
+    /// evidence lines may name (its last, the first of each kind:
+    /// [`Held`]), for a report that says what each line was: 48 bytes and
+    /// a shared gist each, a few per window.
+    pub fn with_evidence(self, keep: bool) -> Fold {
+        Fold { evidence: keep, ..self }
     }
 
     /// Adds an event: a symptom to its broker's runs (or to no broker's),
@@ -230,9 +249,10 @@ impl Fold {
         }
         let (first, last, weight) = (line_order(e), e.sort_key(), e.weight as usize);
         let client = self.clients.of(&e.gist);
+        let held = self.evidence.then_some(e);
         match runs.place((first.0, last.0), self.gap_ms) {
-            Ok(i) => runs.runs[i].add(first, last, e.kind, weight, client),
-            Err(i) => runs.runs.insert(i, Summary::new(first, last, e.kind, weight, client)),
+            Ok(i) => runs.runs[i].add(first, last, e.kind, weight, client, held),
+            Err(i) => runs.runs.insert(i, Summary::new(first, last, e.kind, weight, client, held)),
         }
     }
 
@@ -287,25 +307,33 @@ impl Fold {
     /// window, then by broker (no broker first). `logs_end` is the time of
     /// the last line of the logs; `hosts`, each broker's hosts.
     pub fn finish(self, hosts: &Hosts, logs_end: Option<i64>) -> Vec<Timeline> {
+        self.finish_with_evidence(hosts, logs_end).0
+    }
+
+    /// [`Fold::finish`], and the events held for evidence
+    /// ([`Fold::with_evidence`]): every window's candidates, of which its
+    /// evidence lines name some.
+    pub fn finish_with_evidence(self, hosts: &Hosts, logs_end: Option<i64>) -> (Vec<Timeline>, Vec<Event>) {
         let Fold { gap_ms, nobody, slots, clients, .. } = self;
         let names = clients.names();
         let mut keys: Vec<(Option<Broker>, Runs)> = vec![(None, nobody)];
         keys.extend(slots.into_iter().map(|(b, runs)| (Some(b), runs)));
         // Each broker's windows are its own: made side by side (rayon).
-        let mut out: Vec<Timeline> = keys
+        let (mut out, held): (Vec<Timeline>, Vec<Vec<Event>>) = keys
             .into_par_iter()
             .filter(|(_, r)| !r.runs.is_empty())
             .map(|(broker, r)| {
                 let is_broker = broker.is_some();
                 let windows =
                     r.runs.iter().map(|s| window(s, &r.recoveries, gap_ms, logs_end, is_broker, names)).collect();
+                let held = r.runs.into_iter().filter_map(|s| s.held).flat_map(|h| h.into_events()).collect();
                 let hosts = broker.as_deref().and_then(|b| hosts.get(b)).map(|h| h.iter().cloned().collect());
-                Timeline { broker: broker.map(|b| b.to_string()), hosts: hosts.unwrap_or_default(), windows }
+                (Timeline { broker: broker.map(|b| b.to_string()), hosts: hosts.unwrap_or_default(), windows }, held)
             })
-            .collect();
+            .unzip();
         // Contract: brokers by the start of their first window.
         out.sort_by(|a, b| (a.windows[0].start, &a.broker).cmp(&(b.windows[0].start, &b.broker)));
-        out
+        (out, held.into_iter().flatten().collect())
     }
 }
 
@@ -397,24 +425,79 @@ struct Summary {
     /// Its clients, each once, by their number in the fold ([`ClientNames`]).
     clients: Vec<usize>,
     weight: usize,
+    /// The events of `last` and of each kind's first line, when the fold
+    /// holds them ([`Fold::with_evidence`]).
+    held: Option<Box<Held>>,
+}
+
+/// The events a window's evidence lines may name: its last line's, and
+/// each kind's first's (in the order of `Summary::kinds`). Its first line
+/// is the first of its kind. Each is replaced only by an event strictly
+/// after (before, for a kind's first) it, as the summary's lines move.
+#[derive(Clone, Debug)]
+struct Held {
+    last: Event,
+    kinds: Vec<Event>,
+}
+
+impl Held {
+    fn new(e: &Event) -> Box<Held> {
+        Box::new(Held { last: e.clone(), kinds: vec![e.clone()] })
+    }
+
+    /// Holds `e`, whose line at `at` is of `kind`, if it is that kind's
+    /// first: `kinds` are the summary's before it takes the line.
+    fn kind(&mut self, kinds: &[(Kind, usize, At)], kind: Kind, at: At, e: impl FnOnce() -> Event) {
+        match kinds.iter().position(|(k, _, _)| *k == kind) {
+            Some(i) if at < kinds[i].2 => self.kinds[i] = e(),
+            Some(_) => {}
+            None => self.kinds.push(e()),
+        }
+    }
+
+    fn into_events(self) -> impl Iterator<Item = Event> {
+        std::iter::once(self.last).chain(self.kinds)
+    }
 }
 
 impl Summary {
     /// The summary of one event's lines: its first and last, kind, weight
-    /// and client.
-    fn new(first: At, last: At, kind: Kind, weight: usize, client: Option<usize>) -> Summary {
-        Summary { first, last, kinds: vec![(kind, weight, first)], clients: client.into_iter().collect(), weight }
+    /// and client, and the event itself when it is `held`.
+    fn new(first: At, last: At, kind: Kind, weight: usize, client: Option<usize>, held: Option<&Event>) -> Summary {
+        Summary {
+            first,
+            last,
+            kinds: vec![(kind, weight, first)],
+            clients: client.into_iter().collect(),
+            weight,
+            held: held.map(Held::new),
+        }
     }
 
     /// Adds an event, as [`Summary::new`] takes it.
-    fn add(&mut self, first: At, last: At, kind: Kind, weight: usize, client: Option<usize>) {
+    fn add(&mut self, first: At, last: At, kind: Kind, weight: usize, client: Option<usize>, held: Option<&Event>) {
+        if let (Some(h), Some(e)) = (self.held.as_deref_mut(), held) {
+            if last > self.last {
+                h.last = e.clone();
+            }
+            h.kind(&self.kinds, kind, first, || e.clone());
+        }
         self.bounds(first, last, weight);
         self.kind(kind, weight, first);
         self.client(client);
     }
 
     /// Adds another run's summary.
-    fn absorb(&mut self, other: Summary) {
+    fn absorb(&mut self, mut other: Summary) {
+        if let (Some(h), Some(o)) = (self.held.as_deref_mut(), other.held.take()) {
+            let Held { last, kinds } = *o;
+            if other.last > self.last {
+                h.last = last;
+            }
+            for (&(kind, _, at), e) in other.kinds.iter().zip(kinds) {
+                h.kind(&self.kinds, kind, at, || e);
+            }
+        }
         self.bounds(other.first, other.last, other.weight);
         for (kind, n, first) in other.kinds {
             self.kind(kind, n, first);
@@ -640,13 +723,32 @@ mod tests {
     }
 
     /// The windows of a fold fed `evs` in the order of `arrival` (a key per
-    /// event, ties in the events' order).
+    /// event, ties in the events' order), holding each evidence line's
+    /// event ([`held_for_evidence`]).
     fn folded(evs: &[Event], arrival: &[u32], gap_ms: i64, logs_end: Option<i64>) -> Vec<Timeline> {
         let mut order: Vec<usize> = (0..evs.len()).collect();
         order.sort_by_key(|&i| arrival.get(i).copied().unwrap_or(0));
-        let mut fold = Fold::new(gap_ms);
+        let mut fold = Fold::new(gap_ms).with_evidence(true);
         order.into_iter().for_each(|i| fold.add(&evs[i]));
-        fold.finish(&Hosts::new(), logs_end)
+        let (timelines, held) = fold.finish_with_evidence(&Hosts::new(), logs_end);
+        held_for_evidence(&timelines, &held, evs);
+        timelines
+    }
+
+    /// Asserts that `held` has the event (of `evs`: each line is one) of
+    /// every evidence line of `timelines`, under whatever broker name it
+    /// came.
+    fn held_for_evidence(timelines: &[Timeline], held: &[Event], evs: &[Event]) {
+        let unnamed = |e: &Event| {
+            let mut e = e.clone();
+            e.broker = None;
+            e
+        };
+        let held: Vec<Event> = held.iter().map(unnamed).collect();
+        for &l in timelines.iter().flat_map(|t| t.windows.iter().flat_map(|w| w.evidence.iter())) {
+            let e = evs.iter().find(|e| (e.input, e.line) == l).map(unnamed);
+            assert!(e.is_some_and(|e| held.contains(&e)), "the event of evidence line {l:?} is not held");
+        }
     }
 
     proptest::proptest! {
@@ -661,7 +763,7 @@ mod tests {
             logs_end in proptest::option::of(0i64..400_000),
         ) {
             let evs = events(&lines, step, &[None, Some("1"), Some("2")]);
-            proptest::prop_assert_eq!(timelines(&evs, &Hosts::new(), 30_000, logs_end), timelines_gathered(&evs, 30_000, logs_end));
+            proptest::prop_assert_eq!(timelines(&evs, &Hosts::new(), 30_000, logs_end, false).0, timelines_gathered(&evs, 30_000, logs_end));
         }
     }
 
@@ -723,21 +825,23 @@ mod tests {
             }
             let mut order: Vec<usize> = (0..evs.len()).collect();
             order.sort_by_key(|&i| arrival.get(i).copied().unwrap_or(0));
-            let mut fold = Fold::new(30_000);
+            let mut fold = Fold::new(30_000).with_evidence(true);
             for (n, i) in order.into_iter().enumerate() {
                 if n == split.min(evs.len() - 1) {
                     merges.iter().for_each(|&(from, into)| fold.merge(all[from], all[into]));
                 }
                 fold.add(&evs[i]);
             }
-            proptest::prop_assert_eq!(fold.finish(&hosts, logs_end), want);
+            let (got, held) = fold.finish_with_evidence(&hosts, logs_end);
+            held_for_evidence(&got, &held, &evs);
+            proptest::prop_assert_eq!(got, want);
         }
     }
 
     #[test]
     fn a_broker_windows_share_each_client_name() {
         let evs: Vec<_> = [0, 100_000, 200_000].map(|t| ev(t, Kind::ConnectionFailed, Some("1"))).into();
-        let t = timelines(&evs, &Hosts::new(), 30_000, None);
+        let t = timelines(&evs, &Hosts::new(), 30_000, None, false).0;
         let w = &t[0].windows;
         assert_eq!(w.len(), 3);
         assert_eq!(&*w[0].clients[0], "p");
@@ -753,7 +857,7 @@ mod tests {
             ev(100_000, Kind::NotLeader, Some("1")),
             ev(150_000, Kind::Rebalance, None),
         ];
-        let t = timelines(&evs, &Hosts::new(), 30_000, Some(400_000));
+        let t = timelines(&evs, &Hosts::new(), 30_000, Some(400_000), false).0;
         assert_eq!(t.len(), 2);
         assert_eq!(t[0].broker.as_deref(), Some("1"));
         let w = &t[0].windows;
@@ -767,13 +871,13 @@ mod tests {
     #[test]
     fn open_needs_persistent_symptoms_up_to_the_end() {
         let persistent: Vec<_> = (0..60).map(|i| ev(i * 2_000, Kind::ConnectionFailed, Some("2"))).collect();
-        let t = timelines(&persistent, &Hosts::new(), 30_000, Some(120_000));
+        let t = timelines(&persistent, &Hosts::new(), 30_000, Some(120_000), false).0;
         assert!(t[0].windows[0].open);
         assert_eq!(t[0].windows[0].ended_by, None);
-        let t = timelines(&persistent, &Hosts::new(), 30_000, Some(300_000));
+        let t = timelines(&persistent, &Hosts::new(), 30_000, Some(300_000), false).0;
         assert!(!t[0].windows[0].open, "the logs went on quietly for minutes");
         let lone = vec![ev(1_000, Kind::ConnectionFailed, Some("2"))];
-        let t = timelines(&lone, &Hosts::new(), 30_000, Some(1_000));
+        let t = timelines(&lone, &Hosts::new(), 30_000, Some(1_000), false).0;
         assert!(!t[0].windows[0].open, "one line at the very end proves nothing");
     }
 
@@ -781,7 +885,7 @@ mod tests {
     fn evidence_is_bounded_and_starts_with_the_first_event() {
         let evs: Vec<_> = (0..50).map(|i| ev(i * 100, Kind::ALL[(i % 10) as usize], Some("3"))).collect();
         let evs: Vec<_> = evs.into_iter().filter(|e| e.is_symptom()).collect();
-        let t = timelines(&evs, &Hosts::new(), 30_000, None);
+        let t = timelines(&evs, &Hosts::new(), 30_000, None, false).0;
         let w = &t[0].windows[0];
         assert!(w.evidence.len() <= MAX_EVIDENCE);
         assert_eq!(w.evidence[0], (0, 0));

@@ -108,7 +108,7 @@ pub struct Facts<'a> {
 /// come out most severe first, then by time (unknown warnings: most tied to
 /// the outages first).
 pub fn findings(f: &Facts<'_>, events: &[Event]) -> Vec<Finding> {
-    let seen = Fold::over(events, f.maintenance);
+    let seen = Fold::over(events, f.maintenance, false);
     findings_with(f, early(f, &seen), &seen)
 }
 
@@ -128,6 +128,8 @@ pub struct Fold {
     clients: Vec<Option<Behaviour>>,
     outside: Outside,
     first: Option<i64>,
+    /// Hold the events evidence lines may name ([`Fold::with_evidence`]).
+    evidence: bool,
 }
 
 /// What the fold gathered: what [`early`] and [`findings_with`] read.
@@ -150,6 +152,8 @@ struct Outside {
     clients: BTreeSet<String>,
     /// The first lines, in sort order.
     evidence: Vec<(u32, u64)>,
+    /// Their events, when the fold holds them ([`Fold::with_evidence`]).
+    events: Vec<Event>,
 }
 
 impl Fold {
@@ -162,12 +166,22 @@ impl Fold {
             clients: Vec::new(),
             outside: Outside::default(),
             first: None,
+            evidence: false,
         }
     }
 
-    /// `events` (sorted) folded.
-    pub fn over(events: &[Event], maintenance: Option<(i64, i64)>) -> Seen {
-        let mut f = Fold::new(maintenance);
+    /// With `keep`, it holds a clone of each event whose line it keeps as
+    /// evidence (a few per client, and of the symptoms outside the
+    /// maintenance window), for a report that says what each line was.
+    /// The events it holds whole anyway ([`Seen::held`]) need none.
+    pub fn with_evidence(self, keep: bool) -> Fold {
+        Fold { evidence: keep, ..self }
+    }
+
+    /// `events` (sorted) folded; with `evidence`, holding the events of
+    /// evidence lines ([`Fold::with_evidence`]).
+    pub fn over(events: &[Event], maintenance: Option<(i64, i64)>, evidence: bool) -> Seen {
+        let mut f = Fold::new(maintenance).with_evidence(evidence);
         events.iter().for_each(|e| f.add(e));
         f.finish()
     }
@@ -182,7 +196,7 @@ impl Fold {
             if id >= self.clients.len() {
                 self.clients.resize_with(id + 1, || None);
             }
-            self.clients[id].get_or_insert_with(|| Behaviour::new(e.time)).add(e);
+            self.clients[id].get_or_insert_with(|| Behaviour::new(e.time)).add(e, self.evidence);
         }
         if let Some((ms, me)) = self.maintenance {
             if e.is_symptom() && (e.time < ms || e.time > me) {
@@ -194,6 +208,9 @@ impl Fold {
                 }
                 if o.evidence.len() < EVIDENCE {
                     o.evidence.push((e.input, e.line));
+                    if self.evidence {
+                        o.events.push(e.clone());
+                    }
                 }
             }
         }
@@ -209,6 +226,15 @@ impl Fold {
         // In sort order whatever order they came in.
         kept.sort_unstable_by_key(Event::sort_key);
         Seen { kept, clients, outside: self.outside, first: self.first }
+    }
+}
+
+impl Seen {
+    /// The events it holds that evidence lines may name: those held whole,
+    /// and those held for evidence ([`Fold::with_evidence`]).
+    pub fn held(&self) -> impl Iterator<Item = &Event> {
+        let clients = self.clients.iter().flat_map(|(_, b)| &b.events);
+        self.kept.iter().chain(&self.outside.events).chain(clients)
     }
 }
 
@@ -728,6 +754,10 @@ struct Behaviour {
     waits: Option<i64>,
     waits_weight: usize,
     waits_ev: Vec<(u32, u64)>,
+    /// The events of the lines above, held for evidence
+    /// ([`Fold::with_evidence`]): at most three times [`EVIDENCE`], as
+    /// failures held at one millisecond are dropped once at most.
+    events: Vec<Event>,
 }
 
 /// Bootstrap failures at one millisecond (`Behaviour::held`).
@@ -754,6 +784,7 @@ impl Behaviour {
             waits: None,
             waits_weight: 0,
             waits_ev: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -766,8 +797,9 @@ impl Behaviour {
         &*e.rule == "java.metadata_wait_timeout"
     }
 
-    /// Adds its next event in sort order.
-    fn add(&mut self, e: &Event) {
+    /// Adds its next event in sort order; with `hold`, holding the events
+    /// of the lines it keeps.
+    fn add(&mut self, e: &Event, hold: bool) {
         if self.first_real.is_none() && e.node.is_some_and(|n| n >= 0) {
             self.first_real = Some(e.time);
             if self.held.time == e.time {
@@ -789,6 +821,9 @@ impl Behaviour {
             }
             if self.stuck_ev.len() + h.ev.len() < EVIDENCE {
                 h.ev.push((e.input, e.line));
+                if hold {
+                    self.events.push(e.clone());
+                }
             }
         }
         if Behaviour::is_wait(e) {
@@ -796,6 +831,9 @@ impl Behaviour {
             self.waits_weight += e.weight as usize;
             if self.waits_ev.len() < EVIDENCE {
                 self.waits_ev.push((e.input, e.line));
+                if hold {
+                    self.events.push(e.clone());
+                }
             }
         }
     }
@@ -1097,7 +1135,7 @@ mod tests {
 
     fn kinds(evs: &[Event], end: i64) -> Vec<AnomalyKind> {
         let t = Thresholds::default();
-        let tl = timelines(evs, &Hosts::new(), t.gap_ms, Some(end));
+        let tl = timelines(evs, &Hosts::new(), t.gap_ms, Some(end), false).0;
         findings(&facts(&tl, evs, &[], &Zone::default()), evs).iter().map(|f| f.kind).collect()
     }
 
@@ -1313,6 +1351,7 @@ mod tests {
             span: (!evs.is_empty()).then(|| span(&evs)),
             clients: evs.iter().filter_map(|e| e.client.clone()).collect(),
             evidence: first_lines(&evs),
+            events: Vec::new(),
         };
         let mut out = Vec::new();
         unexplained(tl, &o, (ms, me), st, &mut out);
@@ -1344,7 +1383,7 @@ mod tests {
             evs.sort_by_key(Event::sort_key);
             let m = (ms * 1_000, (ms + len) * 1_000);
             let t = Thresholds::default();
-            let tl = timelines(&evs, &Hosts::new(), t.gap_ms, Some(50_000));
+            let tl = timelines(&evs, &Hosts::new(), t.gap_ms, Some(50_000), false).0;
             let mut fx = facts(&tl, &evs, &[], &zone);
             fx.maintenance = Some(m);
             let got: Vec<Finding> =
@@ -1387,7 +1426,13 @@ mod tests {
             evs.sort_by_key(Event::sort_key);
             let f = facts(&[], &evs, &[], &zone);
             let mut got = Vec::new();
-            single_bootstrap(&f, &Fold::over(&evs, None).clients, &mut got);
+            let seen = Fold::over(&evs, None, true);
+            single_bootstrap(&f, &seen.clients, &mut got);
+            // Each evidence line's event is held, for what the line said.
+            for &l in got.iter().flat_map(|f| &f.evidence) {
+                let want = evs.iter().find(|e| (e.input, e.line) == l);
+                proptest::prop_assert!(want.is_some_and(|w| seen.held().any(|e| e == w)), "line {:?} not held", l);
+            }
             proptest::prop_assert_eq!(got, bootstrap_gathered(&f, &evs));
         }
     }
@@ -1487,7 +1532,7 @@ mod tests {
     fn disruption_outside_maintenance_is_unexplained() {
         let evs: Vec<Event> = (0..10).map(|i| ev(100_000 + i * 1_000, Kind::ConnectionFailed, Some("3"))).collect();
         let t = Thresholds::default();
-        let tl = timelines(&evs, &Hosts::new(), t.gap_ms, Some(400_000));
+        let tl = timelines(&evs, &Hosts::new(), t.gap_ms, Some(400_000), false).0;
         let zone = Zone::default();
         let mut fx = facts(&tl, &evs, &[], &zone);
         fx.maintenance = Some((0, 200_000));
@@ -1514,7 +1559,7 @@ mod tests {
         }
         evs.sort_by_key(|e| e.time);
         let t = Thresholds::default();
-        let tl = timelines(&evs, &Hosts::new(), t.gap_ms, Some(700_000));
+        let tl = timelines(&evs, &Hosts::new(), t.gap_ms, Some(700_000), false).0;
         let zone = Zone::default();
         let f: Vec<Finding> = findings(&facts(&tl, &evs, &[], &zone), &evs)
             .into_iter()

@@ -90,7 +90,7 @@ fn temp_file(data: &[u8]) -> PathBuf {
 }
 
 fn options(inputs: Vec<String>, chunk_size: usize) -> Options {
-    Options { chunk_size, ..Options::new(inputs) }
+    Options { chunk_size, keep_events: true, ..Options::new(inputs) }
 }
 
 fn fixed() -> &'static (Layouts, Extractor) {

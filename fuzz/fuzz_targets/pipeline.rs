@@ -58,7 +58,15 @@ fuzz_target!(|data: &[u8]| {
     }
     let chunk_size = [1, 7, 64, 4096, analysis::CHUNK_SIZE][(knobs & 7) as usize % 5];
     let z = usize::from(knobs & 8 != 0);
-    let opts = Options { zone: f.zones[z], chunk_size, ..Options::new(vec![path.display().to_string()]) };
+    // Every format is written: the analysis keeps what each reads.
+    let opts = Options {
+        zone: f.zones[z],
+        chunk_size,
+        keep_events: true,
+        keep_evidence: true,
+        keep_density: true,
+        ..Options::new(vec![path.display().to_string()])
+    };
     let a = analysis::run(&opts, &f.layouts, &f.x[z][usize::from(knobs & 16 != 0)]);
     // Colour and a narrow terminal width exercise the text report's wrapping.
     let style = report::Style { color: knobs & 32 != 0, width: (knobs & 64 != 0).then_some(40) };

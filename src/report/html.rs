@@ -18,14 +18,12 @@
 //! line holding `<script>` is shown, never run — in element content and in
 //! attribute values alike.
 
-use super::{
-    event_index, event_summary, evidence_ref, headline, plural, printable, roll_steps, scope, stamp, step_after,
-};
-use crate::analysis::Analysis;
+use super::{evidence_ref, evidence_summary, headline, plural, printable, roll_steps, scope, stamp, step_after};
+use crate::analysis::{Analysis, Dot};
 use crate::correlate::EndedBy;
-use crate::event::Event;
 use crate::noise::Severity;
 use crate::timefmt::{clock, date, human_duration, rfc3339};
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -124,39 +122,52 @@ impl Scale {
 
 /// Evidence lines as `<title>` text, escaped: `input:line` and what the
 /// line said, each on a line of its own.
-fn ev_titles(a: &Analysis, index: &HashMap<(u32, u64), &Event>, ev: &[(u32, u64)]) -> String {
+fn ev_titles(a: &Analysis, ev: &[(u32, u64)]) -> String {
     ev.iter()
-        .map(|&e| match index.get(&e) {
-            Some(x) => format!("\n{}  {}", esc(&evidence_ref(a, e)), esc(&event_summary(a, x))),
+        .map(|&e| match evidence_summary(a, e) {
+            Some(what) => format!("\n{}  {}", esc(&evidence_ref(a, e)), esc(&what)),
             None => format!("\n{}", esc(&evidence_ref(a, e))),
         })
         .collect()
 }
 
 /// Evidence lines as a list under an anomaly or a window.
-fn ev_list(a: &Analysis, index: &HashMap<(u32, u64), &Event>, ev: &[(u32, u64)]) -> String {
+fn ev_list(a: &Analysis, ev: &[(u32, u64)]) -> String {
     let mut s = String::from("<ul class=\"ev\">");
     for &e in ev {
-        let what = index.get(&e).map_or(String::new(), |x| format!(" {}", esc(&event_summary(a, x))));
+        let what = evidence_summary(a, e).map_or(String::new(), |x| format!(" {}", esc(&x)));
         let _ = write!(s, "<li><code>{}</code>{what}</li>", esc(&evidence_ref(a, e)));
     }
     s.push_str("</ul>");
     s
 }
 
-fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
+fn svg(a: &Analysis) -> String {
     let (z, ts) = (&a.zone, stamp(a));
     let Some((t0, t1)) = a.time_range else {
         return String::new();
     };
     let sc = Scale { t0, t1: t1.max(t0 + 1_000) };
-    // Events per client per bin, for the density rows.
-    let mut density: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // Events per client per bin, for the density rows: binned by the
+    // client's number, then by its name (no client's row is named too).
+    let d = &a.density;
     let bin_ms = ((sc.t1 - sc.t0) as f64 / BINS as f64).max(1.0);
     let bin = |t: i64| (((t - sc.t0).max(0) as f64 / bin_ms) as usize).min(BINS - 1);
-    for e in &a.events {
-        let bins = density.entry(e.client.as_deref().unwrap_or("(no client id)")).or_insert_with(|| vec![0; BINS]);
-        add_run(bins, bin(e.start()), bin(e.time), e.weight as usize);
+    let mut by_number: Vec<Option<Vec<usize>>> = vec![None; d.clients.len() + 1];
+    for e in &d.events {
+        let row = if e.client == Dot::NO_CLIENT { d.clients.len() } else { e.client as usize };
+        let bins = by_number[row].get_or_insert_with(|| vec![0; BINS]);
+        add_run(bins, bin(e.start), bin(e.time), e.weight as usize);
+    }
+    let mut density: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let names = d.clients.iter().map(|c| &**c).chain(["(no client id)"]);
+    for (name, bins) in names.zip(by_number).filter_map(|(n, b)| Some((n, b?))) {
+        match density.entry(name) {
+            Entry::Vacant(v) => {
+                v.insert(bins);
+            }
+            Entry::Occupied(mut o) => o.get_mut().iter_mut().zip(bins).for_each(|(a, b)| *a += b),
+        }
     }
     let rows = a.timelines.len() + a.findings.len() + density.len();
     let height = AXIS + ROW * rows as f64 + ROW / 2.0;
@@ -254,7 +265,7 @@ fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
                 w.events,
                 esc(&kinds),
                 esc(&w.clients.join(", ")),
-                ev_titles(a, index, &w.evidence)
+                ev_titles(a, &w.evidence)
             );
             let _ = write!(
                 s,
@@ -283,7 +294,7 @@ fn svg(a: &Analysis, index: &HashMap<(u32, u64), &Event>) -> String {
             f.kind.as_str()
         );
         let (x, w) = sc.span(f.start.max(sc.t0), f.end.min(sc.t1));
-        let title = format!("{sev} {}: {}{}", f.kind.as_str(), esc(&f.message), ev_titles(a, index, &f.evidence));
+        let title = format!("{sev} {}: {}{}", f.kind.as_str(), esc(&f.message), ev_titles(a, &f.evidence));
         let _ = write!(
             s,
             "<a href=\"#a-{k}\"><rect class=\"mark {sev}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{w:.1}\" \
@@ -364,7 +375,6 @@ fn shorten(s: &str, n: usize) -> String {
 
 pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     let (z, ts) = (&a.zone, stamp(a));
-    let index = event_index(a);
     let h = headline(a);
     let mut s = String::with_capacity(64 * 1024);
     let _ = write!(
@@ -381,7 +391,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         "<p class=\"meta\">{}. Hover a bar for its evidence lines, click it for the details below.</p>",
         esc(&scope(a))
     );
-    s.push_str(&svg(a, &index));
+    s.push_str(&svg(a));
     if a.time_range.is_some() {
         s.push_str(LEGEND);
     }
@@ -444,7 +454,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 ts.end(f.start, f.end),
                 if who.is_empty() { String::new() } else { format!("; {}", who.join(", ")) },
                 esc(&f.advice),
-                ev_list(a, &index, &f.evidence)
+                ev_list(a, &f.evidence)
             );
         }
     }
@@ -475,7 +485,7 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                     human_duration(w.duration()),
                     w.events,
                     esc(&kinds),
-                    ev_list(a, &index, &w.evidence)
+                    ev_list(a, &w.evidence)
                 );
             }
         }

@@ -12,9 +12,7 @@
 //! emphasis or code. Only ASCII punctuation is escaped: CommonMark takes a
 //! backslash before any of it literally, so the escapes are always safe.
 
-use super::{
-    event_index, event_summary, evidence_ref, headline, plural, printable, roll_steps, scope, stamp, step_after,
-};
+use super::{evidence_ref, evidence_summary, headline, plural, printable, roll_steps, scope, stamp, step_after};
 use crate::analysis::Analysis;
 use crate::correlate::EndedBy;
 use crate::noise::Severity;
@@ -90,7 +88,6 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     }
 
     if !a.findings.is_empty() {
-        let index = event_index(a);
         writeln!(out)?;
         writeln!(out, "### Anomalies")?;
         for (k, f) in a.findings.iter().enumerate() {
@@ -116,10 +113,8 @@ pub fn write(a: &Analysis, out: &mut dyn Write) -> io::Result<()> {
             if !f.evidence.is_empty() {
                 writeln!(out, "   - evidence:")?;
                 for &ev in &f.evidence {
-                    match index.get(&ev) {
-                        Some(e) => {
-                            writeln!(out, "     - {} {}", code(&evidence_ref(a, ev)), text(&event_summary(a, e)))?
-                        }
+                    match evidence_summary(a, ev) {
+                        Some(what) => writeln!(out, "     - {} {}", code(&evidence_ref(a, ev)), text(&what))?,
                         None => writeln!(out, "     - {}", code(&evidence_ref(a, ev)))?,
                     }
                 }

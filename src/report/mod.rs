@@ -20,7 +20,6 @@ use crate::event::Event;
 use crate::impact::RollStep;
 use crate::noise::Severity;
 use crate::timefmt::{human_duration, Stamp};
-use std::collections::HashMap;
 use std::io::{self, Write};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -130,7 +129,7 @@ pub fn scope(a: &Analysis) -> String {
         .map_or(String::new(), |(s, e)| format!(", {} → {} ({})", ts.full(s), ts.end(s, e), human_duration(e - s)));
     format!(
         "{} from {} ({lines} lines){range}; times in {z}",
-        plural(crate::thin::weight(&a.events), "event", "events"),
+        plural(a.weight, "event", "events"),
         plural(a.inputs.len(), "input", "inputs"),
     )
 }
@@ -163,13 +162,11 @@ pub fn step_after(s: &RollStep<'_>) -> Option<(String, bool)> {
     }
 }
 
-/// The events by (input, line), to say what an evidence line was.
-pub fn event_index(a: &Analysis) -> HashMap<(u32, u64), &Event> {
-    let mut m = HashMap::with_capacity(a.events.len());
-    for e in &a.events {
-        m.entry((e.input, e.line)).or_insert(e);
-    }
-    m
+/// What an evidence line said ([`event_summary`]), when it is an event
+/// the analysis kept for it (`Options::keep_evidence`): a configuration
+/// dump or a `--topics` line is none.
+pub fn evidence_summary(a: &Analysis, line: (u32, u64)) -> Option<String> {
+    a.evidence.get(&line).map(|e| event_summary(a, e))
 }
 
 /// `input:line`, printable.
