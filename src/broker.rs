@@ -331,6 +331,15 @@ enum Said {
     Out(Box<[Key]>),
 }
 
+/// The keys out at a time (sorted), their key (none when none are out),
+/// and the times around it that the same keys are out at, until a span is
+/// added.
+struct OutAt {
+    keys: Vec<Key>,
+    key: Option<Key>,
+    holds: (i64, i64),
+}
+
 /// How a gist's events are named.
 #[derive(Clone, Copy, Debug)]
 enum Pick {
@@ -383,13 +392,10 @@ pub struct Stream<'a, T> {
     watermark: i64,
     /// The latest time fed: no event to come is earlier.
     latest: i64,
-    /// The keys out at the last time asked about, their key (none when
-    /// none are out), and the times they hold for until a span is added.
-    last_out: (Vec<Key>, Option<Key>, (i64, i64)),
+    /// The keys out at the last time asked about.
+    last_out: OutAt,
     /// Where the keys out at a time are gathered.
     scratch: Vec<Key>,
-    /// The hosts the lines show beside the key they name: (key, host, port).
-    shown: Vec<(Key, String, Option<u16>)>,
     fed: usize,
 }
 
@@ -407,9 +413,8 @@ impl<'a, T> Stream<'a, T> {
             waiting: std::collections::VecDeque::new(),
             watermark: i64::MIN,
             latest: i64::MIN,
-            last_out: (Vec::new(), None, NEVER),
+            last_out: OutAt { keys: Vec::new(), key: None, holds: NEVER },
             scratch: Vec::new(),
-            shown: Vec::new(),
             fed: 0,
         }
     }
@@ -438,9 +443,6 @@ impl<'a, T> Stream<'a, T> {
             None => {
                 self.id.learn(std::iter::once(e));
                 let p = self.first_pick(e);
-                if let (Some(h), Pick::Key(k)) = (&e.host, p) {
-                    self.shown.push((k, h.clone(), e.port));
-                }
                 self.gists.insert(at, (e.gist.clone(), p));
                 p
             }
@@ -500,7 +502,7 @@ impl<'a, T> Stream<'a, T> {
 
     /// Adds a symptom's span to its key's outages.
     fn span(&mut self, k: Key, (start, end): (i64, i64)) {
-        self.last_out.2 = NEVER;
+        self.last_out.holds = NEVER;
         let runs = &mut self.runs[k.0 as usize];
         if runs.is_empty() {
             self.active.push(k);
@@ -565,22 +567,23 @@ impl<'a, T> Stream<'a, T> {
             }
         }
         out.sort_unstable();
-        if out != self.last_out.0 {
+        if out != self.last_out.keys {
             let key = (!out.is_empty()).then(|| self.key(Said::Out(out.as_slice().into())));
-            std::mem::swap(&mut out, &mut self.last_out.0);
-            self.last_out.1 = key;
+            std::mem::swap(&mut out, &mut self.last_out.keys);
+            self.last_out.key = key;
         }
-        self.last_out.2 = (lo, hi);
+        self.last_out.holds = (lo, hi);
         self.scratch = out;
     }
 
     /// A waiting event's key: its bootstrap key, else the keys out at its
     /// time.
     fn release(&mut self, (t, boot, payload): (i64, Option<Key>, T), ready: &mut Vec<(T, Option<Key>)>) {
-        if !(self.last_out.2 .0 <= t && t <= self.last_out.2 .1) {
+        let (lo, hi) = self.last_out.holds;
+        if !(lo..=hi).contains(&t) {
             self.out_at(t);
         }
-        let by_time = self.last_out.1;
+        let by_time = self.last_out.key;
         let key = match (boot, by_time) {
             (Some(b), Some(o)) => Some(self.key(Said::Or(b, o))),
             (b, o) => b.or(o),
@@ -619,9 +622,12 @@ impl<'a, T> Stream<'a, T> {
             named.push(n);
         }
         let mut hosts = Hosts::new();
-        for (k, h, p) in &self.shown {
+        // The hosts the lines show beside the key they name: of every gist
+        // named by its line with a host (hosts are a set: any order).
+        for (gist, pick) in self.gists.values() {
+            let (Some(h), Pick::Key(k)) = (&gist.host, pick) else { continue };
             if let Some((b, _)) = &named[k.0 as usize] {
-                let shown = Name::host(h, *p);
+                let shown = Name::host(h, gist.port);
                 if !shown.is(b) && !hosts.get(&**b).is_some_and(|s| s.iter().any(|x| shown.is(x))) {
                     hosts.entry(b.to_string()).or_default().insert(shown.to_string());
                 }
