@@ -6,8 +6,8 @@
 //! events sorted by (time, input, line), so the output never depends on the
 //! thread count or on how an input was read (mapped, piped, compressed).
 
-use crate::broker::{self, Hints};
-use crate::correlate::{self, Timeline};
+use crate::broker::Hints;
+use crate::correlate::Timeline;
 use crate::event::{ClientNames, Event, Gists, Level, Role};
 use crate::extract::{ChunkOut, ConfigDump, Extractor, Issue, IssueKind, RackFact};
 use crate::impact::{self, BlindSpot, ClientImpact, InputView, Roll};
@@ -417,29 +417,28 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         leaders: opts.topics.as_ref().map(|t| &t.describe),
         bootstrap: configs.iter().filter_map(|c| Some((c.client.clone()?, c.bootstrap_servers()))).collect(),
     };
-    let hosts = broker::resolve(&mut events, t.gap_ms, &hints);
+    let keep = opts.keep_evidence;
+    let folded = crate::end::over(&events, &hints, &t, opts.maintenance, keep);
     // Only a log that shows INFO lines shows time passing: a WARN-only log
     // ends at its last warning whatever happened after. So whether a window
     // is still open at the end is judged against the INFO logs alone.
     let observed_end =
         inputs.iter().filter(|i| i.format.is_some() && i.info_seen).filter_map(|i| i.range.map(|r| r.1)).max();
     let observed_end = observed_end.map(|e| opts.until.map_or(e, |u| e.min(u)));
-    for (b, hs) in &hosts {
-        for h in hs {
-            host_broker.entry(h.clone()).or_insert(b.clone());
-        }
-    }
     // A WARN-only log is observed as long as the INFO logs beside it; alone,
     // it cannot tell whether its client recovered.
     let ends: Vec<Option<i64>> = inputs
         .iter()
         .map(|i| if i.format.is_some() && !i.info_seen { observed_end } else { i.range.map(|r| r.1) })
         .collect();
-    // The clients' impact and the rules that read no windows
-    // (`noise::Fold`, `noise::early`) read the events alone; the windows, and the findings
-    // and roll that read them, are built beside them. Side by side they
-    // leave the serial tail of a large input sooner. The windows are given
-    // to the rules once they are made.
+    let crate::end::Ended { timelines, held, seen, clients, hosts } = folded.finish(observed_end, &ends);
+    for (b, hs) in &hosts {
+        for h in hs {
+            host_broker.entry(h.clone()).or_insert(b.clone());
+        }
+    }
+    // The rules that read no windows (`noise::early`) and those that do,
+    // and the roll, once the windows are made.
     let facts = noise::Facts {
         timelines: &[],
         configs: &configs,
@@ -451,27 +450,12 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         thresholds: t,
         stamp: crate::timefmt::Stamp::new(opts.zone, range),
     };
-    let keep = opts.keep_evidence;
-    let ((timelines, findings, roll, evidence), clients) = rayon::join(
-        || {
-            let ((timelines, held), (seen, early)) = rayon::join(
-                || correlate::timelines(&events, &hosts, t.gap_ms, observed_end, keep),
-                || {
-                    let seen = noise::Fold::over(&events, opts.maintenance, keep);
-                    let early = noise::early(&facts, &seen);
-                    (seen, early)
-                },
-            );
-            let (findings, roll) = rayon::join(
-                || noise::findings_with(&noise::Facts { timelines: &timelines, ..facts }, early, &seen),
-                || impact::roll(&timelines, &t),
-            );
-            let evidence =
-                if keep { evidence(&timelines, &findings, held.iter().chain(seen.held())) } else { HashMap::new() };
-            (timelines, findings, roll, evidence)
-        },
-        || impact::clients(&events, &ends, &t),
+    let early = noise::early(&facts, &seen);
+    let (findings, roll) = rayon::join(
+        || noise::findings_with(&noise::Facts { timelines: &timelines, ..facts }, early, &seen),
+        || impact::roll(&timelines, &t),
     );
+    let evidence = if keep { evidence(&timelines, &findings, held.iter().chain(seen.held())) } else { HashMap::new() };
     let density = if opts.keep_density { Density::of(&events) } else { Density::default() };
     // One pass over events and dumps, not one per input: a directory of
     // rotated files can hold thousands of inputs.

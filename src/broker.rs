@@ -248,13 +248,31 @@ impl Names {
 /// each block of events: the earliest start of the events from there on
 /// (a thinned event starts before its time).
 pub fn resolve(events: &mut [Event], gap_ms: i64, hints: &Hints<'_>) -> Hosts {
+    let marks = Watermarks::of(events);
+    resolve_fed(events, gap_ms, hints, |i| marks.before(i))
+}
+
+/// Where a [`Stream`] fed sorted events may move its watermark: at the
+/// start of each block of events, the earliest start of the events from
+/// there on (a thinned event starts before its time).
+pub struct Watermarks(Vec<i64>);
+
+impl Watermarks {
     const BLOCK: usize = 4096;
-    let mut from: Vec<i64> =
-        events.chunks(BLOCK).map(|c| c.iter().map(Event::start).min().unwrap_or(i64::MAX)).collect();
-    for i in (0..from.len().saturating_sub(1)).rev() {
-        from[i] = from[i].min(from[i + 1]);
+
+    pub fn of(events: &[Event]) -> Watermarks {
+        let mut from: Vec<i64> =
+            events.chunks(Self::BLOCK).map(|c| c.iter().map(Event::start).min().unwrap_or(i64::MAX)).collect();
+        for i in (0..from.len().saturating_sub(1)).rev() {
+            from[i] = from[i].min(from[i + 1]);
+        }
+        Watermarks(from)
     }
-    resolve_fed(events, gap_ms, hints, |i| (i % BLOCK == 0).then(|| from[i / BLOCK]))
+
+    /// The watermark to move to before the `i`th event, where it moves.
+    pub fn before(&self, i: usize) -> Option<i64> {
+        (i % Self::BLOCK == 0).then(|| self.0.get(i / Self::BLOCK).copied()).flatten()
+    }
 }
 
 /// [`resolve`], moving the stream's watermark to `watermark(i)` before the
@@ -276,8 +294,7 @@ fn resolve_fed(
             waited.extend(ready.drain(..).map(|((), k)| k));
         }
         // Named at once, it is named again below by its gist.
-        stream.add(e, (), &mut ready);
-        ready.clear();
+        stream.add(e, || ());
     }
     let naming = stream.finish(&mut ready);
     waited.extend(ready.drain(..).map(|((), k)| k));
@@ -287,13 +304,7 @@ fn resolve_fed(
             Some(k) => Some(k),
             None => waited.next().flatten(),
         };
-        match naming.name(key) {
-            Some((b, how)) => {
-                e.broker = Some(b.clone());
-                e.attributed = Some(*how);
-            }
-            None => e.broker = None,
-        }
+        e.name_broker(naming.name(key));
     }
     naming.hosts
 }
@@ -310,6 +321,13 @@ fn gist_address(e: &Event) -> usize {
 /// id, and two keys may then name one broker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key(u32);
+
+impl Key {
+    /// Its number: keys are numbered from 0 in the order they are made.
+    pub fn index(self) -> u32 {
+        self.0
+    }
+}
 
 /// What a key stands for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -477,9 +495,11 @@ impl<'a, T> Stream<'a, T> {
         }
     }
 
-    /// Takes the next event in sort order. Its key goes to `ready` with
-    /// `payload` at once, or, if it waits for the watermark, later.
-    pub fn add(&mut self, e: &Event, payload: T, ready: &mut Vec<(T, Option<Key>)>) {
+    /// Takes the next event in sort order and gives its key, if its line
+    /// or its partition names one. Otherwise it waits for the watermark,
+    /// with its `payload()`, and its key goes to `ready` later
+    /// ([`Stream::advance`], [`Stream::finish`]).
+    pub fn add(&mut self, e: &Event, payload: impl FnOnce() -> T) -> Option<Key> {
         self.latest = self.latest.max(e.time);
         let pick = self.pick(e);
         let spanned = match pick {
@@ -489,15 +509,22 @@ impl<'a, T> Stream<'a, T> {
         if let (Some(k), true) = (spanned, e.is_symptom()) {
             self.span(k, (e.start(), e.time));
         }
-        match pick {
-            Pick::Key(k) => ready.push((payload, Some(k))),
-            Pick::Boot(k) => self.waiting.push_back((e.time, Some(k), payload)),
-            Pick::Time => self.waiting.push_back((e.time, None, payload)),
-        }
+        let now = match pick {
+            Pick::Key(k) => Some(k),
+            Pick::Boot(k) => {
+                self.waiting.push_back((e.time, Some(k), payload()));
+                None
+            }
+            Pick::Time => {
+                self.waiting.push_back((e.time, None, payload()));
+                None
+            }
+        };
         self.fed += 1;
         if self.fed % PRUNE_EVERY == 0 {
             self.prune();
         }
+        now
     }
 
     /// Adds a symptom's span to its key's outages.
@@ -648,7 +675,12 @@ pub struct Naming {
 impl Naming {
     /// The broker a key names, and how that is known.
     pub fn name(&self, key: Option<Key>) -> Option<&(Broker, Attribution)> {
-        self.named.get(key?.0 as usize)?.as_ref()
+        self.by_index(key?.0)
+    }
+
+    /// The broker the key numbered `index` names ([`Key::index`]).
+    pub fn by_index(&self, index: u32) -> Option<&(Broker, Attribution)> {
+        self.named.get(index as usize)?.as_ref()
     }
 
     /// The key of an event that left the stream at once; None for one that

@@ -12,11 +12,9 @@
 //! sign of recovery, or just their last symptom.
 
 use crate::broker::Hosts;
-use crate::event::{Broker, ClientNames, Event, Kind};
-use hashbrown::HashTable;
+use crate::event::{Attribution, Broker, ClientNames, Event, Kind};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::hash::BuildHasher;
 use std::sync::Arc;
 
 /// Evidence kept per window, at most.
@@ -138,15 +136,11 @@ pub(crate) fn runs(spans: impl IntoIterator<Item = (i64, i64)>, gap_ms: i64) -> 
     out
 }
 
-/// Builds every broker's windows. `events` must be sorted by time;
-/// `logs_end` is the time of the last line of the logs. With `evidence`,
-/// also the events the windows' evidence lines may name
-/// ([`Fold::with_evidence`]).
-///
-/// A [`Fold`] fed every event in order, then finished: the fold takes its
-/// events in any order, so the order is only the one they are kept in.
-/// Never inlined: a symbol of its own, for `callgrind --toggle-collect`.
-#[inline(never)]
+/// Builds every broker's windows from events whose `broker` is already
+/// named (tests and benches; the analysis feeds a [`Fold`] the keys of
+/// `broker::Stream` instead). `logs_end` is the time of the last line of
+/// the logs. With `evidence`, also the events the windows' evidence lines
+/// may name ([`Fold::with_evidence`]), said to be named by their line.
 pub fn timelines(
     events: &[Event],
     hosts: &Hosts,
@@ -154,11 +148,19 @@ pub fn timelines(
     logs_end: Option<i64>,
     evidence: bool,
 ) -> (Vec<Timeline>, Vec<Event>) {
+    let mut slots: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let mut names: Vec<Broker> = Vec::new();
     let mut fold = Fold::new(gap_ms).with_evidence(evidence);
     for e in events {
-        fold.add(e);
+        let slot = e.broker.as_ref().map(|b| {
+            *slots.entry(&**b).or_insert_with(|| {
+                names.push(b.clone());
+                (names.len() - 1) as u32
+            })
+        });
+        fold.add(e, slot);
     }
-    fold.finish_with_evidence(hosts, logs_end)
+    fold.finish(|s| Some((names[s as usize].clone(), Attribution::Line)), hosts, logs_end)
 }
 
 /// Where a line is in an order: (start or time, input, line).
@@ -174,32 +176,23 @@ fn line_order(e: &Event) -> At {
 /// at a time, and owning all it keeps (no event is borrowed): the form the
 /// windows take while events stream (`docs/fold-survey.md` §3).
 ///
-/// Per raw broker name (an event's `broker`; the events of no broker
-/// apart) it keeps the summaries of its runs of symptom spans, sorted and
-/// gap-separated. An event's span merges every run it comes within the gap
-/// of: a run's bounds are the bounds of its spans, and a span within the
-/// gap of the bounds is within the gap of one of them, so the runs are
-/// those of gap-merging all the spans, whatever order they came in. Each
-/// summary is what its window needs (bounds, lines, kinds, clients,
-/// weight), minima and maxima and sums, so it too is the same in any order.
-/// Two names found later to be one broker ([`Fold::merge`]) merge their
-/// summaries the same way. Windows are made only by [`Fold::finish`].
+/// Events come with a *slot*: a number that stands for their broker until
+/// the end (`broker::Key::index`), when [`Fold::finish`] is told which
+/// broker each slot names. Per slot (the symptoms of none apart) it keeps
+/// the summaries of its runs of symptom spans, sorted and gap-separated.
+/// An event's span merges every run it comes within the gap of: a run's
+/// bounds are the bounds of its spans, and a span within the gap of the
+/// bounds is within the gap of one of them, so the runs are those of
+/// gap-merging all the spans, whatever order they came in. Each summary is
+/// what its window needs (bounds, lines, kinds, clients, weight), minima
+/// and maxima and sums, so it too is the same in any order; and the slots
+/// that name one broker merge their summaries the same way.
 pub struct Fold {
     gap_ms: i64,
-    /// The symptoms of no broker: their windows are never open.
+    /// The symptoms of no slot: their windows are never open.
     nobody: Runs,
-    /// Each name met (its text held, so that its address stays its own)
-    /// and the slot of the broker it names.
-    names: Vec<(Broker, usize)>,
-    /// `names` by the hash of the text.
-    by_text: HashTable<usize>,
-    hasher: foldhash::fast::RandomState,
-    /// The name last found: a broker's events share one name, and come
-    /// in bursts, so most lookups compare an address.
-    last: Option<usize>,
-    /// Per broker: its name (that of the slot its names merged into) and
-    /// runs. A slot merged away is left empty.
-    slots: Vec<(Broker, Runs)>,
+    /// Per slot, its runs.
+    slots: Vec<Runs>,
     clients: ClientNames,
     /// Hold the events evidence lines may name ([`Fold::with_evidence`]).
     evidence: bool,
@@ -209,36 +202,30 @@ impl Fold {
     /// An empty fold of windows split where symptoms are more than `gap_ms`
     /// apart.
     pub fn new(gap_ms: i64) -> Fold {
-        Fold {
-            gap_ms,
-            nobody: Runs::default(),
-            names: Vec::new(),
-            by_text: HashTable::new(),
-            hasher: foldhash::fast::RandomState::default(),
-            last: None,
-            slots: Vec::new(),
-            clients: ClientNames::default(),
-            evidence: false,
-        }
+        Fold { gap_ms, nobody: Runs::default(), slots: Vec::new(), clients: ClientNames::default(), evidence: false }
     }
 
     /// With `keep`, each run holds a clone of the events its window's
     /// evidence lines may name (its last, the first of each kind:
     /// [`Held`]), for a report that says what each line was: 48 bytes and
-    /// a shared gist each, a few per window.
+    /// a shared gist each, a few per window. Their `broker` is the one
+    /// their slot names ([`Fold::finish`]).
     pub fn with_evidence(self, keep: bool) -> Fold {
         Fold { evidence: keep, ..self }
     }
 
-    /// Adds an event: a symptom to its broker's runs (or to no broker's),
-    /// a sign of recovery to its broker's recoveries. A sign of recovery
-    /// that names no broker says nothing.
-    pub fn add(&mut self, e: &Event) {
+    /// Adds an event of `slot`: a symptom to its slot's runs (or to no
+    /// broker's), a sign of recovery to its slot's recoveries. A sign of
+    /// recovery of no slot says nothing.
+    pub fn add(&mut self, e: &Event, slot: Option<u32>) {
         let symptom = e.is_symptom();
-        let runs = match &e.broker {
-            Some(b) => {
-                let slot = self.slot(b);
-                &mut self.slots[slot].1
+        let runs = match slot {
+            Some(s) => {
+                let s = s as usize;
+                if s >= self.slots.len() {
+                    self.slots.resize_with(s + 1, Runs::default);
+                }
+                &mut self.slots[s]
             }
             None if symptom => &mut self.nobody,
             None => return,
@@ -256,68 +243,48 @@ impl Fold {
         }
     }
 
-    /// Makes `from` and `into` one broker, named as `into` is: their runs
-    /// merge as if all their events had come under one name, and events
-    /// that come later under either name go to it.
-    pub fn merge(&mut self, from: &str, into: &str) {
-        let (f, i) = (self.slot(&Broker::from(from)), self.slot(&Broker::from(into)));
-        if f == i {
-            return;
-        }
-        let moved = std::mem::take(&mut self.slots[f].1);
-        for (_, slot) in self.names.iter_mut().filter(|(_, slot)| *slot == f) {
-            *slot = i;
-        }
-        let runs = &mut self.slots[i].1;
-        for s in moved.runs {
-            match runs.place((s.first.0, s.last.0), self.gap_ms) {
-                Ok(at) => runs.runs[at].absorb(s),
-                Err(at) => runs.runs.insert(at, s),
-            }
-        }
-        runs.recoveries.extend(moved.recoveries);
-        runs.recoveries.sort_unstable();
-        runs.recoveries.dedup();
-    }
-
-    /// The slot of the broker `name` names, made the first time.
-    fn slot(&mut self, name: &Broker) -> usize {
-        let at = |b: &Broker| (b.as_ptr(), b.len());
-        if let Some(&(_, slot)) = self.last.map(|n| &self.names[n]).filter(|(b, _)| at(b) == at(name)) {
-            return slot;
-        }
-        let hash = self.hasher.hash_one(&**name);
-        let names = &self.names;
-        let n = match self.by_text.find(hash, |&n| *names[n].0 == **name) {
-            Some(&n) => n,
-            None => {
-                let n = self.names.len();
-                self.names.push((name.clone(), self.slots.len()));
-                self.slots.push((name.clone(), Runs::default()));
-                let (names, hasher) = (&self.names, &self.hasher);
-                self.by_text.insert_unique(hash, n, |&n| hasher.hash_one(&*names[n].0));
-                n
-            }
-        };
-        self.last = Some(n);
-        self.names[n].1
-    }
-
-    /// Every broker's windows: timelines by the start of their first
-    /// window, then by broker (no broker first). `logs_end` is the time of
-    /// the last line of the logs; `hosts`, each broker's hosts.
-    pub fn finish(self, hosts: &Hosts, logs_end: Option<i64>) -> Vec<Timeline> {
-        self.finish_with_evidence(hosts, logs_end).0
-    }
-
-    /// [`Fold::finish`], and the events held for evidence
-    /// ([`Fold::with_evidence`]): every window's candidates, of which its
-    /// evidence lines name some.
-    pub fn finish_with_evidence(self, hosts: &Hosts, logs_end: Option<i64>) -> (Vec<Timeline>, Vec<Event>) {
-        let Fold { gap_ms, nobody, slots, clients, .. } = self;
+    /// Every broker's windows, `name` saying which broker each slot names
+    /// (and how that is known): slots that name one broker merge, as if
+    /// all their events had come under one; the symptoms of a slot that
+    /// names none are no broker's, and its recoveries say nothing.
+    /// Timelines come by the start of their first window, then by broker
+    /// (no broker first). `logs_end` is the time of the last line of the
+    /// logs; `hosts`, each broker's hosts. Also the events held for
+    /// evidence ([`Fold::with_evidence`]), named as their slot: every
+    /// window's candidates, of which its evidence lines name some.
+    pub fn finish(
+        self,
+        name: impl Fn(u32) -> Option<(Broker, Attribution)>,
+        hosts: &Hosts,
+        logs_end: Option<i64>,
+    ) -> (Vec<Timeline>, Vec<Event>) {
+        let Fold { gap_ms, mut nobody, slots, clients, .. } = self;
         let names = clients.names();
+        let mut brokers: Vec<(Broker, Runs)> = Vec::new();
+        let mut by_name: std::collections::HashMap<Broker, usize> = std::collections::HashMap::new();
+        for (slot, mut runs) in slots.into_iter().enumerate() {
+            if runs.runs.is_empty() && runs.recoveries.is_empty() {
+                continue;
+            }
+            let named = name(slot as u32);
+            runs.name_held(named.as_ref());
+            match named {
+                None => {
+                    runs.recoveries.clear();
+                    nobody.absorb(runs, gap_ms);
+                }
+                Some((b, _)) => match by_name.get(&b) {
+                    Some(&i) => brokers[i].1.absorb(runs, gap_ms),
+                    None => {
+                        by_name.insert(b.clone(), brokers.len());
+                        brokers.push((b, runs));
+                    }
+                },
+            }
+        }
+        nobody.name_held(None);
         let mut keys: Vec<(Option<Broker>, Runs)> = vec![(None, nobody)];
-        keys.extend(slots.into_iter().map(|(b, runs)| (Some(b), runs)));
+        keys.extend(brokers.into_iter().map(|(b, runs)| (Some(b), runs)));
         // Each broker's windows are its own: made side by side (rayon).
         let (mut out, held): (Vec<Timeline>, Vec<Vec<Event>>) = keys
             .into_par_iter()
@@ -353,6 +320,29 @@ impl Runs {
     /// [`place`] among this broker's runs.
     fn place(&mut self, span: (i64, i64), gap_ms: i64) -> Result<usize, usize> {
         place(&mut self.runs, span, gap_ms, |r| (r.first.0, r.last.0), Summary::absorb)
+    }
+
+    /// Takes `other`'s runs and recoveries, as if its events had come here.
+    fn absorb(&mut self, other: Runs, gap_ms: i64) {
+        for s in other.runs {
+            match self.place((s.first.0, s.last.0), gap_ms) {
+                Ok(at) => self.runs[at].absorb(s),
+                Err(at) => self.runs.insert(at, s),
+            }
+        }
+        if !other.recoveries.is_empty() {
+            self.recoveries.extend(other.recoveries);
+            self.recoveries.sort_unstable();
+            self.recoveries.dedup();
+        }
+    }
+
+    /// Names the events its runs hold for evidence: `named`'s broker (and
+    /// how it is known), or none.
+    fn name_held(&mut self, named: Option<&(Broker, Attribution)>) {
+        for h in self.runs.iter_mut().filter_map(|s| s.held.as_deref_mut()) {
+            std::iter::once(&mut h.last).chain(&mut h.kinds).for_each(|e| e.name_broker(named));
+        }
     }
 
     fn recovery(&mut self, t: i64) {
@@ -728,9 +718,12 @@ mod tests {
     fn folded(evs: &[Event], arrival: &[u32], gap_ms: i64, logs_end: Option<i64>) -> Vec<Timeline> {
         let mut order: Vec<usize> = (0..evs.len()).collect();
         order.sort_by_key(|&i| arrival.get(i).copied().unwrap_or(0));
+        let names = ["1", "2"];
+        let slot = |e: &Event| e.broker.as_ref().map(|b| names.iter().position(|n| **b == **n).unwrap() as u32);
         let mut fold = Fold::new(gap_ms).with_evidence(true);
-        order.into_iter().for_each(|i| fold.add(&evs[i]));
-        let (timelines, held) = fold.finish_with_evidence(&Hosts::new(), logs_end);
+        order.into_iter().for_each(|i| fold.add(&evs[i], slot(&evs[i])));
+        let (timelines, held) =
+            fold.finish(|s| Some((Broker::from(names[s as usize]), Attribution::Line)), &Hosts::new(), logs_end);
         held_for_evidence(&timelines, &held, evs);
         timelines
     }
@@ -741,7 +734,7 @@ mod tests {
     fn held_for_evidence(timelines: &[Timeline], held: &[Event], evs: &[Event]) {
         let unnamed = |e: &Event| {
             let mut e = e.clone();
-            e.broker = None;
+            (e.broker, e.attributed) = (None, None);
             e
         };
         let held: Vec<Event> = held.iter().map(unnamed).collect();
@@ -786,35 +779,40 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Names found to be one broker: events under raw names, folded in
-        /// any order with the names merged part way through (in chains,
-        /// into names met or not, twice over), give the windows of the
-        /// same events under the names they merged into, with that name's
-        /// hosts.
+        /// Slots found to be one broker: events of raw names' slots,
+        /// folded in any order, then named by what each name became once
+        /// merged (in chains, into names met or not, twice over), give
+        /// the windows of the same events under those names, with their
+        /// hosts; a slot that names no broker gives its symptoms to none
+        /// and its recoveries to nothing; held events are named as their
+        /// slot.
         #[test]
-        fn merged_names_are_the_windows_of_the_renamed_events(
+        fn slots_named_alike_are_the_windows_of_the_renamed_events(
             lines in lines(30, 5, 80),
             step in steps(),
             merges in proptest::collection::vec((0usize..6, 0usize..6), 0..6),
             arrival in proptest::collection::vec(proptest::num::u32::ANY, 80),
-            split in 0usize..80,
+            lost in proptest::option::of(0usize..4),
             logs_end in proptest::option::of(0i64..400_000),
         ) {
             let raw = [None, Some("a"), Some("b"), Some("c"), Some("d")];
             let all = ["a", "b", "c", "d", "1", "2"];
             let evs = events(&lines, step, &raw);
             // What each name is once merged: merging `from` into `into`
-            // renames all of `from`'s names to what `into` is.
+            // renames all of `from`'s names to what `into` is. The `lost`
+            // name names no broker.
             let mut is: BTreeMap<&str, &str> = all.iter().map(|&n| (n, n)).collect();
             for &(from, into) in &merges {
                 let (was, now) = (is[all[from]], is[all[into]]);
                 is.values_mut().filter(|v| **v == was).for_each(|v| *v = now);
             }
+            let named = |raw: &str| Some(is[raw]).filter(|_| lost.map(|l| all[l]) != Some(raw));
             let renamed: Vec<Event> = evs
                 .iter()
+                .filter(|e| e.is_symptom() || e.broker.as_deref().is_none_or(|b| named(b).is_some()))
                 .map(|e| {
                     let mut e = e.clone();
-                    e.broker = e.broker.map(|b| Broker::from(is[&*b]));
+                    e.broker = e.broker.and_then(|b| named(&b).map(Broker::from));
                     e
                 })
                 .collect();
@@ -825,15 +823,19 @@ mod tests {
             }
             let mut order: Vec<usize> = (0..evs.len()).collect();
             order.sort_by_key(|&i| arrival.get(i).copied().unwrap_or(0));
+            let slot = |e: &Event| e.broker.as_ref().map(|b| all.iter().position(|n| **b == **n).unwrap() as u32);
             let mut fold = Fold::new(30_000).with_evidence(true);
-            for (n, i) in order.into_iter().enumerate() {
-                if n == split.min(evs.len() - 1) {
-                    merges.iter().for_each(|&(from, into)| fold.merge(all[from], all[into]));
-                }
-                fold.add(&evs[i]);
+            for i in order {
+                fold.add(&evs[i], slot(&evs[i]));
             }
-            let (got, held) = fold.finish_with_evidence(&hosts, logs_end);
+            let name = |s: u32| named(all[s as usize]).map(|b| (Broker::from(b), Attribution::Time));
+            let (got, held) = fold.finish(name, &hosts, logs_end);
             held_for_evidence(&got, &held, &evs);
+            for e in &held {
+                let raw = evs.iter().find(|x| x.sort_key() == e.sort_key()).and_then(|x| x.broker.clone());
+                let want = raw.and_then(|b| named(&b)).map(|b| (Broker::from(b), Attribution::Time));
+                proptest::prop_assert_eq!(e.broker.clone().zip(e.attributed), want);
+            }
             proptest::prop_assert_eq!(got, want);
         }
     }

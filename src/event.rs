@@ -644,6 +644,17 @@ impl Event {
         (self.time, self.input, self.line)
     }
 
+    /// Gives it the broker `named` (and how that is known), or none.
+    pub fn name_broker(&mut self, named: Option<&(Broker, Attribution)>) {
+        match named {
+            Some((b, how)) => {
+                self.broker = Some(b.clone());
+                self.attributed = Some(*how);
+            }
+            None => self.broker = None,
+        }
+    }
+
     /// `topic-partition` when both are known, else the topic alone.
     pub fn topic_partition(&self) -> Option<String> {
         match (&self.topic, self.partition) {

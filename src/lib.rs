@@ -15,6 +15,7 @@ pub mod analysis;
 pub mod broker;
 pub mod cli;
 pub mod correlate;
+pub mod end;
 pub mod event;
 pub mod extract;
 pub mod grammar;

@@ -182,21 +182,27 @@ impl Fold {
     /// evidence lines ([`Fold::with_evidence`]).
     pub fn over(events: &[Event], maintenance: Option<(i64, i64)>, evidence: bool) -> Seen {
         let mut f = Fold::new(maintenance).with_evidence(evidence);
-        events.iter().for_each(|e| f.add(e));
+        events.iter().for_each(|e| {
+            f.add(e);
+        });
         f.finish()
     }
 
-    /// Takes the next event in sort order ([`Event::sort_key`]).
-    pub fn add(&mut self, e: &Event) {
+    /// Takes the next event in sort order ([`Event::sort_key`]). Says
+    /// whether it holds a clone of it, whose broker [`Seen::name_held`]
+    /// must then give: the fold reads no broker until the rules do.
+    pub fn add(&mut self, e: &Event) -> bool {
         self.first.get_or_insert(e.time);
+        let mut holds = false;
         if matches!(e.kind, Kind::RecordsExpired | Kind::RetriesExhausted | Kind::NotEnoughReplicas | Kind::Unknown) {
             self.kept.push(e.clone());
+            holds = true;
         }
         if let Some(id) = self.names.of(&e.gist) {
             if id >= self.clients.len() {
                 self.clients.resize_with(id + 1, || None);
             }
-            self.clients[id].get_or_insert_with(|| Behaviour::new(e.time)).add(e, self.evidence);
+            holds |= self.clients[id].get_or_insert_with(|| Behaviour::new(e.time)).add(e, self.evidence);
         }
         if let Some((ms, me)) = self.maintenance {
             if e.is_symptom() && (e.time < ms || e.time > me) {
@@ -210,10 +216,12 @@ impl Fold {
                     o.evidence.push((e.input, e.line));
                     if self.evidence {
                         o.events.push(e.clone());
+                        holds = true;
                     }
                 }
             }
         }
+        holds
     }
 
     pub fn finish(self) -> Seen {
@@ -235,6 +243,12 @@ impl Seen {
     pub fn held(&self) -> impl Iterator<Item = &Event> {
         let clients = self.clients.iter().flat_map(|(_, b)| &b.events);
         self.kept.iter().chain(&self.outside.events).chain(clients)
+    }
+
+    /// Gives every event it holds ([`Fold::add`]) its broker.
+    pub fn name_held(&mut self, mut name: impl FnMut(&mut Event)) {
+        let clients = self.clients.iter_mut().flat_map(|(_, b)| &mut b.events);
+        self.kept.iter_mut().chain(&mut self.outside.events).chain(clients).for_each(&mut name);
     }
 }
 
@@ -798,8 +812,9 @@ impl Behaviour {
     }
 
     /// Adds its next event in sort order; with `hold`, holding the events
-    /// of the lines it keeps.
-    fn add(&mut self, e: &Event, hold: bool) {
+    /// of the lines it keeps. Says whether it held this one.
+    fn add(&mut self, e: &Event, hold: bool) -> bool {
+        let mut held = false;
         if self.first_real.is_none() && e.node.is_some_and(|n| n >= 0) {
             self.first_real = Some(e.time);
             if self.held.time == e.time {
@@ -823,6 +838,7 @@ impl Behaviour {
                 h.ev.push((e.input, e.line));
                 if hold {
                     self.events.push(e.clone());
+                    held = true;
                 }
             }
         }
@@ -833,9 +849,11 @@ impl Behaviour {
                 self.waits_ev.push((e.input, e.line));
                 if hold {
                     self.events.push(e.clone());
+                    held = true;
                 }
             }
         }
+        held
     }
 
     /// Counts the held failures.
