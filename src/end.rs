@@ -129,12 +129,138 @@ pub fn over<'a>(
     evidence: bool,
 ) -> End<'a> {
     let marks = broker::Watermarks::of(events);
+    over_moving(events, hints, t, maintenance, evidence, |i| marks.before(i))
+}
+
+/// [`over`], moving the watermark to `watermark(i)` before the `i`th
+/// event where it gives one: no event from there on may start before it.
+fn over_moving<'a>(
+    events: &[Event],
+    hints: &Hints<'a>,
+    t: &Thresholds,
+    maintenance: Option<(i64, i64)>,
+    evidence: bool,
+    watermark: impl Fn(usize) -> Option<i64>,
+) -> End<'a> {
     let mut end = End::new(hints, t, maintenance, evidence);
     for (i, e) in events.iter().enumerate() {
-        if let Some(w) = marks.before(i) {
+        if let Some(w) = watermark(i) {
             end.advance(w);
         }
         end.add(e);
     }
     end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Gist, Kind};
+    use std::sync::Arc;
+
+    /// Held events in one order, to compare as sets.
+    fn sorted(mut evs: Vec<Event>) -> Vec<Event> {
+        evs.sort_by_key(|e| (e.sort_key(), e.broker.clone(), e.kind));
+        evs
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2048, ..Default::default() })]
+        /// The one pass gives what naming the events in place
+        /// (`broker::resolve`) and then folding them gave: the windows and
+        /// their held events, the rules' held events with their brokers,
+        /// the clients' impact and the hosts. Events name brokers by id, by
+        /// host (paired with an id by some lines, or an MSK name), by
+        /// bootstrap address, by a `--topics` leader or not at all; runs
+        /// are thinned, times shared, and some events are those the rules
+        /// hold (records expired, unknown lines, bootstrap failures,
+        /// outside a maintenance window).
+        #[test]
+        fn one_pass_gives_what_naming_in_place_gave(
+            gists in proptest::collection::vec(
+                (0usize..Kind::ALL.len(), 0usize..7, 0usize..4, 0usize..3, 0usize..3, proptest::bool::weighted(0.1)),
+                1..12,
+            ),
+            picks in proptest::collection::vec(
+                (0usize..12, 0i64..60, 0i64..4, 0u32..2, proptest::option::of(0i64..30)),
+                1..120,
+            ),
+            maintenance in proptest::option::of((0i64..30, 0i64..30)),
+            logs_end in proptest::option::of(0i64..80),
+        ) {
+            let nodes = [None, Some(1), Some(2), Some(-1), Some(2147483645), Some(3), None];
+            let hosts = [None, Some("h1"), Some("b-2.demo.abc.c2.kafka.us-east-1.amazonaws.com"), Some("h2")];
+            let clients = [None, Some("p"), Some("c")];
+            let partitions = [None, Some(0), Some(1)];
+            let describe = crate::topics::parse(
+                "t",
+                "Topic: orders\tTopicId: x\tPartitionCount: 2\tReplicationFactor: 3\tConfigs: \n\
+                 \tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,2,3\n\
+                 \tTopic: orders\tPartition: 1\tLeader: 4\tReplicas: 4,2,3\tIsr: 4,2,3\n",
+            )
+            .expect("a valid describe");
+            let gists: Vec<Arc<Gist>> = gists
+                .iter()
+                .map(|&(k, n, h, c, p, answered)| {
+                    Arc::new(Gist {
+                        kind: Kind::ALL[k],
+                        rule: if k % 5 == 0 { "java.metadata_wait_timeout" } else { "t" }.into(),
+                        node: nodes[n],
+                        host: hosts[h].map(str::to_string),
+                        port: hosts[h].map(|_| 9094),
+                        client: clients[c].map(str::to_string),
+                        topic: partitions[p].map(|_| "orders".to_string()),
+                        partition: partitions[p],
+                        answered,
+                        ..Gist::default()
+                    })
+                })
+                .collect();
+            // Seconds apart, the gap ten: outages meet, overlap and part.
+            let mut evs: Vec<Event> = picks
+                .iter()
+                .enumerate()
+                .map(|(i, &(g, t, span, input, _))| {
+                    let mut e = Event::new(gists[g % gists.len()].clone(), t * 1_000, input, i as u64);
+                    e.set_start(e.time - span * 4_000);
+                    e
+                })
+                .collect();
+            evs.sort_by_key(Event::sort_key);
+            let t = Thresholds { gap_ms: 10_000, ..Thresholds::default() };
+            let maintenance = maintenance.map(|(a, b)| (a.min(b) * 1_000, a.max(b) * 1_000));
+            let logs_end = logs_end.map(|s| s * 1_000);
+            let ends = [logs_end, None];
+            let hints = Hints {
+                leaders: Some(&describe),
+                bootstrap: vec![("p".into(), vec!["h1:9094".into(), "h2".into()])],
+            };
+
+            // The watermark moved at random events, to at most the least
+            // start from there on.
+            let mut from: Vec<i64> = evs.iter().map(Event::start).collect();
+            for i in (0..from.len().saturating_sub(1)).rev() {
+                from[i] = from[i].min(from[i + 1]);
+            }
+            let moves: Vec<Option<i64>> =
+                picks.iter().enumerate().map(|(i, p)| p.4.map(|back| from[i] - back * 500)).collect();
+            let got = over_moving(&evs, &hints, &t, maintenance, true, |i| moves[i]).finish(logs_end, &ends);
+
+            let mut named = evs.clone();
+            let hosts = broker::resolve(&mut named, t.gap_ms, &hints);
+            let (timelines, held) = correlate::timelines(&named, &hosts, t.gap_ms, logs_end, true);
+            let seen = noise::Fold::over(&named, maintenance, true);
+            proptest::prop_assert_eq!(&got.hosts, &hosts);
+            proptest::prop_assert_eq!(&got.timelines, &timelines);
+            // The reference's held events say "line" for every broker.
+            let how = |evs: &[Event]| sorted(evs.iter().map(|e| {
+                let mut e = e.clone();
+                e.attributed = e.broker.is_some().then_some(crate::event::Attribution::Line);
+                e
+            }).collect());
+            proptest::prop_assert_eq!(how(&got.held), how(&held));
+            proptest::prop_assert_eq!(sorted(got.seen.held().cloned().collect()), sorted(seen.held().cloned().collect()));
+            proptest::prop_assert_eq!(got.clients, impact::clients(&named, &ends, &t));
+        }
+    }
 }
