@@ -6,8 +6,9 @@
 //! events sorted by (time, input, line), so the output never depends on the
 //! thread count or on how an input was read (mapped, piped, compressed).
 
-use crate::broker::Hints;
+use crate::broker::{self, Hints};
 use crate::correlate::Timeline;
+use crate::end::End;
 use crate::event::{ClientNames, Event, Gists, Level, Role};
 use crate::extract::{ChunkOut, ConfigDump, Extractor, Issue, IssueKind, RackFact};
 use crate::impact::{self, BlindSpot, ClientImpact, InputView, Roll};
@@ -254,20 +255,57 @@ impl Dot {
     pub const NO_CLIENT: u32 = u32::MAX;
 }
 
-impl Density {
-    /// The records of `events`.
-    fn of(events: &[Event]) -> Density {
-        let mut names = ClientNames::default();
-        let events = events
-            .iter()
-            .map(|e| Dot {
-                start: e.start(),
-                time: e.time,
-                client: names.of(&e.gist).map_or(Dot::NO_CLIENT, |c| c as u32),
-                weight: e.weight,
-            })
-            .collect();
-        Density { clients: names.names().to_vec(), events }
+/// What the analysis sums over the events it folds, in sort order: per
+/// input, their weight, the roles they show and whether any is INFO; in
+/// all, their weight, number and times; and the HTML's density rows.
+struct Tally {
+    weight: Vec<usize>,
+    roles: Vec<BTreeSet<Role>>,
+    info: Vec<bool>,
+    total: usize,
+    count: usize,
+    range: Option<(i64, i64)>,
+    /// With `keep_density`: the clients' names and each event's record.
+    density: Option<(ClientNames, Vec<Dot>)>,
+}
+
+impl Tally {
+    fn new(inputs: usize, density: bool) -> Tally {
+        Tally {
+            weight: vec![0; inputs],
+            roles: vec![BTreeSet::new(); inputs],
+            info: vec![false; inputs],
+            total: 0,
+            count: 0,
+            range: None,
+            density: density.then(|| (ClientNames::default(), Vec::new())),
+        }
+    }
+
+    fn add(&mut self, e: &Event) {
+        let i = e.input as usize;
+        if i >= self.weight.len() {
+            self.weight.resize(i + 1, 0);
+            self.roles.resize(i + 1, BTreeSet::new());
+            self.info.resize(i + 1, false);
+        }
+        self.weight[i] += e.weight as usize;
+        self.roles[i].extend(e.role);
+        self.info[i] |= e.level.is_some_and(|l| l <= Level::Info);
+        self.total += e.weight as usize;
+        self.count += 1;
+        self.range = widen(self.range, Some((e.time, e.time)));
+        if let Some((names, dots)) = &mut self.density {
+            let client = names.of(&e.gist).map_or(Dot::NO_CLIENT, |c| c as u32);
+            dots.push(Dot { start: e.start(), time: e.time, client, weight: e.weight });
+        }
+    }
+
+    fn density(&mut self) -> Density {
+        match self.density.take() {
+            Some((names, events)) => Density { clients: names.names().to_vec(), events },
+            None => Density::default(),
+        }
     }
 }
 
@@ -396,29 +434,34 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         (inputs.len() - 1) as u32
     });
     events.retain(|e| opts.since.is_none_or(|s| e.time >= s) && opts.until.is_none_or(|u| e.time <= u));
-    for e in &events {
-        range = widen(range, Some((e.time, e.time)));
-    }
-    let range = range.map(|(s, e)| (opts.since.map_or(s, |x| s.max(x)), opts.until.map_or(e, |x| e.min(x))));
     // (time, input, line) is unique per event: no stable sort (and its
     // buffer of half the events) is needed. Sorted on every thread: nothing
     // else runs now.
     events.par_sort_unstable_by_key(Event::sort_key);
-    for inp in inputs.iter_mut() {
-        inp.events = 0;
-    }
-    let mut weight = 0;
-    for e in &events {
-        inputs[e.input as usize].events += e.weight as usize;
-        weight += e.weight as usize;
-    }
     let t = opts.thresholds;
-    let hints = Hints {
-        leaders: opts.topics.as_ref().map(|t| &t.describe),
-        bootstrap: configs.iter().filter_map(|c| Some((c.client.clone()?, c.bootstrap_servers()))).collect(),
-    };
+    let hints = Hints { leaders: opts.topics.as_ref().map(|t| &t.describe), bootstrap: Vec::new() };
     let keep = opts.keep_evidence;
-    let folded = crate::end::over(&events, &hints, &t, opts.maintenance, keep);
+    let mut folded = End::new(&hints, &t, opts.maintenance, keep);
+    let mut tally = Tally::new(inputs.len(), opts.keep_density);
+    let marks = broker::Watermarks::of(&events);
+    for (i, e) in events.iter().enumerate() {
+        if let Some(w) = marks.before(i) {
+            folded.advance(w);
+        }
+        tally.add(e);
+        folded.add(e);
+    }
+    for c in &configs {
+        if let Some(client) = &c.client {
+            folded.learn_bootstrap(client, &c.bootstrap_servers());
+        }
+    }
+    let range = widen(range, tally.range);
+    let range = range.map(|(s, e)| (opts.since.map_or(s, |x| s.max(x)), opts.until.map_or(e, |x| e.min(x))));
+    for (i, inp) in inputs.iter_mut().enumerate() {
+        inp.events = tally.weight.get(i).copied().unwrap_or(0);
+    }
+    let weight = tally.total;
     // Only a log that shows INFO lines shows time passing: a WARN-only log
     // ends at its last warning whatever happened after. So whether a window
     // is still open at the end is judged against the INFO logs alone.
@@ -456,16 +499,13 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         || impact::roll(&timelines, &t),
     );
     let evidence = if keep { evidence(&timelines, &findings, held.iter().chain(seen.held())) } else { HashMap::new() };
-    let density = if opts.keep_density { Density::of(&events) } else { Density::default() };
+    let density = tally.density();
     // One pass over events and dumps, not one per input: a directory of
     // rotated files can hold thousands of inputs.
-    let mut roles: Vec<BTreeSet<Role>> = vec![BTreeSet::new(); inputs.len()];
-    let mut info: Vec<bool> = inputs.iter().map(|r| r.info_seen).collect();
-    for e in &events {
-        let i = e.input as usize;
-        roles[i].extend(e.role);
-        info[i] |= e.level.is_some_and(|l| l <= Level::Info);
-    }
+    let mut roles = std::mem::take(&mut tally.roles);
+    roles.resize(inputs.len(), BTreeSet::new());
+    let info: Vec<bool> =
+        inputs.iter().enumerate().map(|(i, r)| r.info_seen || tally.info.get(i).copied().unwrap_or(false)).collect();
     for c in &configs {
         roles[c.input as usize].extend(c.role);
     }
@@ -484,7 +524,7 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
     let mut blind_spots = impact::blind_spots(&views, &configs, opts.topics.is_some());
     // With events read from NDJSON, the blind spot of those says it.
     let from_events = inputs.iter().any(|i| i.via.is_some());
-    if observed_end.is_none() && !events.is_empty() && !from_events {
+    if observed_end.is_none() && tally.count > 0 && !from_events {
         blind_spots.push(BlindSpot {
             input: None,
             message: "every input logs WARN and above only: whether the last broker out came back cannot be seen, so no window is called open".into(),
@@ -492,7 +532,7 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
     }
     let verdict = if !findings.is_empty() {
         Verdict::Anomalous
-    } else if events.is_empty() {
+    } else if tally.count == 0 {
         Verdict::Clean
     } else {
         Verdict::ExpectedNoise

@@ -130,8 +130,13 @@ pub struct Identity<'a> {
     /// (issue 4).
     host_id: HashMap<String, i64, foldhash::fast::RandomState>,
     /// Bootstrap pseudo ids are per client: -1 -> client -> (host, port).
-    /// By id first, so that an event's client is looked up borrowed.
+    /// By id first, so that an event's client is looked up borrowed. As
+    /// the lines show them, the first line's for each.
     bootstrap: HashMap<i64, HashMap<Option<String>, Address>>,
+    /// As the clients' configurations give them, the first dump's for
+    /// each: these come first, whenever they were learned (a stream meets
+    /// a dump after lines that used the address).
+    configured: HashMap<i64, HashMap<Option<String>, Address>>,
 }
 
 /// A bootstrap server: host and port.
@@ -153,7 +158,7 @@ impl<'a> Identity<'a> {
                 Some((h, p)) => (h.to_string(), p.parse().ok()),
                 None => (s.clone(), None),
             };
-            self.bootstrap.entry(-(k as i64) - 1).or_default().entry(Some(client.to_string())).or_insert((h, p));
+            self.configured.entry(-(k as i64) - 1).or_default().entry(Some(client.to_string())).or_insert((h, p));
         }
     }
 
@@ -177,6 +182,12 @@ impl<'a> Identity<'a> {
         }
     }
 
+    /// The address a client's bootstrap pseudo id `n` stands for: as its
+    /// configuration gives it, else as its lines show it.
+    fn boot(&self, n: i64, client: &Option<String>) -> Option<&Address> {
+        self.configured.get(&n).and_then(|c| c.get(client)).or_else(|| self.bootstrap.get(&n)?.get(client))
+    }
+
     fn by_host<'x>(&self, h: &'x str, port: Option<u16>) -> Name<'x> {
         let id = self.host_id.get(h).copied().or_else(|| msk_broker(h).map(i64::from));
         id.map_or_else(|| Name::host(h, port), Name::Id)
@@ -191,7 +202,7 @@ impl<'a> Identity<'a> {
         match (e.node, &e.host) {
             (Some(n), _) if is_id(n) => id_of(n).map(Name::Id),
             (_, Some(h)) => Some(self.by_host(h, e.port)),
-            (Some(n), None) => self.bootstrap.get(&n)?.get(&e.client).map(|(h, p)| self.by_host(h, *p)),
+            (Some(n), None) => self.boot(n, &e.client).map(|(h, p)| self.by_host(h, *p)),
             (None, None) => None,
         }
     }
@@ -618,6 +629,12 @@ impl<'a, T> Stream<'a, T> {
         ready.push((payload, key));
     }
 
+    /// A client's `bootstrap.servers`, met at any time before the end
+    /// ([`Identity::learn_bootstrap`]): only naming reads them.
+    pub fn learn_bootstrap(&mut self, client: &str, servers: &[String]) {
+        self.id.learn_bootstrap(client, servers);
+    }
+
     /// Names every key with all that was learned; the events still waiting
     /// go to `ready` first.
     pub fn finish(mut self, ready: &mut Vec<(T, Option<Key>)>) -> Naming {
@@ -633,7 +650,7 @@ impl<'a, T> Stream<'a, T> {
                 Said::Id(n) => line(Name::Id(*n), &mut names),
                 Said::Leader(n) => Some((names.get(Name::Id(*n)), Attribution::Leader)),
                 Said::Host(h, p) => line(id.by_host(h, *p), &mut names),
-                Said::Boot(n, c) => match id.bootstrap.get(n).and_then(|m| m.get(c)) {
+                Said::Boot(n, c) => match id.boot(*n, c) {
                     Some((h, p)) => line(id.by_host(h, *p), &mut names),
                     None => None,
                 },

@@ -75,8 +75,16 @@ impl<'a> End<'a> {
         }
     }
 
+    /// A client's `bootstrap.servers` from its configuration, met at any
+    /// time before the end: it names the client's bootstrap pseudo ids
+    /// ahead of what the lines show.
+    pub fn learn_bootstrap(&mut self, client: &str, servers: &[String]) {
+        self.stream.learn_bootstrap(client, servers);
+    }
+
     /// No event still to come starts before `watermark` ([`Event::start`]).
     pub fn advance(&mut self, watermark: i64) {
+        self.impact.advance(watermark);
         self.stream.advance(watermark, &mut self.ready);
         for (p, key) in self.ready.drain(..) {
             take(&mut self.windows, &mut self.held, &p.e, p.held, key);

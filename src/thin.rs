@@ -204,6 +204,17 @@ impl Thinner {
         });
     }
 
+    /// The least time and the least start of the events it holds back
+    /// (each run's event that stands for the rest): the events it has yet
+    /// to pass on are no earlier (a pending event's time only grows).
+    pub fn pending(&self) -> Option<(i64, i64)> {
+        let mut least: Option<(i64, i64)> = None;
+        for p in self.runs.values().flatten().filter_map(|r| r.pending.as_ref()) {
+            least = Some(least.map_or((p.time, p.start()), |(t, s)| (t.min(p.time), s.min(p.start()))));
+        }
+        least
+    }
+
     /// The input ended: every run's pending event is kept.
     pub fn finish(self, out: &mut Vec<Event>) {
         for runs in self.runs.into_values() {
