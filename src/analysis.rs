@@ -310,9 +310,11 @@ impl Tally {
 }
 
 /// What one input gives before correlation.
-struct Extracted {
+struct Extracted<'a> {
     report: InputReport,
     events: Vec<Event>,
+    /// A stream folded as it settled ([`Folding`]): its events are not kept.
+    folded: Option<Box<Folding<'a>>>,
     configs: Vec<ConfigDump>,
     racks: Vec<RackFact>,
     /// The original inputs its events name, when it is rollcall's NDJSON.
@@ -351,7 +353,8 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         .par_iter()
         .enumerate()
         .map(|(i, s)| {
-            let mut parts = extract_input(s, i as u32, opts, layouts, x, sink);
+            let alone = specs.len() == 1 && !opts.keep_events;
+            let mut parts = extract_input(s, i as u32, opts, layouts, x, sink, alone);
             if specs.len() > 1 || parts.len() > 1 {
                 share(&mut parts);
             }
@@ -375,6 +378,7 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
                 ..InputReport::named(name)
             },
             events: Vec::new(),
+            folded: None,
             configs: Vec::new(),
             racks: Vec::new(),
             origins: Vec::new(),
@@ -406,7 +410,9 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
     // the others, so that evidence names them (`extract::ndjson`).
     let mut named: Vec<InputReport> = Vec::new();
     let first_named = reports.len();
+    let mut streamed = None;
     for mut r in reports {
+        streamed = streamed.or(r.folded.take());
         if !r.origins.is_empty() {
             let base = (first_named + named.len()) as u32;
             let rank = crate::extract::ndjson::sort(&mut r.origins);
@@ -433,24 +439,35 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         });
         (inputs.len() - 1) as u32
     });
-    events.retain(|e| opts.since.is_none_or(|s| e.time >= s) && opts.until.is_none_or(|u| e.time <= u));
-    // (time, input, line) is unique per event: no stable sort (and its
-    // buffer of half the events) is needed. Sorted on every thread: nothing
-    // else runs now.
-    events.par_sort_unstable_by_key(Event::sort_key);
     let t = opts.thresholds;
-    let hints = Hints { leaders: opts.topics.as_ref().map(|t| &t.describe), bootstrap: Vec::new() };
     let keep = opts.keep_evidence;
-    let mut folded = End::new(&hints, &t, opts.maintenance, keep);
-    let mut tally = Tally::new(inputs.len(), opts.keep_density);
-    let marks = broker::Watermarks::of(&events);
-    for (i, e) in events.iter().enumerate() {
-        if let Some(w) = marks.before(i) {
-            folded.advance(w);
+    // A stream folded as it settled has kept no events; the others' are
+    // folded now, sorted.
+    let (mut folded, mut tally, late) = match streamed {
+        Some(f) => {
+            let late = f.late_spot(0);
+            (f.end, f.tally, late)
         }
-        tally.add(e);
-        folded.add(e);
-    }
+        None => {
+            events.retain(|e| opts.since.is_none_or(|s| e.time >= s) && opts.until.is_none_or(|u| e.time <= u));
+            // (time, input, line) is unique per event: no stable sort (and
+            // its buffer of half the events) is needed. Sorted on every
+            // thread: nothing else runs now.
+            events.par_sort_unstable_by_key(Event::sort_key);
+            let hints = Hints { leaders: opts.topics.as_ref().map(|t| &t.describe), bootstrap: Vec::new() };
+            let mut folded = End::new(&hints, &t, opts.maintenance, keep).naming_in_place(opts.keep_events);
+            let mut tally = Tally::new(inputs.len(), opts.keep_density);
+            let marks = broker::Watermarks::of(&events);
+            for (i, e) in events.iter().enumerate() {
+                if let Some(w) = marks.before(i) {
+                    folded.advance(w);
+                }
+                tally.add(e);
+                folded.add(e);
+            }
+            (folded, tally, None)
+        }
+    };
     for c in &configs {
         if let Some(client) = &c.client {
             folded.learn_bootstrap(client, &c.bootstrap_servers());
@@ -474,7 +491,8 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         .iter()
         .map(|i| if i.format.is_some() && !i.info_seen { observed_end } else { i.range.map(|r| r.1) })
         .collect();
-    let crate::end::Ended { timelines, held, seen, clients, hosts } = folded.finish(observed_end, &ends);
+    let kept: &mut [Event] = if opts.keep_events { &mut events } else { &mut [] };
+    let crate::end::Ended { timelines, held, seen, clients, hosts } = folded.finish(observed_end, &ends, kept);
     for (b, hs) in &hosts {
         for h in hs {
             host_broker.entry(h.clone()).or_insert(b.clone());
@@ -522,6 +540,7 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
         })
         .collect();
     let mut blind_spots = impact::blind_spots(&views, &configs, opts.topics.is_some());
+    blind_spots.extend(late);
     // With events read from NDJSON, the blind spot of those says it.
     let from_events = inputs.iter().any(|i| i.via.is_some());
     if observed_end.is_none() && tally.count > 0 && !from_events {
@@ -771,6 +790,183 @@ impl Acc {
     }
 }
 
+/// One stream's events folded as they settle, so that they need not be
+/// kept (`docs/fold-survey.md` §11): the input of a run that reads one
+/// log from a pipe, and keeps no events for its report.
+///
+/// Settled events leave the [`Thinner`] in line order, nearly in time
+/// order. A heap puts them in sort order; an event leaves it once nothing
+/// still to come can sort before it: once its time is below the *low-water
+/// mark*, the least of the times not settled yet, those the thinner holds
+/// back, and `SETTLE_MS` before the input's clock (lines still to be read
+/// are nearer the clock than that, or they settle at once). Left, they go
+/// to the one pass ([`End`]) and its sums ([`Tally`]), within
+/// `--since`/`--until`, and the pass's watermark moves to the least start
+/// of all that has not left.
+///
+/// An event earlier than one that left came *late* (the stream's time went
+/// back by more than `SETTLE_MS`: logs concatenated out of order). It is
+/// folded as it comes, out of order, counted, and a blind spot says so.
+///
+/// Events that name no client may be the input's one client's
+/// (`fill_lone_client`), which only the input's end decides. From the
+/// first of them that leaves while the input has named fewer than two
+/// clients, every event leaving is parked, in order, until a second client
+/// is named (they stay nobody's) or the input ends (they are its one
+/// client's, if it has one).
+struct Folding<'a> {
+    end: End<'a>,
+    tally: Tally,
+    window: (Option<i64>, Option<i64>),
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<Sorted>>,
+    /// The sort key of the last event that left.
+    left: (i64, u32, u64),
+    /// Events that came late: how many, and the line of the first.
+    late: usize,
+    first_late: Option<u64>,
+    clients: Lone,
+    parked: Option<Vec<Event>>,
+}
+
+/// An event ordered by its sort key.
+struct Sorted(Event);
+
+impl PartialEq for Sorted {
+    fn eq(&self, other: &Sorted) -> bool {
+        self.0.sort_key() == other.0.sort_key()
+    }
+}
+
+impl Eq for Sorted {}
+
+impl PartialOrd for Sorted {
+    fn partial_cmp(&self, other: &Sorted) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Sorted {
+    fn cmp(&self, other: &Sorted) -> std::cmp::Ordering {
+        self.0.sort_key().cmp(&other.0.sort_key())
+    }
+}
+
+/// The clients an input's events named so far.
+enum Lone {
+    None,
+    One(Arc<str>),
+    Many,
+}
+
+impl<'a> Folding<'a> {
+    fn new(opts: &'a Options) -> Folding<'a> {
+        let hints = Hints { leaders: opts.topics.as_ref().map(|t| &t.describe), bootstrap: Vec::new() };
+        Folding {
+            end: End::new(&hints, &opts.thresholds, opts.maintenance, opts.keep_evidence),
+            tally: Tally::new(1, opts.keep_density),
+            window: (opts.since, opts.until),
+            heap: std::collections::BinaryHeap::new(),
+            left: (i64::MIN, 0, 0),
+            late: 0,
+            first_late: None,
+            clients: Lone::None,
+            parked: None,
+        }
+    }
+
+    /// Takes the events `acc` settled, and lets go of those nothing still
+    /// to come can sort before.
+    fn take(&mut self, acc: &mut Acc) {
+        for e in acc.events.drain(..) {
+            if let Some(c) = &e.client {
+                self.clients = match std::mem::replace(&mut self.clients, Lone::Many) {
+                    Lone::None => Lone::One(Arc::from(c.as_str())),
+                    Lone::One(o) if *o == **c => Lone::One(o),
+                    _ => Lone::Many,
+                };
+            }
+            if e.sort_key() < self.left {
+                self.late += 1;
+                self.first_late.get_or_insert(e.line);
+            }
+            self.heap.push(std::cmp::Reverse(Sorted(e)));
+        }
+        if matches!(self.clients, Lone::Many) {
+            for e in self.parked.take().unwrap_or_default() {
+                self.fold(&e);
+            }
+        }
+        let Some((_, clock)) = acc.range else { return };
+        let lane = acc.lanes.first();
+        let fresh =
+            lane.and_then(|l| l.fresh.iter().map(|e| (e.time, e.start())).reduce(|a, b| (a.0.min(b.0), a.1.min(b.1))));
+        let held = lane.and_then(|l| l.thinner.pending());
+        let ahead = clock.saturating_sub(SETTLE_MS);
+        let below = [fresh.map(|f| f.0), held.map(|h| h.0)].into_iter().flatten().fold(ahead, i64::min);
+        let starts = [fresh.map(|f| f.1), held.map(|h| h.1)].into_iter().flatten().fold(ahead, i64::min);
+        self.release(below, starts);
+    }
+
+    /// Lets go of the events with times below `below`, in sort order; no
+    /// event still to come starts before `starts`.
+    fn release(&mut self, below: i64, starts: i64) {
+        while self.heap.peek().is_some_and(|e| e.0 .0.time < below) {
+            let Some(std::cmp::Reverse(Sorted(e))) = self.heap.pop() else { break };
+            self.left = self.left.max(e.sort_key());
+            self.pass(e);
+        }
+        if self.parked.is_none() {
+            let mark = self.heap.iter().map(|e| e.0 .0.start()).fold(starts, i64::min);
+            self.end.advance(mark);
+        }
+    }
+
+    /// An event leaving, in sort order.
+    fn pass(&mut self, e: Event) {
+        let (since, until) = self.window;
+        if since.is_some_and(|s| e.time < s) || until.is_some_and(|u| e.time > u) {
+            return;
+        }
+        match &mut self.parked {
+            Some(parked) => parked.push(e),
+            None if e.client.is_none() && !matches!(self.clients, Lone::Many) => self.parked = Some(vec![e]),
+            None => self.fold(&e),
+        }
+    }
+
+    fn fold(&mut self, e: &Event) {
+        self.tally.add(e);
+        self.end.add(e);
+    }
+
+    /// The input ended: `acc` has settled everything.
+    fn finish(&mut self, acc: &mut Acc) {
+        self.take(acc);
+        self.release(i64::MAX, i64::MAX);
+        if let Some(mut parked) = self.parked.take() {
+            if let Lone::One(only) = &self.clients {
+                fill_client(&mut parked, only);
+            }
+            for e in &parked {
+                self.fold(e);
+            }
+        }
+    }
+
+    /// What the analysis says of events that came late.
+    fn late_spot(&self, input: u32) -> Option<BlindSpot> {
+        let line = self.first_late?;
+        Some(BlindSpot {
+            input: Some(input),
+            message: format!(
+                "the stream's time goes back by more than {} s at line {line}, and {} event(s) came after later ones had been analysed (logs concatenated out of time order?): they were analysed as they came, so the windows, attributions and client figures around them may be off; give the logs as files, or in time order, for an exact analysis",
+                SETTLE_MS / 1000,
+                self.late
+            ),
+        })
+    }
+}
+
 /// Extracts the chunks `ranges` of `data` in parallel; their results in order.
 fn extract_chunks(
     x: &Extractor,
@@ -807,14 +1003,18 @@ fn merge_issues(issues: Vec<Issue>) -> Vec<InputError> {
     merged.into_iter().map(|i| InputError { line: Some(i.line), message: i.message() }).collect()
 }
 
-fn extract_input(
+/// `alone`: the input is the run's only one, and no report reads its
+/// events one by one: read from a pipe, its events are folded as they
+/// settle ([`Folding`]).
+fn extract_input<'a>(
     spec: &InputSpec,
     idx: u32,
-    opts: &Options,
-    layouts: &Layouts,
-    x: &Extractor,
-    sink: Option<&dyn EventSink>,
-) -> Vec<Extracted> {
+    opts: &'a Options,
+    layouts: &'a Layouts,
+    x: &'a Extractor,
+    sink: Option<&'a dyn EventSink>,
+    alone: bool,
+) -> Vec<Extracted<'a>> {
     let name = match (&spec.path, &opts.stdin_label) {
         (None, Some(l)) => l.clone(),
         _ => spec.name.clone(),
@@ -851,6 +1051,7 @@ fn extract_input(
                     r.sink = sink.filter(|_| !is_file);
                     if !is_file {
                         crate::input::pipe::widen(&f);
+                        r.folding = alone.then(|| Box::new(Folding::new(opts)));
                     }
                     r.counts_fed = false;
                     r.stream(Counted { inner: f, progress: opts.progress.clone() });
@@ -859,6 +1060,9 @@ fn extract_input(
         },
         None => {
             r.sink = sink.filter(|_| !stdin_is_file());
+            if alone && !stdin_is_file() {
+                r.folding = Some(Box::new(Folding::new(opts)));
+            }
             crate::input::pipe::widen(std::io::stdin());
             r.stream(std::io::stdin());
         }
@@ -870,7 +1074,7 @@ fn extract_input(
 /// rotated (`readahead::Tail`): the first is the input, each successor an
 /// input of its own, `NAME (after rotation N)`, with its own line numbers
 /// (`run_live` places them after the others).
-fn follow<'a>(mut r: Reading<'a>, file: File, path: &Path, sink: Option<&'a dyn EventSink>) -> Vec<Extracted> {
+fn follow<'a>(mut r: Reading<'a>, file: File, path: &Path, sink: Option<&'a dyn EventSink>) -> Vec<Extracted<'a>> {
     let name = r.report.name.clone();
     let (idx, opts, layouts, x) = (r.idx, r.opts, r.layouts, r.x);
     let mut parts = Vec::new();
@@ -924,12 +1128,17 @@ fn fill_lone_client(events: &mut [Event]) {
         return;
     }
     let only = first.to_string();
+    fill_client(events, &only);
+}
+
+/// Gives the events that name no client the client `only`.
+fn fill_client(events: &mut [Event], only: &str) {
     // Interned, not written through each event (which would copy a shared
     // gist per event): alike events share the one filled gist.
     let mut gists = Gists::default();
     for e in events.iter_mut().filter(|e| e.client.is_none()) {
         let mut filled = e.gist.view();
-        filled.client = Some(Cow::Borrowed(&only));
+        filled.client = Some(Cow::Borrowed(only));
         e.gist = gists.intern(filled);
     }
 }
@@ -1021,6 +1230,8 @@ struct Reading<'a> {
     /// (`block`). Merged before anything reads the accumulated lines
     /// (`carried_in`).
     carried: Vec<ChunkOut>,
+    /// Set for a stream whose events are folded as they settle.
+    folding: Option<Box<Folding<'a>>>,
 }
 
 impl<'a> Reading<'a> {
@@ -1036,6 +1247,7 @@ impl<'a> Reading<'a> {
             sink: None,
             counts_fed: true,
             carried: Vec::new(),
+            folding: None,
         }
     }
 
@@ -1048,9 +1260,11 @@ impl<'a> Reading<'a> {
         Some(match self.layouts.detect_input(&self.report.name, sample) {
             Ok(l) => {
                 if l.is_events() {
-                    // Its events name other inputs: written at the end, with them.
+                    // Its events name other inputs: written at the end, with
+                    // them, and renumbered then, which orders them.
                     self.sink = None;
                     self.report.live = false;
+                    self.folding = None;
                 }
                 self.report.format = Some(l.format());
                 self.report.info_seen |= sample_has_info(&l, sample);
@@ -1121,11 +1335,14 @@ impl<'a> Reading<'a> {
         for group in groups {
             // The settling side runs here; the extraction is taken by the
             // other workers, and by this one once it is done settling.
-            let acc = &mut self.acc;
+            let (acc, folding) = (&mut self.acc, &mut self.folding);
             let ((), next) = rayon::join(
                 || {
                     acc.merge(std::mem::take(&mut outs));
                     acc.settle(false);
+                    if let Some(f) = folding {
+                        f.take(acc);
+                    }
                 },
                 || extract_chunks(x, layout, data, group, input, progress),
             );
@@ -1272,10 +1489,13 @@ impl<'a> Reading<'a> {
         }
     }
 
-    fn finish(mut self) -> Extracted {
+    fn finish(mut self) -> Extracted<'a> {
         self.carried_in();
         let echoes = self.acc.settle(true);
         self.tell(&echoes);
+        if let Some(f) = &mut self.folding {
+            f.finish(&mut self.acc);
+        }
         // NDJSON events come from many logs: each is treated by itself, as
         // where it was read (a no-op for events written at the end there;
         // events written live had neither pass).
@@ -1295,6 +1515,7 @@ impl<'a> Reading<'a> {
         Extracted {
             report: self.report,
             events: self.acc.events,
+            folded: self.folding,
             configs: self.acc.configs,
             racks: self.acc.racks,
             origins: self.acc.origins.list,

@@ -309,14 +309,7 @@ fn resolve_fed(
     }
     let naming = stream.finish(&mut ready);
     waited.extend(ready.drain(..).map(|((), k)| k));
-    let mut waited = waited.into_iter();
-    for e in events.iter_mut() {
-        let key = match naming.at_once(e) {
-            Some(k) => Some(k),
-            None => waited.next().flatten(),
-        };
-        e.name_broker(naming.name(key));
-    }
+    naming.name_in_place(events, waited);
     naming.hosts
 }
 
@@ -698,6 +691,20 @@ impl Naming {
     /// The broker the key numbered `index` names ([`Key::index`]).
     pub fn by_index(&self, index: u32) -> Option<&(Broker, Attribution)> {
         self.named.get(index as usize)?.as_ref()
+    }
+
+    /// Names `events` in place, the events fed to the stream, in the order
+    /// fed: `waited` are the keys of those that waited, in the order they
+    /// left the stream (the order they waited in).
+    pub fn name_in_place(&self, events: &mut [Event], waited: impl IntoIterator<Item = Option<Key>>) {
+        let mut waited = waited.into_iter();
+        for e in events.iter_mut() {
+            let key = match self.at_once(e) {
+                Some(k) => Some(k),
+                None => waited.next().flatten(),
+            };
+            e.name_broker(self.name(key));
+        }
     }
 
     /// The key of an event that left the stream at once; None for one that

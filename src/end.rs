@@ -30,6 +30,9 @@ pub struct End<'a> {
     /// order, for naming them at the end.
     held: HashMap<(i64, u32, u64), Option<Key>>,
     ready: Vec<(Passing, Option<Key>)>,
+    /// With [`End::naming_in_place`]: the keys of the events that waited,
+    /// in the order they left the stream.
+    waited: Option<Vec<Option<Key>>>,
 }
 
 /// An event waiting for its key, and whether the rules hold it.
@@ -63,7 +66,14 @@ impl<'a> End<'a> {
             impact: impact::Fold::new(t),
             held: HashMap::new(),
             ready: Vec::new(),
+            waited: None,
         }
+    }
+
+    /// With `keep`, [`End::finish`] names in place the events it is given
+    /// (those the report prints one by one: `--format events`).
+    pub fn naming_in_place(self, keep: bool) -> End<'a> {
+        End { waited: keep.then(Vec::new), ..self }
     }
 
     /// Takes the next event in sort order ([`Event::sort_key`]).
@@ -88,16 +98,23 @@ impl<'a> End<'a> {
         self.stream.advance(watermark, &mut self.ready);
         for (p, key) in self.ready.drain(..) {
             take(&mut self.windows, &mut self.held, &p.e, p.held, key);
+            self.waited.iter_mut().for_each(|w| w.push(key));
         }
     }
 
     /// Names every key and finishes the folds. `logs_end` is the time of
     /// the last line of the logs that show INFO; `input_end[i]`, of input i.
-    pub fn finish(self, logs_end: Option<i64>, input_end: &[Option<i64>]) -> Ended {
-        let End { stream, mut windows, rules, impact, mut held, mut ready } = self;
+    /// With [`End::naming_in_place`], `events` are the events added, in the
+    /// order added, and are named in place.
+    pub fn finish(self, logs_end: Option<i64>, input_end: &[Option<i64>], events: &mut [Event]) -> Ended {
+        let End { stream, mut windows, rules, impact, mut held, mut ready, mut waited } = self;
         let naming: Naming = stream.finish(&mut ready);
         for (p, key) in ready {
             take(&mut windows, &mut held, &p.e, p.held, key);
+            waited.iter_mut().for_each(|w| w.push(key));
+        }
+        if let Some(waited) = waited {
+            naming.name_in_place(events, waited);
         }
         let ((timelines, held_windows), seen) = rayon::join(
             || windows.finish(|slot| naming.by_index(slot).cloned(), &naming.hosts, logs_end),
@@ -125,39 +142,6 @@ fn take(
     if is_held {
         held.insert(e.sort_key(), key);
     }
-}
-
-/// `events` (sorted) folded, the stream's watermark moved as
-/// [`broker::Watermarks`] says.
-pub fn over<'a>(
-    events: &[Event],
-    hints: &Hints<'a>,
-    t: &Thresholds,
-    maintenance: Option<(i64, i64)>,
-    evidence: bool,
-) -> End<'a> {
-    let marks = broker::Watermarks::of(events);
-    over_moving(events, hints, t, maintenance, evidence, |i| marks.before(i))
-}
-
-/// [`over`], moving the watermark to `watermark(i)` before the `i`th
-/// event where it gives one: no event from there on may start before it.
-fn over_moving<'a>(
-    events: &[Event],
-    hints: &Hints<'a>,
-    t: &Thresholds,
-    maintenance: Option<(i64, i64)>,
-    evidence: bool,
-    watermark: impl Fn(usize) -> Option<i64>,
-) -> End<'a> {
-    let mut end = End::new(hints, t, maintenance, evidence);
-    for (i, e) in events.iter().enumerate() {
-        if let Some(w) = watermark(i) {
-            end.advance(w);
-        }
-        end.add(e);
-    }
-    end
 }
 
 #[cfg(test)]
@@ -252,7 +236,15 @@ mod tests {
             }
             let moves: Vec<Option<i64>> =
                 picks.iter().enumerate().map(|(i, p)| p.4.map(|back| from[i] - back * 500)).collect();
-            let got = over_moving(&evs, &hints, &t, maintenance, true, |i| moves[i]).finish(logs_end, &ends);
+            let mut end = End::new(&hints, &t, maintenance, true).naming_in_place(true);
+            for (e, w) in evs.iter().zip(&moves) {
+                if let Some(w) = *w {
+                    end.advance(w);
+                }
+                end.add(e);
+            }
+            let mut kept = evs.clone();
+            let got = end.finish(logs_end, &ends, &mut kept);
 
             let mut named = evs.clone();
             let hosts = broker::resolve(&mut named, t.gap_ms, &hints);
@@ -269,6 +261,7 @@ mod tests {
             proptest::prop_assert_eq!(how(&got.held), how(&held));
             proptest::prop_assert_eq!(sorted(got.seen.held().cloned().collect()), sorted(seen.held().cloned().collect()));
             proptest::prop_assert_eq!(got.clients, impact::clients(&named, &ends, &t));
+            proptest::prop_assert_eq!(kept, named);
         }
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! input ─► chunks ─► extract (prefilter ─► layout ─► grammar) ─► events ─► thin (settle, echoes)
-//!       ─► broker (identity) ─► correlate (windows) ─► noise (anomalies) ─► report
+//!       ─► end (one pass: broker identity ─► correlate windows, noise rules, impact) ─► report
 //! ```
 //!
 //! Everything up to `extract` works on borrowed bytes and is parallel per

@@ -1,4 +1,5 @@
-//! The same logs give byte-identical JSON however they are read: memory
+//! The same logs give byte-identical JSON however they are read (a pipe in
+//! time order: one that goes back says so, below): memory
 //! mapped, piped, gzip or zstd, on one thread or two, whatever the chunk
 //! size (chunk boundaries in the middle of multi-line records included).
 
@@ -166,6 +167,18 @@ fn thinning_alike_noise_changes_no_report() {
         let events = with(&["--format", "events"]);
         assert_eq!(counted, events.stdout.lines().count() as u64, "{case:?}");
     }
+    // Piped, thinned from the first event and let go block by block: the
+    // fold waits for the runs the thinner holds back, and gives the file's
+    // report.
+    let b = bulk.to_str().unwrap();
+    let whole = rollcall(&["--format", "json", b], None);
+    for extra in
+        [&["--thin-after", "0"][..], &["--thin-after", "0", "--chunk-size", "65536"], &["--chunk-size", "65536"]]
+    {
+        let piped = rollcall(&[&["--format", "json", "--label", b][..], extra].concat(), Some(&read(&bulk)));
+        assert_eq!(piped.code, whole.code, "{extra:?}: {}", piped.stderr);
+        assert!(piped.stdout == whole.stdout, "{extra:?}: the pipe's report differs from the file's");
+    }
     let windows: usize =
         run_json(&bulk)["brokers"].as_array().unwrap().iter().map(|b| b["windows"].as_array().unwrap().len()).sum();
     assert!(windows > 20, "the generated log has {windows} windows");
@@ -174,4 +187,121 @@ fn thinning_alike_noise_changes_no_report() {
 
 fn run_json(p: &std::path::Path) -> serde_json::Value {
     rollcall(&["--format", "json", p.to_str().unwrap()], None).json()
+}
+
+/// Every fixture log piped on its own gives the report of the file: a
+/// pipe that is a run's only input is folded as it settles, its events not
+/// kept (`analysis::Folding`), and the file is sorted whole.
+#[test]
+fn every_fixture_log_piped_gives_the_files_report() {
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    let mut dirs = vec![root().join("fixtures")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(d).unwrap().filter_map(Result::ok) {
+            match e.path().is_dir() {
+                true => dirs.push(e.path()),
+                false => files.push(e.path()),
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() > 40, "fixture logs found: {}", files.len());
+    let maint = ["--maintenance", "2024-02-06 10:40..2024-02-06 10:50"];
+    for f in &files {
+        let name = f.strip_prefix(root()).unwrap().to_str().unwrap();
+        let data = read(f);
+        for extra in
+            [&["--format", "json"][..], &["--format", "markdown"], &[&["--format", "json"][..], &maint].concat()]
+        {
+            let file = rollcall(&[extra, &[name]].concat(), None);
+            let piped = rollcall(&[extra, &["--label", name]].concat(), Some(&data));
+            assert_eq!(piped.code, file.code, "{name} {extra:?}: {}", piped.stderr);
+            assert!(piped.stdout == file.stdout, "{name} {extra:?}: the pipe's report differs from the file's");
+            assert_eq!(piped.stderr, file.stderr, "{name} {extra:?}");
+        }
+    }
+}
+
+/// A log of one client whose failures are logged without its name
+/// (`ErrorLoggingCallback`) gives them to that client; if a second client
+/// is named after them, they are nobody's. Piped, the fold holds them back
+/// until it knows which: the reports are the file's either way.
+#[test]
+fn a_pipe_learns_whose_nameless_lines_are_as_the_file_does() {
+    let file = "fixtures/records-expired/producer.log";
+    let text = String::from_utf8(read(file)).unwrap();
+    let first_nameless = text.lines().position(|l| l.contains("ErrorLoggingCallback")).unwrap();
+    // The same log, its client renamed from just after its first nameless line.
+    let two: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i > first_nameless + 2 {
+            true => l.replace("clientId=console-producer", "clientId=second-producer") + "\n",
+            false => format!("{l}\n"),
+        })
+        .collect();
+    assert!(two.contains("clientId=second-producer"));
+    let dir = temp_dir("nameless");
+    let path = dir.join("two.log");
+    std::fs::write(&path, &two).unwrap();
+    let p = path.to_str().unwrap();
+    for (data, arg) in [(text.as_bytes(), file), (two.as_bytes(), p)] {
+        let whole = rollcall(&["--format", "json", arg], None);
+        let piped = rollcall(&["--format", "json", "--label", arg], Some(data));
+        assert_eq!(piped.code, whole.code, "{arg}: {}", piped.stderr);
+        assert!(piped.stdout == whole.stdout, "{arg}: the pipe's report differs from the file's");
+    }
+    // The one client's records expired, by its name; with two, nobody's.
+    let clients = |a: &str| {
+        let j = rollcall(&["--format", "json", a], None).json();
+        j["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["client"].to_string(), c["records_lost"].clone()))
+            .collect::<Vec<_>>()
+    };
+    assert!(clients(file)
+        .iter()
+        .any(|(c, lost)| c.contains("console-producer") && lost.as_object().is_some_and(|m| !m.is_empty())));
+    assert!(clients(p).iter().all(|(_, lost)| lost.as_object().is_none_or(|m| m.is_empty())));
+}
+
+/// Logs piped out of time order (the later half first): the fold cannot
+/// put the earlier half back in order, so it analyses those events as they
+/// come and says so in a blind spot naming the line where the time goes
+/// back. The file itself is sorted whole, and a pipe in order says nothing.
+#[test]
+fn a_pipe_whose_time_goes_back_says_so() {
+    let file = "fixtures/records-expired/producer.log";
+    let text = String::from_utf8(read(file)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let cut = lines.len() / 2;
+    let cut = cut + lines[cut..].iter().position(|l| l.starts_with('[')).unwrap();
+    let swapped = [&lines[cut..], &lines[..cut]].concat().join("\n") + "\n";
+    let goes_back = format!("at line {}", lines.len() - cut + 1);
+    let spot = |j: &serde_json::Value| {
+        j["blind_spots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|b| b["message"].as_str().map(str::to_string))
+            .find(|m| m.contains("time goes back"))
+    };
+    // Read in small blocks: the fold lets events go block by block.
+    let small = ["--chunk-size", "1000", "--max-line", "4094"];
+    let piped =
+        rollcall(&[&["--format", "json", "--label", "swapped.log"][..], &small].concat(), Some(swapped.as_bytes()));
+    assert!(piped.code <= 1, "{}", piped.stderr);
+    let j = piped.json();
+    let m = spot(&j).expect("a blind spot says the time went back");
+    assert!(m.contains(&goes_back), "{m} names {goes_back}");
+    assert!(!j["brokers"].as_array().unwrap().is_empty(), "the events are still analysed");
+    let dir = temp_dir("swapped");
+    std::fs::write(dir.join("swapped.log"), &swapped).unwrap();
+    let sorted = rollcall(&["--format", "json", dir.join("swapped.log").to_str().unwrap()], None);
+    assert_eq!(spot(&sorted.json()), None, "a file is sorted whole");
+    let in_order = rollcall(&[&["--format", "json", "--label", file][..], &small].concat(), Some(text.as_bytes()));
+    assert_eq!(spot(&in_order.json()), None);
+    assert!(in_order.stdout == rollcall(&["--format", "json", file], None).stdout, "in order, the pipe is the file");
 }
