@@ -717,6 +717,50 @@ impl Naming {
     }
 }
 
+/// What the proptests of broker identity build their cases from.
+#[cfg(test)]
+pub(crate) mod case {
+    use crate::event::{Gist, Kind};
+    use std::sync::Arc;
+
+    /// `--topics` for topic `orders`: partition 0 led by broker 1, 1 by 4.
+    pub fn describe() -> crate::topics::Describe {
+        crate::topics::parse(
+            "t",
+            "Topic: orders\tTopicId: x\tPartitionCount: 2\tReplicationFactor: 3\tConfigs: \n\
+             \tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,2,3\n\
+             \tTopic: orders\tPartition: 1\tLeader: 4\tReplicas: 4,2,3\tIsr: 4,2,3\n",
+        )
+        .expect("a valid describe")
+    }
+
+    /// A gist naming what it is given; a partition is of topic `orders`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn gist(
+        kind: Kind,
+        rule: &str,
+        node: Option<i64>,
+        host: Option<&str>,
+        port: Option<u16>,
+        client: Option<&str>,
+        partition: Option<i32>,
+        answered: bool,
+    ) -> Arc<Gist> {
+        Arc::new(Gist {
+            kind,
+            rule: rule.into(),
+            node,
+            host: host.map(str::to_string),
+            port,
+            client: client.map(str::to_string),
+            topic: partition.map(|_| "orders".to_string()),
+            partition,
+            answered,
+            ..Gist::default()
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -828,28 +872,11 @@ mod tests {
             let ports = [None, Some(9094), Some(9092)];
             let clients = [None, Some("p"), Some("c")];
             let partitions = [None, Some(0), Some(1), Some(7)];
-            let describe = crate::topics::parse(
-                "t",
-                "Topic: orders\tTopicId: x\tPartitionCount: 2\tReplicationFactor: 3\tConfigs: \n\
-                 \tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,2,3\n\
-                 \tTopic: orders\tPartition: 1\tLeader: 4\tReplicas: 4,2,3\tIsr: 4,2,3\n",
-            )
-            .expect("a valid describe");
+            let describe = case::describe();
             let gists: Vec<std::sync::Arc<Gist>> = gists
                 .iter()
                 .map(|&(k, n, h, p, c, part, answered)| {
-                    std::sync::Arc::new(Gist {
-                        kind: Kind::ALL[k],
-                        rule: "t".into(),
-                        node: nodes[n],
-                        host: hosts[h].map(str::to_string),
-                        port: ports[p],
-                        client: clients[c].map(str::to_string),
-                        topic: partitions[part].map(|_| "orders".to_string()),
-                        partition: partitions[part],
-                        answered,
-                        ..Gist::default()
-                    })
+                    case::gist(Kind::ALL[k], "t", nodes[n], hosts[h], ports[p], clients[c], partitions[part], answered)
                 })
                 .collect();
             // Times in steps of a third of the gap: outages meet, overlap

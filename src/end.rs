@@ -184,28 +184,13 @@ mod tests {
             let hosts = [None, Some("h1"), Some("b-2.demo.abc.c2.kafka.us-east-1.amazonaws.com"), Some("h2")];
             let clients = [None, Some("p"), Some("c")];
             let partitions = [None, Some(0), Some(1)];
-            let describe = crate::topics::parse(
-                "t",
-                "Topic: orders\tTopicId: x\tPartitionCount: 2\tReplicationFactor: 3\tConfigs: \n\
-                 \tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,2,3\n\
-                 \tTopic: orders\tPartition: 1\tLeader: 4\tReplicas: 4,2,3\tIsr: 4,2,3\n",
-            )
-            .expect("a valid describe");
+            let describe = broker::case::describe();
             let gists: Vec<Arc<Gist>> = gists
                 .iter()
                 .map(|&(k, n, h, c, p, answered)| {
-                    Arc::new(Gist {
-                        kind: Kind::ALL[k],
-                        rule: if k % 5 == 0 { "java.metadata_wait_timeout" } else { "t" }.into(),
-                        node: nodes[n],
-                        host: hosts[h].map(str::to_string),
-                        port: hosts[h].map(|_| 9094),
-                        client: clients[c].map(str::to_string),
-                        topic: partitions[p].map(|_| "orders".to_string()),
-                        partition: partitions[p],
-                        answered,
-                        ..Gist::default()
-                    })
+                    let rule = if k % 5 == 0 { "java.metadata_wait_timeout" } else { "t" };
+                    let port = hosts[h].map(|_| 9094);
+                    broker::case::gist(Kind::ALL[k], rule, nodes[n], hosts[h], port, clients[c], partitions[p], answered)
                 })
                 .collect();
             // Seconds apart, the gap ten: outages meet, overlap and part.
