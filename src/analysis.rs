@@ -89,6 +89,11 @@ pub struct Options {
 }
 
 impl Options {
+    /// Whether a time is within `--since` and `--until`.
+    pub fn within(&self, time: i64) -> bool {
+        self.since.is_none_or(|s| time >= s) && self.until.is_none_or(|u| time <= u)
+    }
+
     /// The command line's defaults for these inputs: UTC, the default
     /// thresholds and chunk size, no filters (library users, tests, fuzzing).
     pub fn new(inputs: Vec<String>) -> Options {
@@ -253,6 +258,14 @@ pub struct Dot {
 impl Dot {
     /// The client of an event that names none.
     pub const NO_CLIENT: u32 = u32::MAX;
+}
+
+impl<'a> End<'a> {
+    /// The one pass of a run with these options.
+    fn of(opts: &'a Options) -> End<'a> {
+        let hints = Hints { leaders: opts.topics.as_ref().map(|t| &t.describe), bootstrap: Vec::new() };
+        End::new(&hints, &opts.thresholds, opts.maintenance, opts.keep_evidence)
+    }
 }
 
 /// What the analysis sums over the events it folds, in sort order: per
@@ -449,13 +462,12 @@ pub fn run_live(opts: &Options, layouts: &Layouts, x: &Extractor, sink: Option<&
             (f.end, f.tally, late)
         }
         None => {
-            events.retain(|e| opts.since.is_none_or(|s| e.time >= s) && opts.until.is_none_or(|u| e.time <= u));
+            events.retain(|e| opts.within(e.time));
             // (time, input, line) is unique per event: no stable sort (and
             // its buffer of half the events) is needed. Sorted on every
             // thread: nothing else runs now.
             events.par_sort_unstable_by_key(Event::sort_key);
-            let hints = Hints { leaders: opts.topics.as_ref().map(|t| &t.describe), bootstrap: Vec::new() };
-            let mut folded = End::new(&hints, &t, opts.maintenance, keep).naming_in_place(opts.keep_events);
+            let mut folded = End::of(opts).naming_in_place(opts.keep_events);
             let mut tally = Tally::new(inputs.len(), opts.keep_density);
             let marks = broker::Watermarks::of(&events);
             for (i, e) in events.iter().enumerate() {
@@ -817,7 +829,7 @@ impl Acc {
 struct Folding<'a> {
     end: End<'a>,
     tally: Tally,
-    window: (Option<i64>, Option<i64>),
+    opts: &'a Options,
     heap: std::collections::BinaryHeap<std::cmp::Reverse<Sorted>>,
     /// The sort key of the last event that left.
     left: (i64, u32, u64),
@@ -858,13 +870,22 @@ enum Lone {
     Many,
 }
 
+impl Lone {
+    fn add(&mut self, client: &str) {
+        *self = match std::mem::replace(self, Lone::Many) {
+            Lone::None => Lone::One(Arc::from(client)),
+            Lone::One(o) if *o == *client => Lone::One(o),
+            _ => Lone::Many,
+        };
+    }
+}
+
 impl<'a> Folding<'a> {
     fn new(opts: &'a Options) -> Folding<'a> {
-        let hints = Hints { leaders: opts.topics.as_ref().map(|t| &t.describe), bootstrap: Vec::new() };
         Folding {
-            end: End::new(&hints, &opts.thresholds, opts.maintenance, opts.keep_evidence),
+            end: End::of(opts),
             tally: Tally::new(1, opts.keep_density),
-            window: (opts.since, opts.until),
+            opts,
             heap: std::collections::BinaryHeap::new(),
             left: (i64::MIN, 0, 0),
             late: 0,
@@ -878,12 +899,8 @@ impl<'a> Folding<'a> {
     /// to come can sort before.
     fn take(&mut self, acc: &mut Acc) {
         for e in acc.events.drain(..) {
-            if let Some(c) = &e.client {
-                self.clients = match std::mem::replace(&mut self.clients, Lone::Many) {
-                    Lone::None => Lone::One(Arc::from(c.as_str())),
-                    Lone::One(o) if *o == **c => Lone::One(o),
-                    _ => Lone::Many,
-                };
+            if let Some(c) = e.client.as_deref() {
+                self.clients.add(c);
             }
             if e.sort_key() < self.left {
                 self.late += 1;
@@ -898,8 +915,7 @@ impl<'a> Folding<'a> {
         }
         let Some((_, clock)) = acc.range else { return };
         let lane = acc.lanes.first();
-        let fresh =
-            lane.and_then(|l| l.fresh.iter().map(|e| (e.time, e.start())).reduce(|a, b| (a.0.min(b.0), a.1.min(b.1))));
+        let fresh = lane.and_then(|l| crate::thin::least(&l.fresh));
         let held = lane.and_then(|l| l.thinner.pending());
         let ahead = clock.saturating_sub(SETTLE_MS);
         let below = [fresh.map(|f| f.0), held.map(|h| h.0)].into_iter().flatten().fold(ahead, i64::min);
@@ -916,15 +932,14 @@ impl<'a> Folding<'a> {
             self.pass(e);
         }
         if self.parked.is_none() {
-            let mark = self.heap.iter().map(|e| e.0 .0.start()).fold(starts, i64::min);
+            let mark = crate::thin::least(self.heap.iter().map(|e| &e.0 .0)).map_or(starts, |l| l.1.min(starts));
             self.end.advance(mark);
         }
     }
 
     /// An event leaving, in sort order.
     fn pass(&mut self, e: Event) {
-        let (since, until) = self.window;
-        if since.is_some_and(|s| e.time < s) || until.is_some_and(|u| e.time > u) {
+        if !self.opts.within(e.time) {
             return;
         }
         match &mut self.parked {
@@ -1048,10 +1063,9 @@ fn extract_input<'a>(
                     }
                 } else {
                     // A FIFO or a device is live; a compressed file is not.
-                    r.sink = sink.filter(|_| !is_file);
+                    r.live(sink, !is_file, alone);
                     if !is_file {
                         crate::input::pipe::widen(&f);
-                        r.folding = alone.then(|| Box::new(Folding::new(opts)));
                     }
                     r.counts_fed = false;
                     r.stream(Counted { inner: f, progress: opts.progress.clone() });
@@ -1059,10 +1073,7 @@ fn extract_input<'a>(
             }
         },
         None => {
-            r.sink = sink.filter(|_| !stdin_is_file());
-            if alone && !stdin_is_file() {
-                r.folding = Some(Box::new(Folding::new(opts)));
-            }
+            r.live(sink, !stdin_is_file(), alone);
             crate::input::pipe::widen(std::io::stdin());
             r.stream(std::io::stdin());
         }
@@ -1122,13 +1133,16 @@ fn unmap(map: memmap2::Mmap) {
 /// Spring's `LoggingProducerListener`) carry no LogContext. When the input's
 /// other events name exactly one client, they are that client's.
 fn fill_lone_client(events: &mut [Event]) {
-    let mut named = events.iter().filter_map(|e| e.client.as_deref());
-    let Some(first) = named.next() else { return };
-    if named.any(|c| c != first) {
-        return;
+    let mut clients = Lone::None;
+    for c in events.iter().filter_map(|e| e.client.as_deref()) {
+        clients.add(c);
+        if matches!(clients, Lone::Many) {
+            return;
+        }
     }
-    let only = first.to_string();
-    fill_client(events, &only);
+    if let Lone::One(only) = clients {
+        fill_client(events, &only);
+    }
 }
 
 /// Gives the events that name no client the client `only`.
@@ -1248,6 +1262,16 @@ impl<'a> Reading<'a> {
             counts_fed: true,
             carried: Vec::new(),
             folding: None,
+        }
+    }
+
+    /// A stream that is `live` (a pipe, not a file) hands its events to
+    /// `sink` as they are found, and, `alone` in its run, is folded as it
+    /// settles ([`Folding`]).
+    fn live(&mut self, sink: Option<&'a dyn EventSink>, live: bool, alone: bool) {
+        self.sink = sink.filter(|_| live);
+        if live && alone {
+            self.folding = Some(Box::new(Folding::new(self.opts)));
         }
     }
 
@@ -1479,11 +1503,7 @@ impl<'a> Reading<'a> {
     /// Hands a live input's new events, within `--since`/`--until`, to its sink.
     fn tell<'e>(&self, events: impl IntoIterator<Item = &'e Event>) {
         let Some(sink) = self.sink else { return };
-        let (since, until) = (self.opts.since, self.opts.until);
-        let kept: Vec<&Event> = events
-            .into_iter()
-            .filter(|e| since.is_none_or(|s| e.time >= s) && until.is_none_or(|u| e.time <= u))
-            .collect();
+        let kept: Vec<&Event> = events.into_iter().filter(|e| self.opts.within(e.time)).collect();
         if !kept.is_empty() {
             sink.found(&self.report.name, &kept);
         }

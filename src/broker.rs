@@ -515,12 +515,9 @@ impl<'a, T> Stream<'a, T> {
         }
         let now = match pick {
             Pick::Key(k) => Some(k),
-            Pick::Boot(k) => {
-                self.waiting.push_back((e.time, Some(k), payload()));
-                None
-            }
-            Pick::Time => {
-                self.waiting.push_back((e.time, None, payload()));
+            // A bootstrap key, or none: it waits, with the key it has.
+            Pick::Boot(_) | Pick::Time => {
+                self.waiting.push_back((e.time, spanned, payload()));
                 None
             }
         };
@@ -629,8 +626,8 @@ impl<'a, T> Stream<'a, T> {
     }
 
     /// Names every key with all that was learned; the events still waiting
-    /// go to `ready` first.
-    pub fn finish(mut self, ready: &mut Vec<(T, Option<Key>)>) -> Naming {
+    /// go to `ready` first. The stream is done with: nothing more is added.
+    pub fn finish(&mut self, ready: &mut Vec<(T, Option<Key>)>) -> Naming {
         while let Some(w) = self.waiting.pop_front() {
             self.release(w, ready);
         }
@@ -670,7 +667,7 @@ impl<'a, T> Stream<'a, T> {
                 }
             }
         }
-        Naming { named, gists: self.gists, hosts }
+        Naming { named, gists: std::mem::take(&mut self.gists), hosts }
     }
 }
 

@@ -260,8 +260,7 @@ impl Fold {
     ) -> (Vec<Timeline>, Vec<Event>) {
         let Fold { gap_ms, mut nobody, slots, clients, .. } = self;
         let names = clients.names();
-        let mut brokers: Vec<(Broker, Runs)> = Vec::new();
-        let mut by_name: std::collections::HashMap<Broker, usize> = std::collections::HashMap::new();
+        let mut brokers: std::collections::BTreeMap<Broker, Runs> = std::collections::BTreeMap::new();
         for (slot, mut runs) in slots.into_iter().enumerate() {
             if runs.runs.is_empty() && runs.recoveries.is_empty() {
                 continue;
@@ -273,11 +272,10 @@ impl Fold {
                     runs.recoveries.clear();
                     nobody.absorb(runs, gap_ms);
                 }
-                Some((b, _)) => match by_name.get(&b) {
-                    Some(&i) => brokers[i].1.absorb(runs, gap_ms),
-                    None => {
-                        by_name.insert(b.clone(), brokers.len());
-                        brokers.push((b, runs));
+                Some((b, _)) => match brokers.entry(b) {
+                    std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().absorb(runs, gap_ms),
+                    std::collections::btree_map::Entry::Vacant(v) => {
+                        v.insert(runs);
                     }
                 },
             }

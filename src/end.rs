@@ -28,7 +28,7 @@ pub struct End<'a> {
     impact: impact::Fold,
     /// The keys of the events the rules' fold holds, by place in the sort
     /// order, for naming them at the end.
-    held: HashMap<(i64, u32, u64), Option<Key>>,
+    rule_keys: HashMap<(i64, u32, u64), Option<Key>>,
     ready: Vec<(Passing, Option<Key>)>,
     /// With [`End::naming_in_place`]: the keys of the events that waited,
     /// in the order they left the stream.
@@ -64,7 +64,7 @@ impl<'a> End<'a> {
             windows: correlate::Fold::new(t.gap_ms).with_evidence(evidence),
             rules: noise::Fold::new(maintenance).with_evidence(evidence),
             impact: impact::Fold::new(t),
-            held: HashMap::new(),
+            rule_keys: HashMap::new(),
             ready: Vec::new(),
             waited: None,
         }
@@ -81,7 +81,10 @@ impl<'a> End<'a> {
         let held = self.rules.add(e);
         self.impact.add(e);
         if let Some(k) = self.stream.add(e, || Passing { e: e.clone(), held }) {
-            take(&mut self.windows, &mut self.held, e, held, Some(k));
+            self.windows.add(e, Some(k.index()));
+            if held {
+                self.rule_keys.insert(e.sort_key(), Some(k));
+            }
         }
     }
 
@@ -96,8 +99,18 @@ impl<'a> End<'a> {
     pub fn advance(&mut self, watermark: i64) {
         self.impact.advance(watermark);
         self.stream.advance(watermark, &mut self.ready);
+        self.take_ready();
+    }
+
+    /// The events the stream named since: to the windows with their keys;
+    /// the keys of those the rules hold, and of all with
+    /// [`End::naming_in_place`], kept.
+    fn take_ready(&mut self) {
         for (p, key) in self.ready.drain(..) {
-            take(&mut self.windows, &mut self.held, &p.e, p.held, key);
+            self.windows.add(&p.e, key.map(Key::index));
+            if p.held {
+                self.rule_keys.insert(p.e.sort_key(), key);
+            }
             self.waited.iter_mut().for_each(|w| w.push(key));
         }
     }
@@ -106,13 +119,10 @@ impl<'a> End<'a> {
     /// the last line of the logs that show INFO; `input_end[i]`, of input i.
     /// With [`End::naming_in_place`], `events` are the events added, in the
     /// order added, and are named in place.
-    pub fn finish(self, logs_end: Option<i64>, input_end: &[Option<i64>], events: &mut [Event]) -> Ended {
-        let End { stream, mut windows, rules, impact, mut held, mut ready, mut waited } = self;
-        let naming: Naming = stream.finish(&mut ready);
-        for (p, key) in ready {
-            take(&mut windows, &mut held, &p.e, p.held, key);
-            waited.iter_mut().for_each(|w| w.push(key));
-        }
+    pub fn finish(mut self, logs_end: Option<i64>, input_end: &[Option<i64>], events: &mut [Event]) -> Ended {
+        let naming: Naming = self.stream.finish(&mut self.ready);
+        self.take_ready();
+        let End { windows, rules, impact, rule_keys, waited, .. } = self;
         if let Some(waited) = waited {
             naming.name_in_place(events, waited);
         }
@@ -120,27 +130,12 @@ impl<'a> End<'a> {
             || windows.finish(|slot| naming.by_index(slot).cloned(), &naming.hosts, logs_end),
             || {
                 let mut seen = rules.finish();
-                seen.name_held(|e| e.name_broker(naming.name(held.get(&e.sort_key()).copied().flatten())));
+                seen.name_held(|e| e.name_broker(naming.name(rule_keys.get(&e.sort_key()).copied().flatten())));
                 seen
             },
         );
         let clients = impact.finish(input_end);
         Ended { timelines, held: held_windows, seen, clients, hosts: naming.hosts }
-    }
-}
-
-/// An event whose key is known, to the windows; the key of one the rules
-/// hold, kept.
-fn take(
-    windows: &mut correlate::Fold,
-    held: &mut HashMap<(i64, u32, u64), Option<Key>>,
-    e: &Event,
-    is_held: bool,
-    key: Option<Key>,
-) {
-    windows.add(e, key.map(Key::index));
-    if is_held {
-        held.insert(e.sort_key(), key);
     }
 }
 

@@ -182,9 +182,9 @@ impl Fold {
     /// evidence lines ([`Fold::with_evidence`]).
     pub fn over(events: &[Event], maintenance: Option<(i64, i64)>, evidence: bool) -> Seen {
         let mut f = Fold::new(maintenance).with_evidence(evidence);
-        events.iter().for_each(|e| {
+        for e in events {
             f.add(e);
-        });
+        }
         f.finish()
     }
 

@@ -208,11 +208,7 @@ impl Thinner {
     /// (each run's event that stands for the rest): the events it has yet
     /// to pass on are no earlier (a pending event's time only grows).
     pub fn pending(&self) -> Option<(i64, i64)> {
-        let mut least: Option<(i64, i64)> = None;
-        for p in self.runs.values().flatten().filter_map(|r| r.pending.as_ref()) {
-            least = Some(least.map_or((p.time, p.start()), |(t, s)| (t.min(p.time), s.min(p.start()))));
-        }
-        least
+        least(self.runs.values().flatten().filter_map(|r| r.pending.as_ref()))
     }
 
     /// The input ended: every run's pending event is kept.
@@ -221,6 +217,11 @@ impl Thinner {
             out.extend(runs.into_iter().filter_map(|r| r.pending));
         }
     }
+}
+
+/// The least time and the least start of some events.
+pub fn least<'a>(events: impl IntoIterator<Item = &'a Event>) -> Option<(i64, i64)> {
+    events.into_iter().map(|e| (e.time, e.start())).reduce(|a, b| (a.0.min(b.0), a.1.min(b.1)))
 }
 
 /// The total weight of some events: the log lines they stand for.
