@@ -45,10 +45,16 @@ LITS=$tmp/literals
 # a reclaimer can evict a file's pages between two runs (issue 4, session
 # 11: on our Firecracker host DAMON pages out 130-160 MB of a cached 1 GB
 # log within a minute, and the run after it takes up to twice as long).
+# The seconds are the wall clock's, to the millisecond: `time`'s own `%e`
+# has 10 ms steps, a quarter of `rg -c` on 1 GB read back by readahead
+# (0.04 s), and a threads ratio of 0.15 / 0.24 s could be 0.59 or 0.65.
 once() {
+  local t0 t1
   [ -z "${2:-}" ] || cat "$2" >/dev/null
-  /usr/bin/time -f "%e %M" -o "$tmp/t" sh -c "$1" >"$tmp/out" 2>/dev/null || true
-  tail -n 1 "$tmp/t"
+  t0=$(date +%s%N)
+  /usr/bin/time -f "%M" -o "$tmp/t" sh -c "$1" >"$tmp/out" 2>/dev/null || true
+  t1=$(date +%s%N)
+  echo "$(awk -v n=$((t1 - t0)) 'BEGIN { printf "%.3f", n / 1e9 }') $(tail -n 1 "$tmp/t")"
 }
 
 # reclaimer: names a DAMON scheme that pages out cold memory, if one is on
@@ -118,6 +124,12 @@ rolls_rss_mb() {
   echo $((m / 1024))
 }
 
+# drop_cached FILE: drops FILE's pages from the page cache (coreutils'
+# documented `dd` idiom; a no-op where it cannot).
+drop_cached() {
+  dd of="$1" oflag=nocache conv=notrunc,fdatasync count=0 2>/dev/null || true
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 printf '%-6s %-44s %9s %10s\n' size command seconds peak_MB
@@ -126,6 +138,13 @@ for size in $SIZES; do
   "$GEN" bulk --bytes "$size" --seed 1 >"$log"
   gzip -1 -c "$log" >"$log.gz"
   zstd -q -1 -c "$log" >"$log.zst"
+  # Out of the page cache, so that every command's read-back (`once`)
+  # fills it by readahead, as when an archived log is read from disk. A
+  # file just written is cached in smaller pieces: `rg -c` took 0.06-0.08 s
+  # per GB on it against 0.04 s read back, 5,000 page faults per GB
+  # against 900, and reclaim turns the one state into the other while the
+  # rounds run (issue 4, session 14).
+  for f in "$log" "$log.gz" "$log.zst"; do drop_cached "$f"; done
 
   # Every command once per round, RUNS rounds: on a shared machine the
   # two sides of a ratio then see the same slow and fast moments (run one

@@ -36,11 +36,6 @@ pub const CHUNK_SIZE: usize = 4 << 20;
 /// A stream's slot (`input::readahead`) holds this many chunks: one per
 /// core of the machine class.
 pub const STREAM_CHUNKS: usize = 2;
-/// A mapped file's chunks are settled this many at a time (at least one
-/// per worker), each group while the next is extracted: small enough that
-/// the last group's settling is short, large enough that the join
-/// between groups costs nothing (32 MiB).
-const SETTLE_GROUP: usize = 8;
 /// A mapped file at least this large is unmapped on a thread of its own,
 /// piece by piece (`unmap`).
 const UNMAP_APART: usize = 64 << 20;
@@ -982,29 +977,6 @@ impl<'a> Folding<'a> {
     }
 }
 
-/// Extracts the chunks `ranges` of `data` in parallel; their results in order.
-fn extract_chunks(
-    x: &Extractor,
-    layout: &Layout,
-    data: &[u8],
-    ranges: &[std::ops::Range<usize>],
-    input: u32,
-    progress: Option<&AtomicU64>,
-) -> Vec<ChunkOut> {
-    let plan = x.plan(layout);
-    let chunk = |r: &std::ops::Range<usize>| {
-        let out = x.chunk_with(&plan, layout, &data[r.clone()], input);
-        if let Some(p) = progress {
-            p.fetch_add(r.len() as u64, Ordering::Relaxed);
-        }
-        out
-    };
-    match ranges {
-        [one] => vec![chunk(one)],
-        _ => ranges.par_iter().map(chunk).collect(),
-    }
-}
-
 /// Merges the byte-level issues of an input's chunks: one entry per kind
 /// of problem (its first line, the counts added up), and each over-long line.
 fn merge_issues(issues: Vec<Issue>) -> Vec<InputError> {
@@ -1336,14 +1308,18 @@ impl<'a> Reading<'a> {
         self.acc.last_byte = data.last().copied().or(self.acc.last_byte);
     }
 
-    /// Processes a block of whole records in parallel chunks, in groups:
-    /// each group's events are merged and settled while the next group is
-    /// extracted, so that thinning runs beside extraction, not alone after
-    /// it (it was 5 % of a two-thread run). A stream's block is one group.
-    /// With no live sink nothing waits for the events, so the last group's
-    /// results are carried to the next block (or to `finish`), to be merged
-    /// and settled beside its extraction too; a live input's block is
-    /// merged at once, for its events to be written.
+    /// Processes a block of whole records in parallel chunks. Every worker
+    /// takes chunks in order; this thread also merges and settles each
+    /// chunk's results as soon as they and all before them are out, and
+    /// takes a chunk itself whenever the next to settle is not out yet. So
+    /// thinning runs beside extraction, not alone after it (it was 5 % of a
+    /// two-thread run), and no worker waits for another between groups of
+    /// chunks (the groups' joins left one core idle about a tenth of a
+    /// two-thread run: issue 4, session 14).
+    /// A live input's chunks are merged at once, unsettled, for their events
+    /// to be written; with no live sink nothing waits for the last chunk, so
+    /// it is carried to the next block (or to `finish`), to be merged and
+    /// settled beside that block's extraction.
     fn block(&mut self, layout: &Layout, data: &[u8], chunk_size: usize) {
         if data.is_empty() {
             return;
@@ -1351,30 +1327,64 @@ impl<'a> Reading<'a> {
         let (x, opts, input) = (self.x, self.opts, self.idx);
         let progress = opts.progress.as_deref().filter(|_| self.counts_fed);
         let ranges = split(data, chunk_size, &|l: &[u8]| layout.is_head(l));
-        let mut groups = ranges.chunks(SETTLE_GROUP.max(rayon::current_num_threads()));
-        let mut outs = std::mem::take(&mut self.carried);
-        if outs.is_empty() {
-            outs = groups.next().map(|g| extract_chunks(x, layout, data, g, input, progress)).unwrap_or_default();
-        }
-        for group in groups {
-            // The settling side runs here; the extraction is taken by the
-            // other workers, and by this one once it is done settling.
-            let (acc, folding) = (&mut self.acc, &mut self.folding);
-            let ((), next) = rayon::join(
-                || {
-                    acc.merge(std::mem::take(&mut outs));
-                    acc.settle(false);
-                    if let Some(f) = folding {
-                        f.take(acc);
+        let plan = &*x.plan(layout);
+        let (acc, folding, live) = (&mut self.acc, &mut self.folding, self.sink.is_some());
+        let mut settle = |outs: Vec<ChunkOut>| {
+            acc.merge(outs);
+            acc.settle(false);
+            if let Some(f) = folding {
+                f.take(acc);
+            }
+        };
+        let carried = std::mem::take(&mut self.carried);
+        let mut last = Vec::new();
+        let (tx, rx) = std::sync::mpsc::channel();
+        rayon::in_place_scope_fifo(|s| {
+            for (i, r) in ranges.iter().enumerate() {
+                let tx = tx.clone();
+                s.spawn_fifo(move |_| {
+                    let out = x.chunk_with(plan, layout, &data[r.clone()], input);
+                    if let Some(p) = progress {
+                        p.fetch_add(r.len() as u64, Ordering::Relaxed);
                     }
-                },
-                || extract_chunks(x, layout, data, group, input, progress),
-            );
-            outs = next;
-        }
+                    // The receiver waits for every chunk.
+                    let _ = tx.send((i, out));
+                });
+            }
+            drop(tx);
+            if !carried.is_empty() {
+                settle(carried);
+            }
+            let mut out: BTreeMap<usize, ChunkOut> = BTreeMap::new();
+            let mut next = 0;
+            while next < ranges.len() {
+                if let Some(chunk) = out.remove(&next) {
+                    next += 1;
+                    match live || next == ranges.len() {
+                        true => last.push(chunk),
+                        false => settle(vec![chunk]),
+                    }
+                    continue;
+                }
+                let got = match rx.try_recv() {
+                    Ok(got) => got,
+                    // None is out: take a chunk, or wait for the others'.
+                    Err(_) => match rayon::yield_now() {
+                        Some(rayon::Yield::Executed) => continue,
+                        _ => match rx.recv() {
+                            Ok(got) => got,
+                            // Only a chunk that panicked sends nothing: the
+                            // scope passes its panic on.
+                            Err(_) => break,
+                        },
+                    },
+                };
+                out.insert(got.0, got.1);
+            }
+        });
         match self.sink {
-            None => self.carried = outs,
-            Some(_) => self.acc.merge(outs),
+            None => self.carried = last,
+            Some(_) => self.acc.merge(last),
         }
         self.acc.last_byte = data.last().copied();
     }
