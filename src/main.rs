@@ -108,34 +108,6 @@ fn check_grammars(args: CheckGrammarArgs) -> ExitCode {
 }
 
 fn run(cfg: Config) -> io::Result<u8> {
-    let mut g = grammar::load_builtin();
-    for path in &cfg.grammars {
-        let extra = grammar::list::check_file(path, &g);
-        match extra {
-            Ok(x) => g.extend(x),
-            Err(errs) => {
-                for e in errs {
-                    eprintln!("rollcall: {e}");
-                }
-                return Ok(USAGE);
-            }
-        }
-    }
-    let layouts = match &cfg.layout {
-        Some(p) => match Layouts::forced(p) {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("rollcall: --layout: {e}");
-                return Ok(USAGE);
-            }
-        },
-        None => Layouts::builtin(),
-    }
-    .with_date(cfg.date);
-    let mut x = Extractor::new(g, cfg.options.zone);
-    if let Some(n) = cfg.max_line {
-        x = x.with_max_line(n);
-    }
     let mut pool = rayon::ThreadPoolBuilder::new();
     let mut threads = cfg.threads;
     if cfg.options.follow {
@@ -153,6 +125,36 @@ fn run(cfg: Config) -> io::Result<u8> {
         pool = pool.num_threads(n);
     }
     let pool = pool.build().map_err(io::Error::other)?;
+    // The grammars and the layouts are parsed side by side.
+    let (mut g, layouts) = pool.install(|| {
+        rayon::join(grammar::load_builtin, || match &cfg.layout {
+            Some(p) => Layouts::forced(p),
+            None => Ok(Layouts::builtin()),
+        })
+    });
+    for path in &cfg.grammars {
+        let extra = grammar::list::check_file(path, &g);
+        match extra {
+            Ok(x) => g.extend(x),
+            Err(errs) => {
+                for e in errs {
+                    eprintln!("rollcall: {e}");
+                }
+                return Ok(USAGE);
+            }
+        }
+    }
+    let layouts = match layouts {
+        Ok(l) => l.with_date(cfg.date),
+        Err(e) => {
+            eprintln!("rollcall: --layout: {e}");
+            return Ok(USAGE);
+        }
+    };
+    let mut x = Extractor::new(g, cfg.options.zone);
+    if let Some(n) = cfg.max_line {
+        x = x.with_max_line(n);
+    }
     let mut cfg = cfg;
     let bar = Progress::start(&mut cfg.options);
     // `--format events` writes a live input's events as they are found,
